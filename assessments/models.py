@@ -1,0 +1,463 @@
+"""
+Data for the Key Actions for Innovation checklist.
+
+Two halves:
+
+* **Content** (`ChecklistVersion`, `Area`, `Question`, `Quote`, `AnswerOption`): the leaflet's
+  text, shipped as fixtures with natural keys and edited by admins. Everything a report shows
+  hangs off one checklist version, so a submitted assessment keeps the wording it was answered
+  against. A version that has answers is never edited in place: admins copy it as a new draft,
+  edit that and publish it (see `assessments.versioning`).
+* **People and answers** (`Council`, `User`, `Assessment`, `Answer`).
+"""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+
+NOTE_MAX_LENGTH = 2000
+
+
+# --- Content -------------------------------------------------------------------------------
+
+
+class ChecklistVersionManager(models.Manager):
+    def get_by_natural_key(self, number):
+        return self.get(number=number)
+
+    def published(self) -> "ChecklistVersion":
+        """The version new assessments are started on."""
+        return self.get(status=ChecklistVersion.Status.PUBLISHED)
+
+
+class ChecklistVersion(models.Model):
+    """One edition of the checklist, with its site texts and answer scale."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        RETIRED = "retired", "Retired"
+
+    number = models.PositiveIntegerField(unique=True, help_text="Stable, never reused.")
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
+    introduction = models.TextField(
+        blank=True, help_text="Shown on the start page. Blank lines separate paragraphs."
+    )
+    innovation_definition = models.TextField(
+        help_text="The definition of innovation in local government. Lines starting “- ” are a list."
+    )
+    key_findings = models.TextField(
+        help_text="The research's key findings. Lines starting “- ” are a list."
+    )
+    based_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ChecklistVersionManager()
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            # Exactly one edition is live at a time; publishing retires the previous one.
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status="published"),
+                name="one_published_checklist_version",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Version {self.number}: {self.title} ({self.get_status_display().lower()})"
+
+    def natural_key(self):
+        return (self.number,)
+
+    def has_answers(self) -> bool:
+        return Answer.objects.filter(assessment__checklist=self).exists()
+
+    def is_editable(self) -> bool:
+        """A version is edited in place only while nobody has answered it."""
+        return not self.has_answers()
+
+
+class AreaManager(models.Manager):
+    def get_by_natural_key(self, checklist_number, code):
+        return self.get(checklist__number=checklist_number, code=code)
+
+
+class Area(models.Model):
+    """One of the four key-action areas."""
+
+    checklist = models.ForeignKey(ChecklistVersion, on_delete=models.CASCADE, related_name="areas")
+    code = models.SlugField(max_length=60, help_text="Stable code; never changes once answered.")
+    order = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200, help_text="As in the leaflet's summary.")
+    heading = models.CharField(
+        max_length=200, help_text="The leaflet's heading over the area's quotes and questions."
+    )
+    introduction = models.TextField(blank=True, help_text="Shown above the area's questions.")
+
+    objects = AreaManager()
+
+    class Meta:
+        ordering = ["checklist", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["checklist", "code"], name="unique_area_code"),
+            models.UniqueConstraint(fields=["checklist", "order"], name="unique_area_order"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (*self.checklist.natural_key(), self.code)
+
+    natural_key.dependencies = ["assessments.checklistversion"]
+
+
+class QuestionManager(models.Manager):
+    def get_by_natural_key(self, checklist_number, code):
+        return self.get(area__checklist__number=checklist_number, code=code)
+
+
+class Question(models.Model):
+    """A key action, asked as the leaflet's own “Do you …?” question."""
+
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="questions")
+    code = models.SlugField(
+        max_length=80,
+        help_text="Stable code, unique in the checklist; used to compare answers across versions.",
+    )
+    order = models.PositiveSmallIntegerField()
+    summary = models.CharField(
+        max_length=200, help_text="The key action, e.g. “Encourage creativity”."
+    )
+    text = models.CharField(
+        max_length=300, help_text="The question, e.g. “Do you encourage creativity?”"
+    )
+    guidance = models.TextField(blank=True)
+    is_research_priority = models.BooleanField(
+        default=False, help_text="One of the research's most important areas for further action."
+    )
+    research_finding = models.CharField(
+        max_length=300, blank=True, help_text="The finding's own wording, for research priorities."
+    )
+
+    objects = QuestionManager()
+
+    class Meta:
+        ordering = ["area__order", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "code"], name="unique_question_code_in_area"),
+            models.UniqueConstraint(fields=["area", "order"], name="unique_question_order"),
+            models.CheckConstraint(
+                condition=Q(is_research_priority=False) | ~Q(research_finding=""),
+                name="research_priority_has_finding",
+            ),
+        ]
+
+    def __str__(self):
+        return self.summary
+
+    def natural_key(self):
+        return (self.area.checklist.number, self.code)
+
+    natural_key.dependencies = ["assessments.area"]
+
+
+class QuoteManager(models.Manager):
+    def get_by_natural_key(self, checklist_number, area_code, order):
+        return self.get(area__checklist__number=checklist_number, area__code=area_code, order=order)
+
+
+class Quote(models.Model):
+    """A leading politician's words from the leaflet, shown as inspiration beside an area."""
+
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="quotes")
+    order = models.PositiveSmallIntegerField()
+    text = models.TextField()
+
+    objects = QuoteManager()
+
+    class Meta:
+        ordering = ["area__order", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "order"], name="unique_quote_order"),
+        ]
+
+    def __str__(self):
+        return self.text if len(self.text) <= 60 else f"{self.text[:59]}…"
+
+    def natural_key(self):
+        return (*self.area.natural_key(), self.order)
+
+    natural_key.dependencies = ["assessments.area"]
+
+
+class AnswerOptionManager(models.Manager):
+    def get_by_natural_key(self, checklist_number, code):
+        return self.get(checklist__number=checklist_number, code=code)
+
+
+class AnswerOption(models.Model):
+    """A point on the answer scale. `points` is empty for answers left out of the score."""
+
+    checklist = models.ForeignKey(
+        ChecklistVersion, on_delete=models.CASCADE, related_name="answer_options"
+    )
+    code = models.SlugField(max_length=30)
+    label = models.CharField(max_length=50)
+    hint = models.CharField(max_length=200, blank=True)
+    points = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Leave empty for “Not sure”: not scored."
+    )
+    order = models.PositiveSmallIntegerField()
+
+    objects = AnswerOptionManager()
+
+    class Meta:
+        ordering = ["checklist", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["checklist", "code"], name="unique_answer_option_code"),
+            models.UniqueConstraint(
+                fields=["checklist", "order"], name="unique_answer_option_order"
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    def natural_key(self):
+        return (*self.checklist.natural_key(), self.code)
+
+    natural_key.dependencies = ["assessments.checklistversion"]
+
+    @property
+    def is_scored(self) -> bool:
+        return self.points is not None
+
+
+# --- People --------------------------------------------------------------------------------
+
+
+class CouncilManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Council(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    objects = CouncilManager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class EmailUserManager(UserManager):
+    """Accounts are known by email address; there is no separate username."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractUser):
+    """A councillor, an officer, or (with `is_staff`) an admin of the service."""
+
+    class Role(models.TextChoices):
+        COUNCILLOR = "councillor", "Councillor"
+        OFFICER = "officer", "Officer"
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=150)
+    council = models.ForeignKey(
+        Council, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    role = models.CharField(max_length=20, choices=Role, default=Role.COUNCILLOR)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    objects = EmailUserManager()
+
+    class Meta:
+        ordering = ["full_name"]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_councillor(self) -> bool:
+        return self.role == self.Role.COUNCILLOR
+
+    @property
+    def is_officer(self) -> bool:
+        return self.role == self.Role.OFFICER
+
+
+# --- Answers -------------------------------------------------------------------------------
+
+
+class Assessment(models.Model):
+    """One councillor's run through one checklist version."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="assessments")
+    checklist = models.ForeignKey(
+        ChecklistVersion, on_delete=models.PROTECT, related_name="assessments"
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
+    previous = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The submitted assessment this one was pre-filled from.",
+    )
+    # Bumped by every save of answers; a page posted with an older revision is stale.
+    revision = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"], condition=Q(status="draft"), name="one_draft_per_owner"
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="draft") & Q(submitted_at__isnull=True))
+                | (Q(status="submitted") & Q(submitted_at__isnull=False)),
+                name="submitted_at_matches_status",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.owner}: {self.get_status_display()} assessment of {self.created_at:%d %B %Y}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+
+class Answer(models.Model):
+    """One answer to one question. Pre-filled answers wait for the councillor to confirm them."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    option = models.ForeignKey(
+        AnswerOption, null=True, blank=True, on_delete=models.PROTECT, related_name="answers"
+    )
+    note = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH)
+    confirmed = models.BooleanField(
+        default=True, help_text="False while an answer pre-filled from last time is unconfirmed."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["question__area__order", "question__order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "question"], name="one_answer_per_question"
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("note"), NOTE_MAX_LENGTH),
+                name="note_within_limit",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.question}: {self.option or 'not answered'}"
+
+
+class ActionStep(models.Model):
+    """The councillor's next step on one gap: what, who leads, by when, and where it is reported."""
+
+    answer = models.OneToOneField(Answer, on_delete=models.CASCADE, related_name="action_step")
+    what = models.TextField("What will be done", max_length=1000)
+    lead = models.CharField("Who leads it", max_length=200, blank=True)
+    due_date = models.DateField("By when", null=True, blank=True)
+    reported_to = models.CharField("Where progress will be reported", max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["answer__question__area__order", "answer__question__order"]
+
+    def __str__(self):
+        return f"Next step on {self.answer.question}"
+
+
+class Invitation(models.Model):
+    """
+    An officer's or admin's invitation to a councillor.
+
+    The account exists from the moment of invitation (inactive, with no usable password); the
+    emailed link lets the invitee choose a password. Only a hash of the link's token is stored,
+    and a link works once, until `expires_at`, unless revoked.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Invitation for {self.user.email}"

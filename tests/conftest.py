@@ -1,0 +1,111 @@
+"""
+The cast every test draws on: the published checklist from the fixtures, two councils, and the
+personas of STYLE.md (a councillor, a second councillor in the same council, a councillor of
+another council, an officer of each council, and an admin).
+"""
+
+import pytest
+from django.core.management import call_command
+
+from assessments.models import Assessment, ChecklistVersion, Council, User
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    # Tests render templates without running collectstatic first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def checklist(db) -> ChecklistVersion:
+    """The published checklist, loaded from the fixtures as a fresh install loads it."""
+    call_command("loaddata", "checklist", verbosity=0)
+    return ChecklistVersion.objects.published()
+
+
+@pytest.fixture
+def council(db) -> Council:
+    return Council.objects.create(name="Northshire County Council", slug="northshire")
+
+
+@pytest.fixture
+def other_council(db) -> Council:
+    return Council.objects.create(name="Southvale District Council", slug="southvale")
+
+
+def make_user(*, email, full_name, council=None, role=User.Role.COUNCILLOR, **extra) -> User:
+    return User.objects.create_user(
+        email=email, password=PASSWORD, full_name=full_name, council=council, role=role, **extra
+    )
+
+
+@pytest.fixture
+def councillor(council) -> User:
+    return make_user(email="alex.councillor@example.org", full_name="Alex Morgan", council=council)
+
+
+@pytest.fixture
+def second_councillor(council) -> User:
+    return make_user(email="sam.councillor@example.org", full_name="Sam Patel", council=council)
+
+
+@pytest.fixture
+def other_councillor(other_council) -> User:
+    return make_user(
+        email="chris.councillor@example.org", full_name="Chris Evans", council=other_council
+    )
+
+
+@pytest.fixture
+def officer(council) -> User:
+    return make_user(
+        email="jo.officer@example.org",
+        full_name="Jo Williams",
+        council=council,
+        role=User.Role.OFFICER,
+    )
+
+
+@pytest.fixture
+def other_officer(other_council) -> User:
+    return make_user(
+        email="pat.officer@example.org",
+        full_name="Pat Hughes",
+        council=other_council,
+        role=User.Role.OFFICER,
+    )
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return User.objects.create_superuser(
+        email="admin@example.org", password=PASSWORD, full_name="Robin Admin"
+    )
+
+
+def answer_all(assessment: Assessment, option_codes: dict[str, str] | None = None, default="yes"):
+    """Answer every question of the assessment's checklist: `option_codes` maps question code
+    to answer code; any other question gets `default`."""
+    from assessments.models import Answer, AnswerOption, Question
+
+    option_codes = option_codes or {}
+    options = {o.code: o for o in AnswerOption.objects.filter(checklist=assessment.checklist)}
+    questions = Question.objects.filter(area__checklist=assessment.checklist)
+    Answer.objects.bulk_create(
+        Answer(
+            assessment=assessment,
+            question=question,
+            option=options[option_codes.get(question.code, default)],
+        )
+        for question in questions
+    )
