@@ -9,4 +9,7 @@ urlpatterns = [
     path("", pages.start, name="start"),
     path("accessibility/", pages.accessibility, name="accessibility"),
     path("privacy/", pages.privacy, name="privacy"),
+    # Accounts and invitations
+    # Dashboard and answering
+    # Reports, action plans and PDFs
 ]
