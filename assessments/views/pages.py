@@ -1,17 +1,38 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.shortcuts import render
+from django.db.models import Count, Prefetch
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from assessments.models import ChecklistVersion
+from assessments.models import Area, ChecklistVersion
 
 
 @login_not_required
 @require_safe
 def start(request):
-    checklist = ChecklistVersion.objects.prefetch_related("areas").get(
-        status=ChecklistVersion.Status.PUBLISHED
+    checklist = get_object_or_404(
+        ChecklistVersion.objects.prefetch_related(
+            Prefetch(
+                "areas",
+                queryset=Area.objects.annotate(key_action_count=Count("questions")).order_by(
+                    "order"
+                ),
+            ),
+            "answer_options",
+        ),
+        status=ChecklistVersion.Status.PUBLISHED,
     )
-    return render(request, "assessments/start.html", {"checklist": checklist})
+    areas = checklist.areas.all()
+    return render(
+        request,
+        "assessments/start.html",
+        {
+            "checklist": checklist,
+            "areas": areas,
+            "key_action_count": sum(area.key_action_count for area in areas),
+            "group_min_responses": _group_min_responses(),
+        },
+    )
 
 
 @login_not_required
@@ -23,4 +44,11 @@ def accessibility(request):
 @login_not_required
 @require_safe
 def privacy(request):
-    return render(request, "assessments/privacy.html")
+    return render(
+        request, "assessments/privacy.html", {"group_min_responses": _group_min_responses()}
+    )
+
+
+def _group_min_responses() -> int:
+    # The setting arrives with group reports; until then the product's default holds.
+    return getattr(settings, "GROUP_MIN_RESPONSES", 3)
