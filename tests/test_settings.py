@@ -1,0 +1,76 @@
+"""The settings module: safe defaults, and production values taken from the environment."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from assessments.models import ChecklistVersion, User
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION_ENV = {
+    "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "ALLOWED_HOSTS": "innovation.example.org",
+    "DATABASE_URL": "sqlite:////tmp/innovation-deploy-check.sqlite3",
+}
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
+    result = run_manage("check", env={"DEBUG": "false"})
+
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_deploy_check_is_clean_with_production_values():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_seed_demo_creates_the_demo_accounts_listed_in_the_readme(db, settings):
+    settings.DEBUG = True
+
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+
+    readme = (ROOT / "README.md").read_text()
+    for email, password in [
+        ("councillor@example.org", "councillor-demo-password"),
+        ("officer@example.org", "officer-demo-password"),
+        ("admin@example.org", "admin-demo-password"),
+    ]:
+        user = User.objects.get(email=email)
+        assert user.check_password(password)
+        assert email in readme and password in readme
+    assert User.objects.get(email="admin@example.org").is_staff
+    assert ChecklistVersion.objects.published().number == 1
+
+
+def test_seed_demo_refuses_to_run_when_debug_is_off(db, settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo")
+
+    assert not User.objects.exists()
