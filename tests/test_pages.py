@@ -1,5 +1,6 @@
 """The public pages, the base layout, and the front-end build."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -259,3 +260,12 @@ def test_the_compiled_css_uses_system_fonts_and_loads_no_font_files():
     assert "GDS Transport" not in css
     assert ".woff" not in css
     assert "font-family:system-ui" in css
+
+
+@pytest.mark.skipif(not COMPILED_CSS.exists(), reason="run `npm run build` first")
+def test_every_file_the_compiled_css_refers_to_is_built_beside_it():
+    # collectstatic's manifest storage fails the deploy on a missing url() target.
+    static_root = Path(settings.BASE_DIR) / "static"
+    for url in set(re.findall(r"url\(\"?([^\")]+)\"?\)", COMPILED_CSS.read_text())):
+        assert url.startswith("/static/dist/assets/"), url
+        assert (static_root / url.removeprefix("/static/")).is_file(), url
