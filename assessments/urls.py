@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import pages
+from assessments.views import accounts, pages
 
 app_name = "assessments"
 
@@ -10,6 +10,22 @@ urlpatterns = [
     path("accessibility/", pages.accessibility, name="accessibility"),
     path("privacy/", pages.privacy, name="privacy"),
     # Accounts and invitations
+    path("sign-in/", accounts.sign_in, name="sign_in"),
+    path("sign-out/", accounts.sign_out, name="sign_out"),
+    path("password-reset/", accounts.password_reset, name="password_reset"),
+    path("password-reset/sent/", accounts.password_reset_done, name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        accounts.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path("password-reset/done/", accounts.password_reset_complete, name="password_reset_complete"),
+    path("account/password/", accounts.password_change, name="password_change"),
+    path("account/password/changed/", accounts.password_change_done, name="password_change_done"),
+    path("invitations/", accounts.invite, name="invite"),
+    path("invitations/<int:pk>/resend/", accounts.resend_invitation, name="resend_invitation"),
+    path("invitations/<int:pk>/revoke/", accounts.revoke_invitation, name="revoke_invitation"),
+    path("invitation/<str:token>/", accounts.accept_invitation, name="accept_invitation"),
     # Dashboard and answering
     # Reports, action plans and PDFs
 ]

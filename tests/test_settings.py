@@ -17,6 +17,8 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
     "ALLOWED_HOSTS": "innovation.example.org",
     "DATABASE_URL": "sqlite:////tmp/innovation-deploy-check.sqlite3",
+    # Production sends real email: without EMAIL_HOST the deploy check reports mail.E001.
+    "EMAIL_HOST": "smtp.example.org",
 }
 
 

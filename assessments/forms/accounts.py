@@ -1,0 +1,191 @@
+"""Forms for signing in, passwords and invitations, laid out with the GOV.UK Design System."""
+
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Button, Field, Fluid, Layout
+from django import forms
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
+
+from assessments.models import Council, User
+
+EMAIL_FORMAT_ERROR = "Enter an email address in the correct format, like name@example.org"
+NEW_PASSWORD_HINT = (
+    "Use at least 12 characters. A few unrelated words make a strong password that is easy to "
+    "remember. Do not use your name, your email address or a common password. "
+    "You can paste a password from a password manager."
+)
+PASSWORD_MISMATCH = "The passwords do not match. Enter the same password in both boxes."
+
+
+def _helper(*fields, button: str) -> FormHelper:
+    helper = FormHelper()
+    helper.layout = Layout(*fields, Button("submit", button))
+    return helper
+
+
+def _email_input(autocomplete: str = "email") -> forms.EmailInput:
+    return forms.EmailInput(
+        attrs={"autocomplete": autocomplete, "spellcheck": "false", "autocapitalize": "none"}
+    )
+
+
+class SignInForm(forms.Form):
+    """
+    Email address and password. Every failure gives the same message, so the form never says
+    whether an address has an account; an inactive (invited, not yet accepted) account fails
+    the same way, because Django's ModelBackend does not authenticate inactive users.
+    """
+
+    INVALID_LOGIN = "Enter a correct email address and password"
+
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        widget=_email_input(),
+        error_messages={"required": "Enter your email address", "invalid": EMAIL_FORMAT_ERROR},
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password"},
+    )
+
+    def __init__(self, request=None, *args, **kwargs):
+        # LoginView passes the request: django-axes needs it to count failures per IP.
+        self.request = request
+        self.user_cache = None
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field.text("email", field_width=Fluid.TWO_THIRDS),
+            Field.text("password", field_width=Fluid.TWO_THIRDS),
+            button="Sign in",
+        )
+
+    def clean(self):
+        email = self.cleaned_data.get("email")
+        password = self.cleaned_data.get("password")
+        if email and password:
+            self.user_cache = authenticate(self.request, email=email.lower(), password=password)
+            if self.user_cache is None:
+                self.add_error("email", self.INVALID_LOGIN)
+        return self.cleaned_data
+
+    def get_user(self) -> User | None:
+        return self.user_cache
+
+
+class _NewPasswordMixin:
+    """Plain labels and hint; password-rule errors shown on the first box, not the second."""
+
+    new_password_labels = ("New password", "Confirm new password")
+
+    def _set_up_new_password_fields(self):
+        first, second = self.new_password_labels
+        self.fields["new_password1"].label = first
+        self.fields["new_password1"].help_text = NEW_PASSWORD_HINT
+        self.fields["new_password1"].error_messages["required"] = f"Enter a {first.lower()}"
+        self.fields["new_password2"].label = second
+        self.fields["new_password2"].help_text = ""
+        self.fields["new_password2"].error_messages["required"] = "Enter the password again"
+
+    def clean(self):
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        return self.cleaned_data
+
+
+class AccountSetPasswordForm(_NewPasswordMixin, SetPasswordForm):
+    """Choosing a password: from a reset link, or (`for_invitation`) from an invitation link."""
+
+    error_messages = {"password_mismatch": PASSWORD_MISMATCH}
+
+    def __init__(self, user, *args, for_invitation: bool = False, **kwargs):
+        if for_invitation:
+            self.new_password_labels = ("Create a password", "Confirm your password")
+        super().__init__(user, *args, **kwargs)
+        self._set_up_new_password_fields()
+        self.helper = _helper(
+            Field.text("new_password1", field_width=Fluid.TWO_THIRDS),
+            Field.text("new_password2", field_width=Fluid.TWO_THIRDS),
+            button="Set password" if for_invitation else "Reset password",
+        )
+
+
+class AccountPasswordChangeForm(_NewPasswordMixin, PasswordChangeForm):
+    error_messages = {
+        "password_mismatch": PASSWORD_MISMATCH,
+        "password_incorrect": "Your current password is not correct. Enter it again.",
+    }
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self._set_up_new_password_fields()
+        old = self.fields["old_password"]
+        old.label = "Current password"
+        old.error_messages["required"] = "Enter your current password"
+        # GOV.UK pages do not move focus on load; it disorients screen reader users.
+        old.widget.attrs.pop("autofocus", None)
+        self.helper = _helper(
+            Field.text("old_password", field_width=Fluid.TWO_THIRDS),
+            Field.text("new_password1", field_width=Fluid.TWO_THIRDS),
+            Field.text("new_password2", field_width=Fluid.TWO_THIRDS),
+            button="Change password",
+        )
+
+
+class AccountPasswordResetForm(PasswordResetForm):
+    """Django's reset form: it emails only active accounts with a password, and says nothing."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        email = self.fields["email"]
+        email.label = "Email address"
+        email.widget = _email_input()
+        email.error_messages.update(
+            {"required": "Enter your email address", "invalid": EMAIL_FORMAT_ERROR}
+        )
+        self.helper = _helper(
+            Field.text("email", field_width=Fluid.TWO_THIRDS), button="Send reset link"
+        )
+
+
+class InvitationForm(forms.Form):
+    """Who to invite. Admins also choose the council; an officer invites into their own."""
+
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=150,
+        error_messages={
+            "required": "Enter the councillor’s full name",
+            "max_length": "Full name must be 150 characters or fewer",
+        },
+    )
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        # Someone else's address: the browser should not offer the officer's own.
+        widget=_email_input(autocomplete="off"),
+        error_messages={
+            "required": "Enter the councillor’s email address",
+            "invalid": EMAIL_FORMAT_ERROR,
+        },
+    )
+    council = forms.ModelChoiceField(
+        label="Council",
+        queryset=Council.objects.all(),
+        empty_label="Choose a council",
+        error_messages={"required": "Choose the council", "invalid_choice": "Choose the council"},
+    )
+
+    def __init__(self, *args, choose_council: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = [
+            Field.text("full_name", field_width=Fluid.TWO_THIRDS),
+            Field.text("email", field_width=Fluid.TWO_THIRDS),
+        ]
+        if choose_council:
+            fields.append(Field.select("council"))
+        else:
+            del self.fields["council"]
+        self.helper = _helper(*fields, button="Send invitation")
