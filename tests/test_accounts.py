@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter, UUIDConverter
 
 from assessments.forms.accounts import SignInForm
+from assessments.models import User
 from tests.conftest import PASSWORD, make_user
 
 NEW_PASSWORD = "a brand new garden of lilies"
@@ -391,3 +392,46 @@ def test_account_pages_permissions(request, client, persona, name, method, signe
     client.force_login(request.getfixturevalue(persona))
     response = getattr(client, method)(url)
     assert response.status_code == signed_in_status
+
+
+# --- Django admin --------------------------------------------------------------------------
+
+
+def test_an_admin_can_create_a_councillor_in_django_admin(client, admin_user, council):
+    client.force_login(admin_user)
+    assert client.get(reverse("admin:assessments_user_changelist")).status_code == 200
+    response = client.post(
+        reverse("admin:assessments_user_add"),
+        {
+            "email": "Dee.New@Example.org",
+            "full_name": "Dee New",
+            "council": council.pk,
+            "role": "councillor",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    created = User.objects.get(email="dee.new@example.org")
+    assert created.council == council
+    assert created.is_active
+    assert created.check_password(NEW_PASSWORD)
+
+
+def test_the_invitation_admin_is_read_only_and_never_shows_the_token_hash(
+    client, admin_user, council
+):
+    from assessments.invitations import invitation_create
+
+    invitation, _ = invitation_create(
+        council=council, full_name="Nia Jones", email="nia@example.org", invited_by=admin_user
+    )
+    client.force_login(admin_user)
+    for url in (
+        reverse("admin:assessments_invitation_changelist"),
+        reverse("admin:assessments_invitation_change", args=[invitation.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert invitation.token_hash not in response.content.decode()
+    assert client.get(reverse("admin:assessments_invitation_add")).status_code == 403

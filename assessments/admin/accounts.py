@@ -1,1 +1,118 @@
 """Django admin for councils and accounts."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+
+from assessments import invitations
+from assessments.models import Council, Invitation, User
+
+
+@admin.register(Council)
+class CouncilAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class AccountCreationForm(UserCreationForm):
+    """Admins create accounts (councillors included) with a password they pass on."""
+
+    class Meta:
+        model = User
+        fields = ["email", "full_name", "council", "role"]
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("An account with this email address already exists.")
+        return email
+
+
+class AccountChangeForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = AccountChangeForm
+    add_form = AccountCreationForm
+    list_display = ["email", "full_name", "council", "role", "is_active", "is_staff"]
+    list_filter = ["role", "is_active", "is_staff", "council"]
+    list_select_related = ["council"]
+    search_fields = ["email", "full_name", "council__name"]
+    ordering = ["email"]
+    autocomplete_fields = ["council"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Person", {"fields": ["full_name", "council", "role"]}),
+        (
+            "Permissions",
+            {
+                "fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"],
+                "description": "Staff status makes someone an admin of the whole service.",
+            },
+        ),
+        ("Important dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["email", "full_name", "council", "role", "password1", "password2"],
+            },
+        ),
+    ]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are made by the service. The token's hash is never shown."""
+
+    list_display = ["user", "council", "invited_by", "created_at", "expires_at", "status"]
+    list_filter = ["user__council"]
+    list_select_related = ["user__council", "invited_by"]
+    search_fields = ["user__email", "user__full_name", "user__council__name"]
+    fields = ["user", "invited_by", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    readonly_fields = fields
+    actions = ["resend", "revoke"]
+
+    @admin.display(ordering="user__council__name")
+    def council(self, invitation: Invitation):
+        return invitation.user.council
+
+    @admin.display(description="Status")
+    def status(self, invitation: Invitation) -> str:
+        return invitations.invitation_status(invitation).capitalize()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Send a new invitation (the old link stops working)")
+    def resend(self, request, queryset):
+        for invitation in queryset.select_related("user__council", "invited_by"):
+            try:
+                new, token = invitations.invitation_resend(
+                    invitation=invitation, invited_by=request.user
+                )
+            except invitations.InvitationError as error:
+                self.message_user(request, str(error), messages.WARNING)
+            else:
+                invitations.invitation_send(invitation=new, token=token, request=request)
+                self.message_user(request, f"A new invitation was sent to {new.user.email}.")
+
+    @admin.action(description="Revoke (the link stops working)")
+    def revoke(self, request, queryset):
+        for invitation in queryset.select_related("user"):
+            try:
+                invitations.invitation_revoke(invitation=invitation)
+            except invitations.InvitationError as error:
+                self.message_user(request, str(error), messages.WARNING)
+        self.message_user(request, "The selected unused invitations no longer work.")

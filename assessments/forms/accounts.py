@@ -79,12 +79,13 @@ class _NewPasswordMixin:
     """Plain labels and hint; password-rule errors shown on the first box, not the second."""
 
     new_password_labels = ("New password", "Confirm new password")
+    new_password_required = "Enter a new password"
 
     def _set_up_new_password_fields(self):
         first, second = self.new_password_labels
         self.fields["new_password1"].label = first
         self.fields["new_password1"].help_text = NEW_PASSWORD_HINT
-        self.fields["new_password1"].error_messages["required"] = f"Enter a {first.lower()}"
+        self.fields["new_password1"].error_messages["required"] = self.new_password_required
         self.fields["new_password2"].label = second
         self.fields["new_password2"].help_text = ""
         self.fields["new_password2"].error_messages["required"] = "Enter the password again"
@@ -103,6 +104,7 @@ class AccountSetPasswordForm(_NewPasswordMixin, SetPasswordForm):
     def __init__(self, user, *args, for_invitation: bool = False, **kwargs):
         if for_invitation:
             self.new_password_labels = ("Create a password", "Confirm your password")
+            self.new_password_required = "Enter a password"
         super().__init__(user, *args, **kwargs)
         self._set_up_new_password_fields()
         self.helper = _helper(
