@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import accounts, pages
+from assessments.views import accounts, answering, pages
 
 app_name = "assessments"
 
@@ -27,5 +27,11 @@ urlpatterns = [
     path("invitations/<int:pk>/revoke/", accounts.revoke_invitation, name="revoke_invitation"),
     path("invitation/<str:token>/", accounts.accept_invitation, name="accept_invitation"),
     # Dashboard and answering
+    path("dashboard/", answering.dashboard, name="dashboard"),
+    path("assessments/start/", answering.assessment_start, name="assessment_start"),
+    path("assessments/<int:pk>/", answering.assessment_detail, name="assessment_detail"),
+    path("assessments/<int:pk>/areas/<slug:area_code>/", answering.area, name="area"),
+    path("assessments/<int:pk>/check/", answering.check_answers, name="check_answers"),
+    path("assessments/<int:pk>/submit/", answering.submit, name="submit"),
     # Reports, action plans and PDFs
 ]

@@ -1,0 +1,240 @@
+"""
+Forms for answering the checklist: one form per area page, the start choice and the submit button.
+
+Field names on an area page are the question codes (`encourage-creativity`) and, for notes, the
+code with `-note`; the answer values are the primary keys of this checklist version's options.
+So an answer from another version's scale, or a question that is not on the page, is refused
+rather than quietly saved.
+"""
+
+from collections.abc import Iterable
+
+from crispy_forms_gds.choices import Choice
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Div, Field, Layout, Size
+from django import forms
+from django.utils.html import format_html, format_html_join
+
+from assessments.models import NOTE_MAX_LENGTH, Answer, AnswerOption, Question
+
+NOTE_SUFFIX = "-note"
+NOTE_TEMPLATE = "assessments/answering/_note_field.html"
+# Sent with every POST but not part of the answers; see AreaAnswersForm.clean().
+ALLOWED_EXTRA_KEYS = {"csrfmiddlewaretoken"}
+
+
+def _percent_safe(text: str) -> str:
+    """Error messages are %-formatted by Django; a “%” in question text must survive that."""
+    return text.replace("%", "%%")
+
+
+class OptionField(forms.ChoiceField):
+    """A radio choice among one checklist version's answer options; cleans to the option."""
+
+    widget = forms.RadioSelect
+
+    def __init__(self, *, options: Iterable[AnswerOption], **kwargs):
+        options = list(options)
+        self.options_by_value = {str(option.pk): option for option in options}
+        super().__init__(
+            choices=[Choice(str(o.pk), o.label, hint=o.hint) for o in options],
+            required=False,
+            **kwargs,
+        )
+
+    def clean(self, value) -> AnswerOption | None:
+        return self.options_by_value.get(super().clean(value))
+
+
+class NoteField(forms.CharField):
+    """Free text. Browsers send line breaks as two characters; the character count counts one."""
+
+    def to_python(self, value) -> str:
+        return super().to_python(value).replace("\r\n", "\n")
+
+
+class HiddenFieldErrorsMixin:
+    """
+    Hidden fields never appear in the error summary, so a problem with one (a tampered or
+    truncated page) is reported as an error on the whole form instead of vanishing.
+    """
+
+    hidden_field_error = (
+        "Something went wrong with this page, so nothing was saved. "
+        "Check your answers and try again."
+    )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if any(self.has_error(field.name) for field in self.hidden_fields()):
+            raise forms.ValidationError(self.hidden_field_error, code="hidden")
+        return cleaned_data
+
+
+class AreaAnswersForm(HiddenFieldErrorsMixin, forms.Form):
+    """
+    The answers on one area's page: for each question, a radio choice and an optional note.
+
+    Every answer may be left open (the assessment is a draft until it is submitted). The
+    `revision` is the assessment's revision when the page was rendered; the save is refused if
+    it has moved on. `after` is which button was pressed.
+    """
+
+    CONTINUE = "continue"
+    LATER = "later"
+
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    after = forms.ChoiceField(
+        choices=[(CONTINUE, "Save and continue"), (LATER, "Save and come back later")],
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(
+        self,
+        *args,
+        questions: list[Question],
+        options: list[AnswerOption],
+        answers: dict[int, Answer],
+        revision: int,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        self.fields["revision"].initial = revision
+        layout = []
+        # On a first visit every question is open; marking them all would only be noise.
+        mark_open = self.marks_open = bool(answers)
+        for question in questions:
+            answer = answers.get(question.pk)
+            question.status = _status(answer)
+            code = question.code
+            self.fields[code] = OptionField(
+                options=options,
+                label=question.text,
+                help_text=_hint(question, mark_open=mark_open),
+                initial=str(answer.option_id) if answer and answer.option_id else None,
+                error_messages={
+                    "invalid_choice": _percent_safe(
+                        f"Choose one of the answers shown for “{question.text}”"
+                    )
+                },
+            )
+            self.fields[code + NOTE_SUFFIX] = NoteField(
+                label=format_html(
+                    'Your note<span class="govuk-visually-hidden"> on “{}”</span> (optional)',
+                    question.summary,
+                ),
+                help_text="What do you do now, or what could you do?",
+                max_length=NOTE_MAX_LENGTH,
+                required=False,
+                initial=answer.note if answer else "",
+                error_messages={
+                    "max_length": _percent_safe(
+                        f"Your note on “{question.summary}” must be 2,000 characters or fewer"
+                    )
+                },
+            )
+            layout.append(
+                Div(
+                    Field.radios(code, legend_size=Size.MEDIUM, legend_tag="h2"),
+                    Field(code + NOTE_SUFFIX, template=NOTE_TEMPLATE),
+                    css_id=code,
+                    css_class="app-question",
+                )
+            )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the template's <form> carries the token
+        self.helper.layout = Layout(*layout)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        # Only this page's questions may be answered here: a question from another page or
+        # another checklist version means the page was tampered with, so nothing is saved.
+        unknown = set(self.data) - set(self.fields) - ALLOWED_EXTRA_KEYS
+        if unknown:
+            raise forms.ValidationError(
+                "Some of the answers sent are not for the questions on this page, so nothing "
+                "was saved. Check your answers and save again.",
+                code="unknown_question",
+            )
+        return cleaned_data
+
+    def answers(self) -> dict[Question, tuple[AnswerOption | None, str]]:
+        """The cleaned answers, in the shape `assessment_save_area` takes."""
+        return {
+            q: (self.cleaned_data[q.code], self.cleaned_data[q.code + NOTE_SUFFIX])
+            for q in self.questions
+        }
+
+    @property
+    def saves_and_continues(self) -> bool:
+        return self.cleaned_data.get("after") != self.LATER
+
+
+def _status(answer: Answer | None) -> str:
+    if answer is None or (answer.option_id is None and answer.confirmed):
+        return "open"
+    if not answer.confirmed:
+        return "prefilled"
+    return "answered"
+
+
+STATUS_TAGS = {
+    "open": ("govuk-tag--grey", "Not answered yet"),
+    "prefilled": ("govuk-tag--blue", "From your last assessment: check and save"),
+}
+
+
+def _hint(question: Question, *, mark_open: bool):
+    parts = []
+    if question.status == "prefilled" or (mark_open and question.status == "open"):
+        parts.append(
+            format_html('<strong class="govuk-tag {}">{}</strong>', *STATUS_TAGS[question.status])
+        )
+    if question.is_research_priority:
+        parts.append("The research found this one of the most important areas for further action.")
+    if question.guidance:
+        parts.append(question.guidance)
+    return format_html_join(" ", "{}", ((part,) for part in parts))
+
+
+class StartForm(forms.Form):
+    """The choice offered when a person has submitted an assessment before."""
+
+    FROM_PREVIOUS = "previous"
+    BLANK = "blank"
+
+    start_from = forms.ChoiceField(
+        label="How do you want to start?",
+        choices=[
+            Choice(
+                FROM_PREVIOUS,
+                "Start from your last answers",
+                hint="Your answers and notes are filled in. You check and confirm each one.",
+            ),
+            Choice(BLANK, "Start with a blank checklist"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how you want to start your new assessment"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Field.radios("start_from", legend_size=Size.LARGE, legend_tag="h1")
+        )
+
+    @property
+    def from_previous(self) -> bool:
+        return self.cleaned_data["start_from"] == self.FROM_PREVIOUS
+
+
+class SubmitForm(HiddenFieldErrorsMixin, forms.Form):
+    """The "Submit assessment" button, carrying the revision the person checked."""
+
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)

@@ -1,0 +1,363 @@
+"""Answering the checklist one area page at a time: what the page shows, saving, and bad input."""
+
+import pytest
+from answering_helpers import (
+    area_codes,
+    area_data,
+    area_url,
+    copy_checklist,
+    error_summary_links,
+    ids_on,
+    save_area,
+)
+from django.urls import reverse
+from django.utils.html import escape
+
+from assessments.models import Answer, AnswerOption, Area, Assessment, Question
+from assessments.services import assessment_start
+
+
+@pytest.fixture(autouse=True)
+def _plain_http(settings):
+    settings.SECURE_SSL_REDIRECT = False
+
+
+@pytest.fixture
+def draft(checklist, councillor) -> Assessment:
+    return assessment_start(owner=councillor, from_previous=False)
+
+
+@pytest.fixture
+def signed_in(client, councillor):
+    client.force_login(councillor)
+    return client
+
+
+def stored(draft) -> dict[str, tuple[str | None, str, bool]]:
+    return {
+        a.question.code: (a.option.code if a.option else None, a.note, a.confirmed)
+        for a in Answer.objects.filter(assessment=draft).select_related("question", "option")
+    }
+
+
+# --- What the page shows -------------------------------------------------------------------
+
+
+def test_the_area_page_shows_its_place_introduction_a_quote_and_a_back_link(signed_in, draft):
+    response = signed_in.get(area_url(draft, "leadership"))
+
+    html = response.content.decode()
+    area = Area.objects.get(checklist=draft.checklist, code="leadership")
+    assert "Area 2 of 4" in html
+    assert area.heading in html
+    assert area.introduction in html
+    assert escape(area.quotes.order_by("order").first().text) in html
+    assert f'href="{area_url(draft, "climate")}" class="govuk-back-link"' in html
+
+
+def test_each_question_is_a_fieldset_whose_legend_is_the_question(signed_in, draft):
+    html = signed_in.get(area_url(draft, "climate")).content.decode()
+
+    questions = Question.objects.filter(area__checklist=draft.checklist, area__code="climate")
+    assert html.count('<fieldset class="govuk-fieldset"') == questions.count() == 6
+    for question in questions:
+        assert f'<h2 class="govuk-fieldset__heading">{question.text}</h2>' in html
+
+
+def test_the_answers_offered_are_the_scale_from_the_database_with_hints(signed_in, draft):
+    option = AnswerOption.objects.get(checklist=draft.checklist, code="not-sure")
+    option.label, option.hint = "Don’t know", "Something to find out."
+    option.save()
+
+    html = signed_in.get(area_url(draft, "climate")).content.decode()
+
+    assert html.count(">Don’t know</label>") == 6
+    assert "Something to find out." in html
+
+
+def test_the_first_radio_carries_the_field_id_so_links_to_the_question_land_on_it(signed_in, draft):
+    html = signed_in.get(area_url(draft, "climate")).content.decode()
+
+    assert 'id="id_encourage-creativity" name="encourage-creativity" type="radio"' in html
+    assert 'id="id_encourage-creativity_2"' in html
+    assert 'id="encourage-creativity"' in html  # the anchor "Change" links jump to
+
+
+def test_the_note_has_a_character_count_that_works_without_javascript(signed_in, draft):
+    html = signed_in.get(area_url(draft, "climate")).content.decode()
+
+    assert 'data-module="govuk-character-count" data-maxlength="2000"' in html
+    assert "You can enter up to 2,000 characters" in html
+    assert "maxlength=" not in html.lower().replace("data-maxlength", "")
+
+
+def test_an_area_that_is_not_in_the_checklist_is_not_found(signed_in, draft):
+    assert signed_in.get(area_url(draft, "no-such-area")).status_code == 404
+
+
+# --- Saving --------------------------------------------------------------------------------
+
+
+def test_save_and_continue_stores_answers_and_notes_and_goes_to_the_next_area(signed_in, draft):
+    response = save_area(
+        signed_in,
+        draft,
+        "climate",
+        answers={"encourage-creativity": "partly"},
+        notes={"encourage-creativity": "We run an ideas scheme."},
+        default="yes",
+    )
+
+    assert response.status_code == 302
+    assert response.url == area_url(draft, "leadership")
+    answers = stored(draft)
+    assert answers["encourage-creativity"] == ("partly", "We run an ideas scheme.", True)
+    assert answers["celebrate-achievements"] == ("yes", "", True)
+    draft.refresh_from_db()
+    assert draft.revision == 1
+
+
+def test_save_and_come_back_later_returns_to_the_dashboard_with_a_message(signed_in, draft):
+    response = save_area(signed_in, draft, "climate", default="yes", after="later")
+
+    assert response.url == reverse("assessments:dashboard")
+    page = signed_in.get(response.url).content.decode()
+    assert "Your answers have been saved" in page
+
+
+def test_saving_the_last_area_goes_to_check_your_answers(signed_in, draft):
+    response = save_area(signed_in, draft, area_codes(draft.checklist)[-1], default="yes")
+
+    assert response.url == reverse("assessments:check_answers", args=[draft.pk])
+
+
+def test_a_page_can_be_saved_with_questions_open_and_then_shows_which_are_open(signed_in, draft):
+    save_area(signed_in, draft, "climate", answers={"encourage-creativity": "yes"})
+
+    html = signed_in.get(area_url(draft, "climate")).content.decode()
+
+    assert "You have answered 1 of 6 questions in this area." in html
+    assert html.count("Not answered yet") == 5
+    assert stored(draft)["celebrate-achievements"] == (None, "", True)
+
+
+def test_saving_again_changes_an_answer_in_place(signed_in, draft):
+    save_area(signed_in, draft, "climate", default="yes")
+    save_area(signed_in, draft, "climate", answers={"encourage-creativity": "not-yet"})
+
+    assert stored(draft)["encourage-creativity"] == ("not-yet", "", True)
+    assert Answer.objects.filter(assessment=draft).count() == 6
+
+
+def test_windows_line_breaks_in_a_note_count_as_one_character(signed_in, draft):
+    note = "ab\r\n" * 500  # 2,000 characters as typed, 1,500 once line breaks are one each
+
+    save_area(signed_in, draft, "climate", notes={"encourage-creativity": note})
+
+    assert stored(draft)["encourage-creativity"][1] == ("ab\n" * 500).strip()
+
+
+# --- Two tabs ------------------------------------------------------------------------------
+
+
+def test_a_stale_tab_does_not_overwrite_newer_answers_and_says_so(signed_in, draft):
+    first_tab = area_data(draft, "climate", default="yes")
+    second_tab = area_data(draft, "climate", default="not-yet")  # opened at the same revision
+    signed_in.post(area_url(draft, "climate"), first_tab)
+
+    response = signed_in.post(area_url(draft, "climate"), second_tab, follow=True)
+
+    html = response.content.decode()
+    assert "These answers were changed in another tab or window" in html
+    assert {option for option, _note, _c in stored(draft).values()} == {"yes"}
+    # The page now shows the saved answers, ready to save again at the new revision.
+    assert 'name="revision" value="1"' in html
+    yes = AnswerOption.objects.get(checklist=draft.checklist, code="yes")
+    assert html.count(f'value="{yes.pk}" checked') == 6
+
+
+# --- Bad input -----------------------------------------------------------------------------
+
+
+def assert_nothing_saved(draft):
+    assert not Answer.objects.filter(assessment=draft).exists()
+    assert Assessment.objects.get(pk=draft.pk).revision == 0
+
+
+def test_an_answer_that_is_not_on_the_scale_is_refused(signed_in, draft):
+    data = area_data(draft, "climate", default="yes")
+    data["encourage-creativity"] = "999999"
+
+    response = signed_in.post(area_url(draft, "climate"), data)
+
+    assert response.status_code == 200
+    assert "Choose one of the answers shown for “Do you encourage creativity?”" in (
+        response.content.decode()
+    )
+    assert_nothing_saved(draft)
+
+
+def test_an_answer_from_another_checklist_version_is_refused(signed_in, draft):
+    other_version = copy_checklist(draft.checklist, number=2)
+    data = area_data(draft, "climate", default="yes")
+    data["encourage-creativity"] = str(other_version.answer_options.get(code="yes").pk)
+
+    response = signed_in.post(area_url(draft, "climate"), data)
+
+    assert "Choose one of the answers shown" in response.content.decode()
+    assert_nothing_saved(draft)
+
+
+def test_a_question_from_another_checklist_version_is_refused(signed_in, draft):
+    other_version = copy_checklist(draft.checklist, number=2)
+    other_question = Question.objects.create(
+        area=other_version.areas.get(code="climate"),
+        code="a-new-question",
+        order=99,
+        summary="A new question",
+        text="Do you answer new questions?",
+    )
+    data = area_data(draft, "climate", default="yes")
+    data[other_question.code] = str(draft.checklist.answer_options.get(code="yes").pk)
+
+    response = signed_in.post(area_url(draft, "climate"), data)
+
+    assert "not for the questions on this page, so nothing was saved" in (response.content.decode())
+    assert_nothing_saved(draft)
+
+
+def test_a_note_over_2000_characters_is_refused_and_kept_on_the_page(signed_in, draft):
+    long_note = "x" * 2001
+    response = save_area(
+        signed_in, draft, "climate", default="yes", notes={"encourage-creativity": long_note}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Your note on “Encourage creativity” must be 2,000 characters or fewer" in html
+    assert long_note in html  # nothing the person typed is lost
+    assert "govuk-textarea--error" in html
+    assert_nothing_saved(draft)
+
+
+def test_a_missing_or_tampered_revision_is_refused(signed_in, draft):
+    data = area_data(draft, "climate", default="yes")
+    data["revision"] = "not a number"
+
+    response = signed_in.post(area_url(draft, "climate"), data)
+
+    assert "Something went wrong with this page, so nothing was saved" in (
+        response.content.decode()
+    )
+    assert_nothing_saved(draft)
+
+
+def test_answers_posted_to_a_submitted_assessment_are_refused(signed_in, draft):
+    save_area(signed_in, draft, "climate", default="yes")
+    Assessment.objects.filter(pk=draft.pk).update(
+        status="submitted", submitted_at="2026-01-01T00:00Z"
+    )
+    before = stored(draft)
+
+    response = signed_in.post(
+        area_url(draft, "climate"), area_data(draft, "climate", default="not-yet"), follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == reverse(
+        "assessments:assessment_detail", args=[draft.pk]
+    )
+    assert "This assessment has been submitted, so its answers can no longer be changed" in (
+        response.content.decode()
+    )
+    assert stored(draft) == before
+
+
+def test_every_error_summary_link_points_at_an_element_on_the_page(signed_in, draft):
+    data = area_data(draft, "climate", default="yes")
+    data["encourage-creativity"] = "999999"
+    data["celebrate-achievements-note"] = "x" * 2001
+
+    html = signed_in.post(area_url(draft, "climate"), data).content.decode()
+
+    links = error_summary_links(html)
+    assert links == ["#id_encourage-creativity", "#id_celebrate-achievements-note"]
+    assert {link.removeprefix("#") for link in links} <= ids_on(html)
+
+
+def test_a_form_wide_error_links_to_an_element_on_the_page(signed_in, draft):
+    data = area_data(draft, "climate", default="yes")
+    data["revision"] = ""
+
+    html = signed_in.post(area_url(draft, "climate"), data).content.decode()
+
+    links = error_summary_links(html)
+    assert links
+    assert {link.removeprefix("#") for link in links} <= ids_on(html)
+
+
+def test_html_typed_into_a_note_is_shown_as_text_on_every_page(signed_in, draft):
+    script = '<script>alert("x")</script><b>bold</b>'
+    save_area(signed_in, draft, "climate", default="yes", notes={"encourage-creativity": script})
+    for code in area_codes(draft.checklist)[1:]:
+        save_area(signed_in, draft, code, default="yes")
+
+    pages = [
+        signed_in.get(area_url(draft, "climate")),
+        signed_in.get(reverse("assessments:check_answers", args=[draft.pk])),
+    ]
+    signed_in.post(
+        reverse("assessments:submit", args=[draft.pk]),
+        {"revision": Assessment.objects.get(pk=draft.pk).revision},
+    )
+    pages.append(signed_in.get(reverse("assessments:assessment_detail", args=[draft.pk])))
+
+    for page in pages:
+        html = page.content.decode()
+        assert "<script>alert" not in html
+        assert "<b>bold</b>" not in html
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+# --- Queries -------------------------------------------------------------------------------
+
+
+def add_questions(area: Area, count: int):
+    for n in range(count):
+        Question.objects.create(
+            area=area, code=f"extra-{n}", order=100 + n, summary=f"Extra {n}", text=f"Extra {n}?"
+        )
+
+
+@pytest.mark.parametrize("extra_questions", [0, 14])
+def test_the_area_page_runs_a_fixed_number_of_queries(
+    signed_in, draft, extra_questions, django_assert_num_queries
+):
+    area = Area.objects.get(checklist=draft.checklist, code="climate")
+    add_questions(area, extra_questions)
+    save_area(signed_in, draft, "climate", default="partly", notes={"encourage-creativity": "A"})
+    url = area_url(draft, "climate")
+
+    # session, user, assessment, areas with a quote each, questions, scale, answers
+    with django_assert_num_queries(7):
+        response = signed_in.get(url)
+
+    assert (
+        response.content.decode().count('<fieldset class="govuk-fieldset"') == 6 + extra_questions
+    )
+
+
+@pytest.mark.parametrize("extra_questions", [0, 14])
+def test_saving_an_area_runs_a_fixed_number_of_queries(
+    signed_in, draft, extra_questions, django_assert_max_num_queries
+):
+    add_questions(Area.objects.get(checklist=draft.checklist, code="climate"), extra_questions)
+    data = area_data(draft, "climate", default="yes")
+
+    # 7 to build the form, then the revision update and one upsert, inside a savepoint
+    with django_assert_max_num_queries(11):
+        response = signed_in.post(area_url(draft, "climate"), data)
+
+    assert response.status_code == 302
+    assert (
+        Answer.objects.filter(assessment=draft, option__code="yes").count() == 6 + extra_questions
+    )
