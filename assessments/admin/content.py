@@ -1,1 +1,457 @@
-"""Django admin for the checklist content: versions, areas, questions, quotes and the answer scale."""
+"""
+Django admin for the checklist content: versions, areas, questions, quotes and the answer scale.
+
+Which versions can be edited (PRODUCT.md section 4):
+
+* A version with answers from councillors is read-only, with everything that hangs off it, so a
+  submitted assessment keeps the wording it was answered against. So is a retired version.
+* A draft, and a published version nobody has answered yet, can be edited in place.
+* Status only changes through the actions: "Copy as new draft version" and "Publish selected
+  draft" (see `assessments.versioning`). The published version cannot be deleted.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Count, Exists, Max, OuterRef
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from assessments.models import Answer, AnswerOption, Area, ChecklistVersion, Question, Quote
+from assessments.versioning import checklist_copy_as_draft, checklist_publish
+
+COPY_ACTION = "Copy as new draft version"
+WITH_ANSWERS = (
+    "Version {number} has answers from councillors, so it cannot be changed. Use “"
+    + COPY_ACTION
+    + "” on the list of checklist versions to make a new draft, edit the draft, then publish it."
+)
+RETIRED = (
+    "Version {number} is retired, so it cannot be changed. Use “"
+    + COPY_ACTION
+    + "” on the list of checklist versions to start a new draft from it."
+)
+# The leaflet's wording runs long: give it room.
+WIDE_WIDGETS = {
+    models.CharField: {"widget": forms.TextInput(attrs={"size": 80})},
+    models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 80})},
+}
+
+
+def lock_reason(request, checklist: ChecklistVersion | None) -> str | None:
+    """Why `checklist` cannot be changed, or None if it can. Remembered for the request, as
+    admin asks about permissions many times a page."""
+    if checklist is None or checklist.pk is None:
+        return None
+    reasons = request.__dict__.setdefault("_checklist_lock_reasons", {})
+    if checklist.pk not in reasons:
+        reasons[checklist.pk] = _lock_reason(checklist)
+    return reasons[checklist.pk]
+
+
+def _lock_reason(checklist: ChecklistVersion) -> str | None:
+    if checklist.status == ChecklistVersion.Status.RETIRED:
+        return RETIRED.format(number=checklist.number)
+    if checklist.has_answers():
+        return WITH_ANSWERS.format(number=checklist.number)
+    return None
+
+
+def editable_versions():
+    """Versions whose content may still change: not retired, and nobody has answered them."""
+    answers = Answer.objects.filter(assessment__checklist=OuterRef("pk"))
+    return ChecklistVersion.objects.exclude(status=ChecklistVersion.Status.RETIRED).exclude(
+        Exists(answers)
+    )
+
+
+class VersionLockAdmin(admin.ModelAdmin):
+    """An admin page that turns read-only, saying why, once its checklist version is locked."""
+
+    formfield_overrides = WIDE_WIDGETS
+
+    def checklist_of(self, obj) -> ChecklistVersion:
+        raise NotImplementedError
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and lock_reason(request, self.checklist_of(obj)):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and lock_reason(request, self.checklist_of(obj)):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        reason = obj is not None and lock_reason(request, self.checklist_of(obj))
+        if reason:
+            messages.warning(request, reason)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+class VersionLockInline:
+    """An inline that is read-only while its parent's checklist version is locked."""
+
+    formfield_overrides = WIDE_WIDGETS
+    extra = 0
+
+    def checklist_of(self, parent) -> ChecklistVersion:
+        raise NotImplementedError
+
+    def _locked(self, request, parent) -> bool:
+        return parent is not None and bool(lock_reason(request, self.checklist_of(parent)))
+
+    def has_add_permission(self, request, obj=None):
+        return not self._locked(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._locked(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._locked(request, obj) and super().has_delete_permission(request, obj)
+
+
+class VersionFilter(admin.SimpleListFilter):
+    title = "checklist version"
+    parameter_name = "version"
+    lookup = "area__checklist__number"
+
+    def lookups(self, request, model_admin):
+        return [
+            (v.number, f"Version {v.number} ({v.get_status_display().lower()})")
+            for v in ChecklistVersion.objects.all()
+        ]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(**{self.lookup: self.value()}) if self.value() else queryset
+
+
+class AreaFilter(admin.SimpleListFilter):
+    """Areas by code, so one choice covers the same area in every version."""
+
+    title = "area"
+    parameter_name = "area"
+
+    def lookups(self, request, model_admin):
+        areas = Area.objects.order_by("order", "checklist__number").values_list("code", "title")
+        return list(dict(areas).items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(area__code=self.value()) if self.value() else queryset
+
+
+class ResearchPriorityFilter(admin.SimpleListFilter):
+    title = "research priority"
+    parameter_name = "priority"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Research priorities"), ("no", "Other key actions")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(is_research_priority=self.value() == "yes")
+        return queryset
+
+
+class InEditableAreaForm(forms.ModelForm):
+    """Offers only areas of versions that can still change; an existing row stays in its own
+    version."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        area_field = self.fields.get("area")
+        if isinstance(area_field, forms.ModelChoiceField):
+            areas = Area.objects.filter(checklist__in=editable_versions())
+            if self.instance.pk:
+                areas = areas.filter(checklist_id=self.instance.area.checklist_id)
+            area_field.queryset = areas.select_related("checklist").order_by(
+                "-checklist__number", "order"
+            )
+            area_field.label_from_instance = lambda area: (
+                f"{area.title} (version {area.checklist.number})"
+            )
+
+
+class QuestionForm(InEditableAreaForm):
+    class Meta:
+        model = Question
+        fields = [
+            "area",
+            "code",
+            "order",
+            "summary",
+            "text",
+            "guidance",
+            "is_research_priority",
+            "research_finding",
+        ]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        # The database only keeps codes unique within an area; natural keys need them unique in
+        # the whole version.
+        code = cleaned_data.get("code")
+        area = cleaned_data.get("area") or (
+            Area.objects.filter(pk=self.instance.area_id).first() if self.instance.area_id else None
+        )
+        if code and area:
+            clash = (
+                Question.objects.filter(area__checklist_id=area.checklist_id, code=code)
+                .exclude(area=area)
+                .exclude(pk=self.instance.pk)
+                .select_related("area")
+                .first()
+            )
+            if clash:
+                self.add_error(
+                    "code",
+                    f"The question “{clash.summary}” in the area “{clash.area.title}” already "
+                    "uses this code. Each question code must be unique in a version.",
+                )
+        return cleaned_data
+
+
+class QuoteForm(InEditableAreaForm):
+    class Meta:
+        model = Quote
+        fields = ["area", "order", "text"]
+
+
+# --- Checklist versions --------------------------------------------------------------------
+
+
+class AnswerOptionInline(VersionLockInline, admin.TabularInline):
+    model = AnswerOption
+    fields = ["order", "code", "label", "points", "hint"]
+    ordering = ["order"]
+
+    def checklist_of(self, parent):
+        return parent
+
+
+@admin.register(ChecklistVersion)
+class ChecklistVersionAdmin(VersionLockAdmin):
+    list_display = ["number", "title", "status", "published_at", "assessment_count", "based_on"]
+    list_display_links = ["number", "title"]
+    list_filter = ["status"]
+    search_fields = ["title"]
+    ordering = ["-number"]
+    actions = ["copy_as_draft", "publish"]
+    inlines = [AnswerOptionInline]
+    readonly_fields = ["status", "based_on", "created_at", "published_at", "area_links"]
+    fieldsets = [
+        (None, {"fields": ["number", "title", "status", "based_on", "created_at", "published_at"]}),
+        (
+            "Start page and reports",
+            {"fields": ["introduction", "innovation_definition", "key_findings"]},
+        ),
+        ("Content", {"fields": ["area_links"]}),
+    ]
+
+    def checklist_of(self, obj):
+        return obj
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("based_on")
+            .annotate(assessment_count=Count("assessments"))
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        # New assessments start on the published version; there must always be one.
+        if obj is not None and obj.status == ChecklistVersion.Status.PUBLISHED:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.display(description="Assessments", ordering="assessment_count")
+    def assessment_count(self, obj):
+        return obj.assessment_count
+
+    @admin.display(description="Areas")
+    def area_links(self, obj):
+        if obj.pk is None:
+            return "Save the version first, then add its areas."
+        areas = obj.areas.annotate(
+            question_count=Count("questions", distinct=True),
+            quote_count=Count("quotes", distinct=True),
+        ).order_by("order")
+        items = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> ({} questions, {} quotes)</li>',
+            (
+                (
+                    reverse("admin:assessments_area_change", args=[area.pk]),
+                    area.title,
+                    area.question_count,
+                    area.quote_count,
+                )
+                for area in areas
+            ),
+        )
+        listing = format_html("<ol>{}</ol>", items) if areas else "No areas yet."
+        if _lock_reason(obj):
+            return listing
+        add_url = reverse("admin:assessments_area_add") + f"?checklist={obj.pk}"
+        return format_html('{}<p><a href="{}">Add an area</a></p>', listing, add_url)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The number is the version's natural key: fixtures and copies rely on it.
+        if obj is not None:
+            return ["number", *self.readonly_fields]
+        return self.readonly_fields
+
+    def get_changeform_initial_data(self, request):
+        highest = ChecklistVersion.objects.aggregate(highest=Max("number"))["highest"] or 0
+        return {"number": highest + 1, **super().get_changeform_initial_data(request)}
+
+    @admin.action(description=COPY_ACTION, permissions=["add"])
+    def copy_as_draft(self, request, queryset):
+        for checklist in queryset.order_by("number"):
+            copy = checklist_copy_as_draft(checklist=checklist)
+            self.message_user(
+                request,
+                format_html(
+                    'Version {} copied as draft version {}. <a href="{}">Edit the draft</a>, '
+                    "then publish it.",
+                    checklist.number,
+                    copy.number,
+                    reverse("admin:assessments_checklistversion_change", args=[copy.pk]),
+                ),
+                messages.SUCCESS,
+            )
+
+    @admin.action(description="Publish selected draft", permissions=["change"])
+    def publish(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select one draft version to publish.", messages.ERROR)
+            return
+        previous = ChecklistVersion.objects.filter(status=ChecklistVersion.Status.PUBLISHED).first()
+        try:
+            published = checklist_publish(checklist=queryset.get())
+        except ValueError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        message = f"Version {published.number} is published: new assessments start on it."
+        if previous:
+            message += (
+                f" Version {previous.number} is retired; assessments already started on it keep it."
+            )
+        self.message_user(request, message, messages.SUCCESS)
+
+
+# --- Areas, questions and quotes -----------------------------------------------------------
+
+
+class QuestionInline(VersionLockInline, admin.StackedInline):
+    model = Question
+    form = QuestionForm
+    fields = [
+        ("order", "code"),
+        "summary",
+        "text",
+        ("is_research_priority", "research_finding"),
+        "guidance",
+    ]
+    ordering = ["order"]
+
+    def checklist_of(self, parent):
+        return parent.checklist
+
+
+class QuoteInline(VersionLockInline, admin.TabularInline):
+    model = Quote
+    fields = ["order", "text"]
+    ordering = ["order"]
+
+    def checklist_of(self, parent):
+        return parent.checklist
+
+
+@admin.register(Area)
+class AreaAdmin(VersionLockAdmin):
+    list_display = ["title", "code", "order", "checklist", "question_count"]
+    list_display_links = ["title"]
+    list_filter = [("checklist", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["checklist"]
+    search_fields = ["title", "code", "heading"]
+    ordering = ["-checklist__number", "order"]
+    fields = ["checklist", "order", "code", "title", "heading", "introduction"]
+    inlines = [QuestionInline, QuoteInline]
+
+    def checklist_of(self, obj):
+        return obj.checklist
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(question_count=Count("questions"))
+
+    @admin.display(description="Questions", ordering="question_count")
+    def question_count(self, obj):
+        return obj.question_count
+
+    def get_readonly_fields(self, request, obj=None):
+        # An area stays in the version it was made in.
+        return ["checklist"] if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "checklist":
+            kwargs["queryset"] = editable_versions()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Question)
+class QuestionAdmin(VersionLockAdmin):
+    form = QuestionForm
+    list_display = ["summary", "code", "area_title", "research_priority", "version"]
+    list_filter = [VersionFilter, AreaFilter, ResearchPriorityFilter]
+    list_select_related = ["area__checklist"]
+    search_fields = ["code", "summary", "text"]
+    ordering = ["-area__checklist__number", "area__order", "order"]
+    fieldsets = [
+        (None, {"fields": ["area", "order", "code"]}),
+        ("Wording", {"fields": ["summary", "text", "guidance"]}),
+        ("Research priority", {"fields": ["is_research_priority", "research_finding"]}),
+    ]
+
+    def checklist_of(self, obj):
+        return obj.area.checklist
+
+    @admin.display(description="Area", ordering="area__order")
+    def area_title(self, obj):
+        return obj.area.title
+
+    @admin.display(description="Research priority", boolean=True)
+    def research_priority(self, obj):
+        return obj.is_research_priority
+
+    @admin.display(description="Version", ordering="area__checklist__number")
+    def version(self, obj):
+        return obj.area.checklist.number
+
+
+@admin.register(Quote)
+class QuoteAdmin(VersionLockAdmin):
+    form = QuoteForm
+    list_display = ["__str__", "area_title", "order", "version"]
+    list_filter = [VersionFilter, AreaFilter]
+    list_select_related = ["area__checklist"]
+    search_fields = ["text"]
+    ordering = ["-area__checklist__number", "area__order", "order"]
+    fields = ["area", "order", "text"]
+    formfield_overrides = {
+        **WIDE_WIDGETS,
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 5, "cols": 80})},
+    }
+
+    def checklist_of(self, obj):
+        return obj.area.checklist
+
+    @admin.display(description="Area", ordering="area__order")
+    def area_title(self, obj):
+        return obj.area.title
+
+    @admin.display(description="Version", ordering="area__checklist__number")
+    def version(self, obj):
+        return obj.area.checklist.number
