@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import accounts, answering, pages
+from assessments.views import accounts, answering, pages, reports
 
 app_name = "assessments"
 
@@ -34,4 +34,11 @@ urlpatterns = [
     path("assessments/<int:pk>/check/", answering.check_answers, name="check_answers"),
     path("assessments/<int:pk>/submit/", answering.submit, name="submit"),
     # Reports, action plans and PDFs
+    path("assessments/<int:pk>/report/", reports.report, name="report"),
+    path("assessments/<int:pk>/report/pdf/", reports.report_pdf, name="report_pdf"),
+    path(
+        "assessments/<int:pk>/report/next-step/<slug:question_code>/",
+        reports.action_step,
+        name="action_step",
+    ),
 ]

@@ -1,0 +1,96 @@
+"""The councillor's next step on one gap."""
+
+import datetime
+
+from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Field, Layout, Size
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from assessments.models import ActionStep
+
+DATE_EXAMPLE = "for example, 27 3 2027"
+
+
+class DueDateField(DateInputField):
+    """A GOV.UK date input (day, month, year) that may be left blank but must be a real date."""
+
+    def __init__(self, **kwargs):
+        super().__init__(require_all_fields=False, **kwargs)
+        self.error_messages["incomplete"] = f"Enter the day, month and year, {DATE_EXAMPLE}"
+        for field, name in zip(self.fields, ("day", "month", "year"), strict=True):
+            field.error_messages["incomplete"] = f"The date must include a {name}"
+            field.validators = []
+
+    def compress(self, data_list):
+        if not data_list or not all(data_list):
+            return None
+        day, month, year = (str(value).strip() for value in data_list)
+        if not (day.isdigit() and month.isdigit() and year.isdigit()):
+            raise ValidationError(
+                f"Enter the date using numbers only, {DATE_EXAMPLE}", code="invalid"
+            )
+        if len(year) != 4:
+            raise ValidationError("Enter the year as 4 numbers, for example 2027", code="invalid")
+        try:
+            return datetime.date(int(year), int(month), int(day))
+        except ValueError:
+            raise ValidationError(f"Enter a real date, {DATE_EXAMPLE}", code="invalid") from None
+
+
+class ActionStepForm(forms.ModelForm):
+    due_date = DueDateField(
+        label="By when (optional)",
+        required=False,
+        help_text=f"Enter a date that is not in the past, {DATE_EXAMPLE}",
+    )
+
+    class Meta:
+        model = ActionStep
+        fields = ["what", "lead", "due_date", "reported_to"]
+        labels = {
+            "what": "What will you do?",
+            "lead": "Who leads it? (optional)",
+            "reported_to": "Where will progress be reported? (optional)",
+        }
+        help_texts = {
+            "what": "One practical next step, in a sentence or two.",
+            "lead": "A person or a role, for example the cabinet member or the chief executive.",
+            "reported_to": "A meeting or committee, for example cabinet or overview and scrutiny.",
+        }
+        error_messages = {
+            "what": {
+                "required": "Enter what you will do",
+                "max_length": "What you will do must be %(limit_value)d characters or fewer",
+            },
+            "lead": {"max_length": "Who leads it must be %(limit_value)d characters or fewer"},
+            "reported_to": {
+                "max_length": "Where progress will be reported must be %(limit_value)d characters or fewer"
+            },
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.label_size = Size.SMALL
+        self.helper.layout = Layout(
+            Field.textarea("what", rows=3),
+            Field.text("lead"),
+            Field("due_date"),
+            Field.text("reported_to"),
+        )
+
+    def clean_due_date(self):
+        due_date = self.cleaned_data["due_date"]
+        # Only a date the councillor changes must not be in the past: a step planned last month
+        # and not yet done can stay as it was.
+        if (
+            due_date is not None
+            and "due_date" in self.changed_data
+            and due_date < timezone.localdate()
+        ):
+            raise ValidationError("The date must be today or in the future", code="past")
+        return due_date

@@ -1,0 +1,138 @@
+"""
+PDFs with WeasyPrint: a template rendered to a string, handed to WeasyPrint with a fetcher that
+serves only `data:` URLs and the project's own static files.
+
+WeasyPrint's default fetcher follows any URL a document names, `file:///etc/passwd` included, and
+`<link rel="attachment">` would embed what it fetched in the PDF. Everything a report shows is
+escaped by the templates; the fetcher is the second lock on the door.
+"""
+
+import functools
+import hashlib
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import weasyprint
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils._os import safe_join
+from django.utils.text import slugify
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from assessments import reports
+from assessments.models import Assessment
+
+# The base URL of every PDF document. `.invalid` never resolves (RFC 2606); it only gives
+# relative `{% static %}` paths something to resolve against, so that the fetcher can recognise
+# them. Nothing is ever requested from it.
+BASE_URL = "https://pdf.invalid/"
+PRINT_STYLESHEET = "print/report-print.css"
+REPORT_TEMPLATE = "assessments/report/report_pdf.html"
+# Rendered PDFs are cached under a key that changes with the report, so the timeout only bounds
+# memory for reports nobody downloads again.
+CACHE_TIMEOUT = 60 * 60
+
+
+class RefusedURL(ValueError):
+    """A URL the PDF fetcher will not fetch."""
+
+
+class StaticOnlyURLFetcher(URLFetcher):
+    """Serves `data:` URLs and the project's own static files; refuses everything else."""
+
+    def __init__(self):
+        # No redirects, and only `data:` left to urllib: the static files are read below.
+        super().__init__(allowed_protocols=("data",), allow_redirects=False, timeout=1)
+
+    def fetch(self, url, headers=None):
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        path = static_file_path(url)
+        if path is None:
+            raise RefusedURL(f"The PDF may not fetch {url[:200]}")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(
+            url, body=path.read_bytes(), headers={"Content-Type": content_type}
+        )
+
+
+def static_file_path(url: str) -> Path | None:
+    """The file behind one of our static URLs (resolved against BASE_URL), or None."""
+    static_prefix = BASE_URL.rstrip("/") + "/" + settings.STATIC_URL.lstrip("/")
+    if not url.startswith(static_prefix):
+        return None
+    parts = urlsplit(url)
+    if parts.query or parts.fragment:
+        return None
+    name = unquote(url.removeprefix(static_prefix))
+    if not name or "\\" in name or "\x00" in name or ".." in name.split("/"):
+        return None
+    found = finders.find(name)
+    if found:
+        return Path(found)
+    if settings.STATIC_ROOT:
+        try:
+            path = Path(safe_join(settings.STATIC_ROOT, name))
+        except ValueError:  # outside STATIC_ROOT
+            return None
+        if path.is_file():
+            return path
+    return None
+
+
+@functools.cache
+def print_stylesheet() -> weasyprint.CSS:
+    """The print stylesheet, parsed once per process."""
+    path = finders.find(PRINT_STYLESHEET) or Path(settings.STATIC_ROOT) / PRINT_STYLESHEET
+    return weasyprint.CSS(
+        string=Path(path).read_text(encoding="utf-8"),
+        base_url=BASE_URL + settings.STATIC_URL.lstrip("/") + "print/",
+        url_fetcher=StaticOnlyURLFetcher(),
+    )
+
+
+def html_to_pdf(html: str, *, url_fetcher: URLFetcher | None = None) -> bytes:
+    """Render HTML to PDF bytes with the print stylesheet and the static-only fetcher."""
+    document = weasyprint.HTML(
+        string=html, base_url=BASE_URL, url_fetcher=url_fetcher or StaticOnlyURLFetcher()
+    )
+    return document.write_pdf(stylesheets=[print_stylesheet()])
+
+
+def render_report_pdf(report: reports.Report) -> bytes:
+    html = render_to_string(
+        REPORT_TEMPLATE, {"report": report, "service_name": settings.SERVICE_NAME}
+    )
+    return html_to_pdf(html)
+
+
+def report_pdf(assessment: Assessment) -> bytes:
+    """
+    The PDF of a submitted assessment's report, rendered once per change.
+
+    The cache key holds everything a report can change with after submission: the assessment's
+    own last change, the latest action-step change and the number of steps, and the owner's name
+    and council as printed on every page.
+    """
+    parts = (
+        *reports.last_change(assessment),
+        assessment.owner.full_name,
+        assessment.owner.council_id,
+    )
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+    key = f"report-pdf:{assessment.pk}:{digest}"
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = render_report_pdf(reports.build_report(assessment))
+        cache.set(key, pdf, CACHE_TIMEOUT)
+    return pdf
+
+
+def report_filename(assessment: Assessment) -> str:
+    name = slugify(assessment.owner.full_name) or "councillor"
+    date = timezone.localdate(assessment.submitted_at)
+    return f"innovation-gap-report-{name}-{date:%Y-%m-%d}.pdf"

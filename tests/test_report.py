@@ -1,0 +1,392 @@
+"""The gap report page: who sees it, what it says, and how many queries it takes."""
+
+import datetime
+import re
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.shortcuts import resolve_url
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.models import AnswerOption, Area, Assessment, ChecklistVersion, Question
+from assessments.reports import build_report, submitted_assessments
+from tests.conftest import answer_all
+from tests.test_report_builders import (
+    MIXED_ANSWERS,
+    MIXED_GAPS_IN_ORDER,
+    add_note,
+    add_step,
+    submit,
+)
+
+HOSTILE_NOTE = (
+    '<img src="file:///etc/passwd">'
+    '<link rel="attachment" href="file:///etc/passwd">'
+    "<style>@import url(http://127.0.0.1:9/x)</style>" + "W" * 2000 + "\n" * 500
+)[:2000]
+
+
+@pytest.fixture(autouse=True)
+def _plain_http_and_empty_cache(settings):
+    settings.SECURE_SSL_REDIRECT = False
+    cache.clear()
+
+
+@pytest.fixture
+def assessment(checklist, councillor):
+    return submit(councillor, checklist, MIXED_ANSWERS)
+
+
+def report_url(assessment):
+    return reverse("assessments:report", args=[assessment.pk])
+
+
+def text_of(response) -> str:
+    """The page's visible words, tags stripped and whitespace collapsed."""
+    html = response.content.decode()
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+# --- Who sees it -------------------------------------------------------------------------------
+
+
+def test_the_owner_sees_their_report(client, councillor, assessment):
+    client.force_login(councillor)
+
+    response = client.get(report_url(assessment))
+
+    assert response.status_code == 200
+    assert "Your innovation gap report" in text_of(response)
+    assert "Alex Morgan" in text_of(response)
+
+
+@pytest.mark.parametrize(
+    "persona", ["second_councillor", "other_councillor", "officer", "other_officer", "admin_user"]
+)
+def test_it_hides_a_report_from_everyone_but_its_owner(client, request, assessment, persona):
+    client.force_login(request.getfixturevalue(persona))
+
+    assert client.get(report_url(assessment)).status_code == 404
+    assert client.get(reverse("assessments:report_pdf", args=[assessment.pk])).status_code == 404
+
+
+def test_it_sends_anonymous_visitors_to_sign_in(client, assessment):
+    response = client.get(report_url(assessment))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(resolve_url(settings.LOGIN_URL))
+
+
+def test_a_draft_has_no_report(client, checklist, councillor):
+    draft = Assessment.objects.create(owner=councillor, checklist=checklist)
+    answer_all(draft, MIXED_ANSWERS)
+    client.force_login(councillor)
+
+    assert client.get(report_url(draft)).status_code == 404
+    assert client.get(reverse("assessments:report_pdf", args=[draft.pk])).status_code == 404
+
+
+def test_the_report_only_answers_get(client, councillor, assessment):
+    client.force_login(councillor)
+
+    assert client.post(report_url(assessment)).status_code == 405
+
+
+# --- What it says ------------------------------------------------------------------------------
+
+
+def test_it_starts_with_a_summary_in_words(client, councillor, assessment):
+    client.force_login(councillor)
+
+    text = text_of(client.get(report_url(assessment)))
+
+    assert "You are fully taking 10 of the 20 key actions; 4 gaps are research priorities." in text
+    assert text.index("Summary") < text.index("Your score in each area")
+
+
+def test_it_shows_each_areas_score_as_a_bar_and_in_a_table(client, councillor, assessment):
+    client.force_login(councillor)
+
+    response = client.get(report_url(assessment))
+    html = response.content.decode()
+
+    # Climate: Yes 3, Partly 1, Not yet 1, Not sure 1 → 7 of 10 points.
+    assert re.search(r"Create the climate for innovation</th>.*?70%", html, re.S)
+    assert 'class="app-bar__fill app-bar--70"' in html
+    # Delivery: Yes 1, Partly 2, Not yet 2 → 4 of 10.
+    assert 'class="app-bar__fill app-bar--40"' in html
+    assert "<caption" in html
+    assert 'style="' not in html  # bars by class: the CSP will forbid inline styles
+
+
+def test_it_ranks_the_gaps(client, councillor, assessment):
+    client.force_login(councillor)
+
+    html = client.get(report_url(assessment)).content.decode()
+
+    positions = [html.index(f'id="gap-{code}"') for code in MIXED_GAPS_IN_ORDER]
+    assert positions == sorted(positions)
+
+
+def test_each_gap_shows_question_answer_note_finding_quote_and_next_step(
+    client, councillor, assessment
+):
+    add_note(assessment, "devote-resources", "No budget line for it yet.")
+    add_step(
+        assessment,
+        "devote-resources",
+        what="Ask for a budget line",
+        lead="Cabinet member for finance",
+        due_date=datetime.date(2031, 4, 1),
+        reported_to="Cabinet",
+    )
+    client.force_login(councillor)
+
+    html = client.get(report_url(assessment)).content.decode()
+    gap = html[html.index('id="gap-devote-resources"') : html.index('id="gap-monitor-progress"')]
+
+    assert "Do you devote sufficient time, resources and expertise to priority innovations?" in gap
+    assert "Not yet" in gap
+    assert "No budget line for it yet." in gap
+    assert "devote sufficient time and resources to developing the priority innovations" in gap
+    assert "app-quote" in gap
+    assert "Ask for a budget line" in gap
+    assert "Cabinet member for finance" in gap
+    assert "1 April 2031" in gap
+    step_url = reverse("assessments:action_step", args=[assessment.pk, "devote-resources"])
+    assert f'href="{step_url}"' in gap
+    assert ">Change<" in gap
+    # A gap without a step offers to add one.
+    next_gap = html[html.index('id="gap-monitor-progress"') :]
+    assert "Add next step" in next_gap.split("</li>")[0]
+
+
+def test_gaps_in_one_area_get_different_quotes(checklist, councillor, assessment):
+    report = build_report(submitted_assessments().get(pk=assessment.pk))
+
+    delivery_quotes = [g.quote.pk for g in report.gaps if g.scored.area.code == "delivery"]
+    assert len(delivery_quotes) == 4
+    assert len(set(delivery_quotes)) == 4
+
+
+def test_it_lists_not_sure_and_strengths_apart(client, councillor, assessment):
+    client.force_login(councillor)
+
+    text = text_of(client.get(report_url(assessment)))
+
+    things_to_find_out = text[text.index("Things to find out") : text.index("Your strengths")]
+    assert "Experiment, fail quickly and learn from failures" in things_to_find_out
+    assert "Move forward boldly, with pace and determination" in things_to_find_out
+    strengths = text[text.index("Your strengths") : text.index("How this report works")]
+    assert "Encourage creativity" in strengths
+    assert "Persist, persist, persist" in strengths
+    assert "Monitor progress closely" not in strengths
+
+
+def test_it_explains_itself_and_defines_innovation(client, councillor, assessment):
+    client.force_login(councillor)
+
+    text = text_of(client.get(report_url(assessment)))
+
+    assert "How this report works" in text
+    assert "“Not sure” scores nothing" in text
+    assert "Innovations are changes to services" in text
+    assert "Key findings from the research" in text
+
+
+def test_an_area_with_nothing_scored_says_so(client, checklist, councillor):
+    climate = Question.objects.filter(area__code="climate").values_list("code", flat=True)
+    assessment = submit(councillor, checklist, dict.fromkeys(climate, "not-sure"))
+    client.force_login(councillor)
+
+    text = text_of(client.get(report_url(assessment)))
+
+    # Counts in scale order: Yes, Partly, Not yet, Not sure.
+    assert "Create the climate for innovation Nothing scored 0 0 0 6" in text
+    assert "Create the climate for innovation 0%" not in text
+
+
+def test_all_yes_has_no_gaps(client, checklist, councillor):
+    assessment = submit(councillor, checklist, default="yes")
+    client.force_login(councillor)
+
+    text = text_of(client.get(report_url(assessment)))
+
+    assert "You are fully taking 20 of the 20 key actions." in text
+    assert "You have no gaps" in text
+
+
+def test_a_hostile_note_is_shown_as_text(client, councillor, assessment):
+    add_note(assessment, "devote-resources", HOSTILE_NOTE)
+    client.force_login(councillor)
+
+    html = client.get(report_url(assessment)).content.decode()
+
+    assert "&lt;img src=&quot;file:///etc/passwd&quot;&gt;" in html
+    assert '<img src="file:///etc/passwd">' not in html
+    assert '<link rel="attachment"' not in html
+    assert "<style>@import" not in html
+    assert "\n" * 3 not in html.split('id="gap-devote-resources"')[1].split("</li>")[0]
+
+
+# --- Progress ----------------------------------------------------------------------------------
+
+
+def test_it_shows_progress_since_the_previous_submitted_assessment(client, checklist, councillor):
+    earlier = submit(
+        councillor,
+        checklist,
+        {**MIXED_ANSWERS, "devote-resources": "partly", "take-calculated-risks": "not-yet"},
+        submitted_at=timezone.now() - datetime.timedelta(days=365),
+    )
+    later = submit(
+        councillor,
+        checklist,
+        {**MIXED_ANSWERS, "devote-resources": "not-yet", "take-calculated-risks": "yes"},
+    )
+    client.force_login(councillor)
+
+    text = text_of(client.get(report_url(later)))
+
+    progress = text[text.index("Since your last assessment") : text.index("How this report works")]
+    assert earlier.submitted_at.strftime("%-d %B %Y") in progress
+    moved_up = progress[progress.index("Moved up") : progress.index("Moved down")]
+    assert "Take vital, calculated risks: Not yet to Yes" in moved_up
+    moved_down = progress[progress.index("Moved down") :]
+    assert (
+        "Devote sufficient time, resources and expertise to priority innovations: Partly to Not yet"
+        in moved_down
+    )
+    # Climate went from 70 % (7/10) to 90 % (9/10); delivery from 50 % (5/10) to 40 % (4/10).
+    assert "Create the climate for innovation 70% 90% up 20" in progress
+    assert "Ensure priority innovations are delivered 50% 40% down 10" in progress
+    assert "Lead for innovation 88% 88% no change" in progress
+
+
+def test_the_first_assessment_has_no_progress_section(client, councillor, assessment):
+    client.force_login(councillor)
+
+    assert "Since your last assessment" not in text_of(client.get(report_url(assessment)))
+
+
+def copy_checklist(checklist, *, number, drop=(), reword=None, add=()) -> ChecklistVersion:
+    """A new version of the checklist, as admins make one: same codes, some wording changed."""
+    reword = reword or {}
+    copy = ChecklistVersion.objects.create(
+        number=number,
+        title=checklist.title,
+        innovation_definition=checklist.innovation_definition,
+        key_findings=checklist.key_findings,
+        based_on=checklist,
+    )
+    for option in checklist.answer_options.all():
+        AnswerOption.objects.create(
+            checklist=copy,
+            code=option.code,
+            label=option.label,
+            points=option.points,
+            order=option.order,
+        )
+    for area in checklist.areas.all():
+        new_area = Area.objects.create(
+            checklist=copy,
+            code=area.code,
+            order=area.order,
+            title=area.title,
+            heading=area.heading,
+        )
+        for question in area.questions.exclude(code__in=drop):
+            Question.objects.create(
+                area=new_area,
+                code=question.code,
+                order=question.order,
+                summary=question.summary,
+                text=reword.get(question.code, question.text),
+                is_research_priority=question.is_research_priority,
+                research_finding=question.research_finding,
+            )
+        for n, code in enumerate(c for c in add if area.code == "delivery"):
+            Question.objects.create(
+                area=new_area,
+                code=code,
+                order=50 + n,
+                summary=f"Brand new {code}",
+                text=f"Do you {code}?",
+            )
+    return copy
+
+
+def test_progress_matches_questions_by_code_across_checklist_versions(
+    client, checklist, councillor
+):
+    earlier = submit(
+        councillor,
+        checklist,
+        {"persist": "not-yet", "celebrate-achievements": "partly"},
+        submitted_at=timezone.now() - datetime.timedelta(days=30),
+    )
+    version_2 = copy_checklist(
+        checklist,
+        number=2,
+        drop=["celebrate-achievements"],
+        reword={"persist": "Do you persist, and persist again?"},
+        add=["share-learning"],
+    )
+    later = submit(councillor, version_2, {"persist": "yes", "share-learning": "partly"})
+
+    report = build_report(submitted_assessments().get(pk=later.pk))
+    by_code = {q.answer.question_code: q for q in report.progress.questions}
+
+    assert report.previous == earlier
+    assert by_code["persist"].movement == "up"
+    assert by_code["persist"].reworded
+    assert by_code["share-learning"].movement == "new"
+    assert by_code["encourage-creativity"].movement == "same"
+    assert not by_code["encourage-creativity"].reworded
+    assert [a.question_code for a in report.progress.removed] == ["celebrate-achievements"]
+
+    client.force_login(councillor)
+    text = text_of(client.get(report_url(later)))
+    assert "Persist, persist, persist: Not yet to Yes (the question has been reworded)" in text
+    assert "New questions Brand new share-learning: Partly" in text
+    assert "checklist version 1" in text
+    assert "No longer asked: Celebrate achievements (last time: Partly)" in text
+
+
+# --- Queries -----------------------------------------------------------------------------------
+
+
+def add_questions(checklist, count):
+    """More questions in the last area, as a longer checklist would have."""
+    area = checklist.areas.get(code="delivery")
+    Question.objects.bulk_create(
+        Question(
+            area=area, code=f"extra-{n}", order=100 + n, summary=f"Extra {n}", text=f"Do you {n}?"
+        )
+        for n in range(count)
+    )
+
+
+@pytest.mark.parametrize("extra_questions", [0, 15])
+@pytest.mark.parametrize("with_previous", [False, True])
+def test_the_report_runs_a_fixed_number_of_queries(
+    client, checklist, councillor, django_assert_num_queries, extra_questions, with_previous
+):
+    add_questions(checklist, extra_questions)
+    if with_previous:
+        earlier = submit(
+            councillor, checklist, submitted_at=timezone.now() - datetime.timedelta(days=9)
+        )
+        add_note(earlier, "persist", "Earlier note")
+    assessment = submit(councillor, checklist, default="partly")
+    for code in ("persist", "space-to-test", "monitor-progress"):
+        add_step(assessment, code, what=f"Next step on {code}")
+    client.force_login(councillor)
+    client.get(reverse("assessments:start"))  # settle the session
+
+    # Session, user, assessment; answers, areas, quotes, options, previous (+ its answers).
+    with django_assert_num_queries(9 if with_previous else 8):
+        assert client.get(report_url(assessment)).status_code == 200
