@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.template import Context, Template
-from django.urls import NoReverseMatch, include, path, reverse
+from django.urls import include, path, reverse
 
 from assessments import urls as assessments_urls
 from assessments.templatetags.content import paragraphs
@@ -183,12 +183,10 @@ def test_signed_in_people_get_a_sign_out_button_that_posts_with_a_csrf_token(
     assert f'href="{reverse("assessments:dashboard")}"' in html
 
 
-def test_without_accounts_the_start_page_has_no_dead_start_button(client, checklist):
-    html = client.get(reverse("assessments:start")).content.decode()
-    try:
-        reverse("assessments:sign_in")
-    except NoReverseMatch:
-        assert "govuk-button--start" not in html
+def test_the_navigation_marks_the_page_you_are_on(client, checklist):
+    html = client.get(reverse("assessments:sign_in")).content.decode()
+    assert "govuk-service-navigation__item--active" in html
+    assert 'aria-current="page"' in html
 
 
 @pytest.mark.parametrize("name", ["accessibility", "privacy"])
