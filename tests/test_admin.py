@@ -279,6 +279,15 @@ def test_a_version_with_answers_cannot_be_deleted(admin_client, answered_assessm
     assert ChecklistVersion.objects.filter(pk=checklist.pk).exists()
 
 
+def test_the_published_version_cannot_be_deleted_from_the_list(admin_client, checklist):
+    admin_client.post(
+        changelist_url("checklistversion"),
+        {"action": "delete_selected", "_selected_action": [checklist.pk], "post": "yes"},
+    )
+
+    assert ChecklistVersion.objects.filter(pk=checklist.pk).exists()
+
+
 def test_a_retired_version_is_read_only_even_without_answers(admin_client, checklist):
     run_action(admin_client, "copy_as_draft", checklist)
     run_action(admin_client, "publish", ChecklistVersion.objects.get(number=2))

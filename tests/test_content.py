@@ -346,3 +346,23 @@ def test_loading_the_same_fixture_again_in_a_later_run_still_updates_in_place(ch
     call_command("loaddata", path, verbosity=0)
 
     assert Question.objects.filter(code="new-idea").count() == 1
+
+
+def test_it_refuses_a_version_based_on_a_version_that_does_not_exist(db, tmp_path):
+    version = {
+        "model": "assessments.checklistversion",
+        "fields": {
+            "number": 5,
+            "title": "Test",
+            "innovation_definition": "D",
+            "key_findings": "K",
+            "based_on": [99],
+            "created_at": "2026-01-01T00:00:00Z",
+        },
+    }
+    path = _write_fixture(tmp_path, [version])
+
+    with pytest.raises(CommandError, match="points at something that does not exist"):
+        call_command("loaddata", path, verbosity=0)
+
+    assert not ChecklistVersion.objects.exists()
