@@ -1,0 +1,103 @@
+"""The councillor's dashboard: start, continue, and the assessments submitted so far."""
+
+import pytest
+from answering_helpers import area_url, check_url, detail_url
+from conftest import answer_all
+from django.urls import NoReverseMatch, reverse
+
+from assessments.services import assessment_start, assessment_submit
+
+
+@pytest.fixture(autouse=True)
+def _plain_http(settings):
+    settings.SECURE_SSL_REDIRECT = False
+
+
+@pytest.fixture
+def signed_in(client, councillor):
+    client.force_login(councillor)
+    return client
+
+
+def dashboard(client) -> str:
+    return client.get(reverse("assessments:dashboard")).content.decode()
+
+
+def test_a_new_councillor_is_offered_to_start_an_assessment(signed_in, checklist):
+    html = dashboard(signed_in)
+
+    assert "Start a new assessment" in html
+    assert f'action="{reverse("assessments:assessment_start")}"' in html
+    assert "Continue" not in html
+
+
+def test_the_draft_in_progress_continues_at_its_first_open_question(
+    signed_in, checklist, councillor
+):
+    draft = assessment_start(owner=councillor, from_previous=False)
+    assert f'href="{area_url(draft, "climate")}"' in dashboard(signed_in)
+
+    answer_all(draft)
+    html = dashboard(signed_in)
+
+    assert "Continue" in html
+    assert f'href="{check_url(draft)}"' in html
+    assert "Start a new assessment" not in html
+
+
+def test_submitted_assessments_show_their_date_and_counts_per_area(
+    signed_in, checklist, councillor
+):
+    draft = assessment_start(owner=councillor, from_previous=False)
+    answer_all(draft, {"encourage-creativity": "not-yet", "celebrate-achievements": "partly"})
+    submitted = assessment_submit(assessment=draft, revision=0)
+
+    html = dashboard(signed_in)
+
+    assert f"Submitted on {submitted.submitted_at:%-d %B %Y}" in html
+    assert "4 Yes, 1 Partly, 1 Not yet" in html  # the climate area's six answers
+    assert "5 Yes" in html
+    try:
+        link = reverse("assessments:report", args=[draft.pk])
+    except NoReverseMatch:
+        link = detail_url(draft)
+    assert f'href="{link}"' in html
+    # Starting again offers the choice of starting from these answers.
+    assert f'href="{reverse("assessments:assessment_start")}"' in html
+
+
+def test_starting_again_offers_last_answers_or_a_blank_checklist(signed_in, checklist, councillor):
+    draft = assessment_start(owner=councillor, from_previous=False)
+    answer_all(draft)
+    assessment_submit(assessment=draft, revision=0)
+    start_url = reverse("assessments:assessment_start")
+
+    html = signed_in.get(start_url).content.decode()
+    assert "Start from your last answers" in html
+    assert "Start with a blank checklist" in html
+
+    refused = signed_in.post(start_url, {})
+    assert "Choose how you want to start your new assessment" in refused.content.decode()
+
+    response = signed_in.post(start_url, {"start_from": "blank"})
+    new = councillor.assessments.get(status="draft")
+    assert response.url == area_url(new, "climate")
+    assert not new.answers.exists()
+
+
+def test_other_councillors_assessments_are_not_listed(signed_in, checklist, second_councillor):
+    theirs = assessment_start(owner=second_councillor, from_previous=False)
+
+    html = dashboard(signed_in)
+
+    assert area_url(theirs, "climate") not in html
+    assert "Continue" not in html
+
+
+def test_officers_see_a_link_to_invite_councillors(client, officer):
+    client.force_login(officer)
+
+    html = dashboard(client)
+
+    assert f'href="{reverse("assessments:invite")}"' in html
+    assert "Your account" in html

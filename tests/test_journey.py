@@ -1,0 +1,107 @@
+"""A councillor's whole journey through the Django test client, as a browser would make it."""
+
+import re
+
+import pytest
+from answering_helpers import area_codes, area_data, area_url, check_url, detail_url, submit_url
+from conftest import PASSWORD
+from django.urls import reverse
+
+from assessments.models import Answer, Assessment
+
+
+@pytest.fixture(autouse=True)
+def _plain_http(settings):
+    settings.SECURE_SSL_REDIRECT = False
+
+
+def sign_in(client, user):
+    response = client.post(
+        reverse("assessments:sign_in"), {"email": user.email, "password": PASSWORD}
+    )
+    assert response.status_code == 302, "sign-in failed"
+
+
+def radios_checked(html: str) -> int:
+    return len(re.findall(r'type="radio" value="\d+" checked', html))
+
+
+def test_a_councillor_answers_over_two_sessions_checks_submits_and_starts_again(
+    client, checklist, councillor
+):
+    codes = area_codes(checklist)
+
+    # First session: start, answer two areas, come back later.
+    sign_in(client, councillor)
+    response = client.post(reverse("assessments:assessment_start"), follow=True)
+    assessment = Assessment.objects.get(owner=councillor)
+    assert response.redirect_chain[-1][0] == area_url(assessment, codes[0])
+    assert "Area 1 of 4" in response.content.decode()
+
+    response = client.post(
+        area_url(assessment, codes[0]), area_data(assessment, codes[0], default="yes")
+    )
+    assert response.url == area_url(assessment, codes[1])
+    response = client.post(
+        area_url(assessment, codes[1]),
+        area_data(assessment, codes[1], default="partly", after="later"),
+        follow=True,
+    )
+    assert "Your answers have been saved" in response.content.decode()
+    client.post(reverse("assessments:sign_out"))
+
+    # Second session: continue where they left off, answer the rest.
+    sign_in(client, councillor)
+    dashboard = client.get(reverse("assessments:dashboard")).content.decode()
+    assert f'href="{area_url(assessment, codes[2])}"' in dashboard
+    for code in codes[2:]:
+        response = client.post(
+            area_url(assessment, code),
+            area_data(assessment, code, default="not-yet", notes={"persist": "Keep going."}),
+        )
+    assert response.url == check_url(assessment)
+
+    # Check answers, change one, submit.
+    html = client.get(check_url(assessment)).content.decode()
+    assert "Keep going." in html
+    change = area_url(assessment, codes[0]) + "#encourage-creativity"
+    assert f'href="{change}"' in html
+    client.post(
+        area_url(assessment, codes[0]),
+        area_data(assessment, codes[0], {"encourage-creativity": "not-sure"}, default="yes"),
+    )
+    revision = Assessment.objects.get(pk=assessment.pk).revision
+    response = client.post(submit_url(assessment), {"revision": revision}, follow=True)
+    assert response.redirect_chain[-1][0] == detail_url(assessment)
+    html = response.content.decode()
+    assert "Your assessment has been submitted" in html
+    assert "Not sure" in html and "Change" not in html
+    assessment.refresh_from_db()
+    assert assessment.is_submitted
+
+    # Start again from last time: answers pre-filled, each to be confirmed.
+    response = client.post(
+        reverse("assessments:assessment_start"), {"start_from": "previous"}, follow=True
+    )
+    again = Assessment.objects.get(owner=councillor, status="draft")
+    assert again.previous == assessment
+    html = response.content.decode()
+    assert html.count("From your last assessment") == 6
+    assert radios_checked(html) == 6
+    response = client.post(submit_url(again), {"revision": again.revision})
+    assert len(re.findall("Confirm your answer to", response.content.decode())) == 20
+    for code in codes:
+        saved = Answer.objects.filter(assessment=again, question__area__code=code)
+        client.post(
+            area_url(again, code),
+            {
+                "revision": Assessment.objects.get(pk=again.pk).revision,
+                **{a.question.code: str(a.option_id) for a in saved},
+                **{f"{a.question.code}-note": a.note for a in saved},
+            },
+        )
+    revision = Assessment.objects.get(pk=again.pk).revision
+    response = client.post(submit_url(again), {"revision": revision})
+    assert response.url == detail_url(again)
+    assert Assessment.objects.filter(owner=councillor, status="submitted").count() == 2
+    assert Answer.objects.get(assessment=again, question__code="persist").note == "Keep going."
