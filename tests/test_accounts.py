@@ -99,6 +99,13 @@ def test_blank_boxes_get_plain_errors(client, db):
     assert '<a href="#id_password">Enter your password</a>' in html
 
 
+def test_email_and_password_boxes_with_errors_get_the_red_error_border(client, db):
+    # crispy-forms-gds 2.0.1 leaves these two input types out; our forms add the class.
+    html = client.post(reverse("assessments:sign_in"), {}).content.decode()
+    for kind in ("email", "password"):
+        assert re.search(rf'<input type="{kind}" name="{kind}"[^>]*govuk-input--error', html)
+
+
 def test_an_invited_account_that_has_not_set_a_password_cannot_sign_in(client, council):
     invited = make_user(email="new@example.org", full_name="New Person", council=council)
     invited.is_active = False

@@ -1,7 +1,7 @@
 """Forms for signing in, passwords and invitations, laid out with the GOV.UK Design System."""
 
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Fluid, Layout
+from crispy_forms_gds.layout import Button, Layout
 from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
@@ -17,9 +17,40 @@ NEW_PASSWORD_HINT = (
 PASSWORD_MISMATCH = "The passwords do not match. Enter the same password in both boxes."
 
 
-def _helper(*fields, button: str) -> FormHelper:
+class ErrorBorderMixin:
+    """
+    Red borders on email and password boxes with errors.
+
+    crispy-forms-gds 2.0.1 adds `govuk-input--error` only to TextInput, Select and Textarea
+    widgets, so an EmailInput or PasswordInput with an error kept its black border, and a
+    Select needs GOV.UK's own `govuk-select--error`.
+    """
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        for name in self.errors:
+            widget = self.fields[name].widget if name in self.fields else None
+            if isinstance(widget, forms.EmailInput | forms.PasswordInput):
+                error_class = "govuk-input--error"
+            elif isinstance(widget, forms.Select):
+                error_class = "govuk-select--error"
+            else:
+                continue
+            classes = widget.attrs.get("class", "").split()
+            if error_class not in classes:
+                widget.attrs["class"] = " ".join([*classes, error_class])
+
+
+def _helper(form: forms.Form, *names: str, button: str) -> FormHelper:
+    """A layout of the named fields, two-thirds wide, and one button."""
+    for name in names:
+        widget = form.fields[name].widget
+        if not isinstance(widget, forms.Select):
+            # On the widget, not a layout Field's css_class: crispy-forms replaces the widget's
+            # class attribute with a layout Field's, which would drop the error class above.
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} govuk-!-width-two-thirds"
     helper = FormHelper()
-    helper.layout = Layout(*fields, Button("submit", button))
+    helper.layout = Layout(*names, Button("submit", button))
     return helper
 
 
@@ -29,7 +60,7 @@ def _email_input(autocomplete: str = "email") -> forms.EmailInput:
     )
 
 
-class SignInForm(forms.Form):
+class SignInForm(ErrorBorderMixin, forms.Form):
     """
     Email address and password. Every failure gives the same message, so the form never says
     whether an address has an account; an inactive (invited, not yet accepted) account fails
@@ -57,8 +88,9 @@ class SignInForm(forms.Form):
         self.user_cache = None
         super().__init__(*args, **kwargs)
         self.helper = _helper(
-            Field.text("email", field_width=Fluid.TWO_THIRDS),
-            Field.text("password", field_width=Fluid.TWO_THIRDS),
+            self,
+            "email",
+            "password",
             button="Sign in",
         )
 
@@ -96,7 +128,7 @@ class _NewPasswordMixin:
         return self.cleaned_data
 
 
-class AccountSetPasswordForm(_NewPasswordMixin, SetPasswordForm):
+class AccountSetPasswordForm(ErrorBorderMixin, _NewPasswordMixin, SetPasswordForm):
     """Choosing a password: from a reset link, or (`for_invitation`) from an invitation link."""
 
     error_messages = {"password_mismatch": PASSWORD_MISMATCH}
@@ -108,13 +140,14 @@ class AccountSetPasswordForm(_NewPasswordMixin, SetPasswordForm):
         super().__init__(user, *args, **kwargs)
         self._set_up_new_password_fields()
         self.helper = _helper(
-            Field.text("new_password1", field_width=Fluid.TWO_THIRDS),
-            Field.text("new_password2", field_width=Fluid.TWO_THIRDS),
+            self,
+            "new_password1",
+            "new_password2",
             button="Set password" if for_invitation else "Reset password",
         )
 
 
-class AccountPasswordChangeForm(_NewPasswordMixin, PasswordChangeForm):
+class AccountPasswordChangeForm(ErrorBorderMixin, _NewPasswordMixin, PasswordChangeForm):
     error_messages = {
         "password_mismatch": PASSWORD_MISMATCH,
         "password_incorrect": "Your current password is not correct. Enter it again.",
@@ -129,14 +162,15 @@ class AccountPasswordChangeForm(_NewPasswordMixin, PasswordChangeForm):
         # GOV.UK pages do not move focus on load; it disorients screen reader users.
         old.widget.attrs.pop("autofocus", None)
         self.helper = _helper(
-            Field.text("old_password", field_width=Fluid.TWO_THIRDS),
-            Field.text("new_password1", field_width=Fluid.TWO_THIRDS),
-            Field.text("new_password2", field_width=Fluid.TWO_THIRDS),
+            self,
+            "old_password",
+            "new_password1",
+            "new_password2",
             button="Change password",
         )
 
 
-class AccountPasswordResetForm(PasswordResetForm):
+class AccountPasswordResetForm(ErrorBorderMixin, PasswordResetForm):
     """Django's reset form: it emails only active accounts with a password, and says nothing."""
 
     def __init__(self, *args, **kwargs):
@@ -147,12 +181,10 @@ class AccountPasswordResetForm(PasswordResetForm):
         email.error_messages.update(
             {"required": "Enter your email address", "invalid": EMAIL_FORMAT_ERROR}
         )
-        self.helper = _helper(
-            Field.text("email", field_width=Fluid.TWO_THIRDS), button="Send reset link"
-        )
+        self.helper = _helper(self, "email", button="Send reset link")
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(ErrorBorderMixin, forms.Form):
     """Who to invite. Admins also choose the council; an officer invites into their own."""
 
     full_name = forms.CharField(
@@ -182,12 +214,10 @@ class InvitationForm(forms.Form):
 
     def __init__(self, *args, choose_council: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        fields = [
-            Field.text("full_name", field_width=Fluid.TWO_THIRDS),
-            Field.text("email", field_width=Fluid.TWO_THIRDS),
-        ]
+        names = ["full_name", "email"]
         if choose_council:
-            fields.append(Field.select("council"))
+            names.insert(0, "council")
+            self.order_fields(names)  # the error summary follows the fields' order
         else:
             del self.fields["council"]
-        self.helper = _helper(*fields, button="Send invitation")
+        self.helper = _helper(self, *names, button="Send invitation")
