@@ -14,12 +14,6 @@ from tests.conftest import answer_all
 CONTENT_MODELS = ["checklistversion", "area", "question", "quote"]
 
 
-@pytest.fixture(autouse=True)
-def _plain_http(settings):
-    # Settings redirect to HTTPS whenever DEBUG is off; the test client speaks plain HTTP.
-    settings.SECURE_SSL_REDIRECT = False
-
-
 @pytest.fixture
 def admin_client(client, admin_user):
     client.force_login(admin_user)
