@@ -17,12 +17,6 @@ from tests.conftest import PASSWORD, make_user
 NEW_PASSWORD = "a brand new garden of lilies"
 
 
-@pytest.fixture(autouse=True)
-def _plain_http(settings):
-    # Tests run with DEBUG off, which turns on the HTTPS redirect.
-    settings.SECURE_SSL_REDIRECT = False
-
-
 def sign_in(client, email, password=PASSWORD, **extra):
     return client.post(
         reverse("assessments:sign_in"), {"email": email, "password": password}, **extra

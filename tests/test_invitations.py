@@ -18,12 +18,6 @@ from assessments.models import Invitation, User
 NEW_PASSWORD = "a brand new garden of lilies"
 
 
-@pytest.fixture(autouse=True)
-def _plain_http(settings):
-    # Tests run with DEBUG off, which turns on the HTTPS redirect.
-    settings.SECURE_SSL_REDIRECT = False
-
-
 @pytest.fixture
 def invitation_and_token(council, officer) -> tuple[Invitation, str]:
     return invitations.invitation_create(
