@@ -18,6 +18,8 @@ from django.utils.html import format_html, format_html_join
 from assessments.models import NOTE_MAX_LENGTH, Answer, AnswerOption, Question
 
 NOTE_SUFFIX = "-note"
+# Lean single templates for the two fields of a question: see the comments in each.
+QUESTION_TEMPLATE = "assessments/answering/_question.html"
 NOTE_TEMPLATE = "assessments/answering/_note_field.html"
 # Sent with every POST but not part of the answers; see AreaAnswersForm.clean().
 ALLOWED_EXTRA_KEYS = {"csrfmiddlewaretoken"}
@@ -137,7 +139,7 @@ class AreaAnswersForm(HiddenFieldErrorsMixin, forms.Form):
             )
             layout.append(
                 Div(
-                    Field.radios(code, legend_size=Size.MEDIUM, legend_tag="h2"),
+                    Field(code, template=QUESTION_TEMPLATE),
                     Field(code + NOTE_SUFFIX, template=NOTE_TEMPLATE),
                     css_id=code,
                     css_class="app-question",
