@@ -137,7 +137,7 @@ def test_a_page_can_be_saved_with_questions_open_and_then_shows_which_are_open(s
     html = signed_in.get(area_url(draft, "climate")).content.decode()
 
     assert "You have answered 1 of 6 questions in this area." in html
-    assert html.count("Not answered yet") == 5
+    assert html.count("Not answered</strong>") == 5
     assert stored(draft)["celebrate-achievements"] == (None, "", True)
 
 

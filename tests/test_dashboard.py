@@ -1,7 +1,9 @@
 """The councillor's dashboard: start, continue, and the assessments submitted so far."""
 
+import re
+
 import pytest
-from answering_helpers import area_url, check_url, detail_url
+from answering_helpers import area_url, check_url, detail_url, error_summary_links
 from conftest import answer_all
 from django.urls import NoReverseMatch, reverse
 
@@ -101,3 +103,15 @@ def test_officers_see_a_link_to_invite_councillors(client, officer):
 
     assert f'href="{reverse("assessments:invite")}"' in html
     assert "Your account" in html
+
+
+def test_the_start_choice_error_links_to_the_first_radio(signed_in, checklist, councillor):
+    draft = assessment_start(owner=councillor, from_previous=False)
+    answer_all(draft)
+    assessment_submit(assessment=draft, revision=0)
+
+    html = signed_in.post(reverse("assessments:assessment_start"), {}).content.decode()
+
+    # crispy-forms-gds links to #id_<name>; our radios template gives the first radio that id.
+    assert error_summary_links(html) == ["#id_start_from"]
+    assert 'id="id_start_from" name="start_from"' in re.sub(r"\s+", " ", html)

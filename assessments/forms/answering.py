@@ -184,7 +184,7 @@ def _status(answer: Answer | None) -> str:
 
 
 STATUS_TAGS = {
-    "open": ("govuk-tag--grey", "Not answered yet"),
+    "open": ("govuk-tag--grey", "Not answered"),
     "prefilled": ("govuk-tag--blue", "From your last assessment: check and save"),
 }
 
