@@ -359,6 +359,19 @@ class Assessment(models.Model):
         related_name="+",
         help_text="The submitted assessment this one was pre-filled from.",
     )
+    group = models.ForeignKey(
+        "Group",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assessments",
+        help_text="The group whose discussion this assessment was answered for, if any.",
+    )
+    shared_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the author shared this report with their council's officers; empty if not shared.",
+    )
     # Bumped by every save of answers; a page posted with an older revision is stale.
     revision = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -461,3 +474,102 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"Invitation for {self.user.email}"
+
+
+# --- Groups --------------------------------------------------------------------------------
+
+
+class Group(models.Model):
+    """
+    Councillors answering "as a group" (a cabinet, a scrutiny committee, a party group).
+
+    Each member answers privately in an ordinary assessment linked to the group; the group's
+    report shows only aggregate figures, and only once enough members have submitted.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open for answers"
+        DISCUSSION = "discussion", "In discussion"
+        CLOSED = "closed", "Closed"
+
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="groups")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=2000)
+    checklist = models.ForeignKey(
+        ChecklistVersion,
+        on_delete=models.PROTECT,
+        related_name="groups",
+        help_text="The version the group's report is laid out on; answers match by question code.",
+    )
+    facilitator = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="facilitated_groups",
+        help_text="The officer who runs the group's discussion.",
+    )
+    members = models.ManyToManyField(User, through="GroupMembership", related_name="member_of")
+    status = models.CharField(max_length=20, choices=Status, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["council", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["council", "name"], name="unique_group_name_in_council"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.council})"
+
+
+class GroupMembership(models.Model):
+    """A councillor's place in a group. Removing it leaves their assessments untouched."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="group_memberships")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["group", "user__full_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="one_membership_per_group"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.group.name}"
+
+
+class GroupAgreement(models.Model):
+    """What a group agreed about one key action after its discussion, recorded by its officer."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="agreements")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    option = models.ForeignKey(
+        AnswerOption, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH)
+    action_what = models.TextField("What will be done", blank=True, max_length=1000)
+    action_lead = models.CharField("Who leads it", max_length=200, blank=True)
+    action_due_date = models.DateField("By when", null=True, blank=True)
+    action_reported_to = models.CharField(
+        "Where progress will be reported", max_length=200, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["question__area__order", "question__order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "question"], name="one_agreement_per_question"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.group.name}: {self.question}"

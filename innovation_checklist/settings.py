@@ -40,6 +40,10 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 SERVICE_NAME = "Key Actions for Innovation"
 
+# A group's figures are shown only once this many members have submitted, so that nobody's
+# individual answers can be read off them.
+GROUP_MIN_RESPONSES = int(os.environ.get("GROUP_MIN_RESPONSES", "3"))
+
 INSTALLED_APPS = [
     "assessments",
     "django.contrib.admin",
