@@ -21,11 +21,20 @@ from tests.test_report_builders import (
     submit,
 )
 
-HOSTILE_NOTE = (
+HOSTILE_MARKUP = (
     '<img src="file:///etc/passwd">'
     '<link rel="attachment" href="file:///etc/passwd">'
-    "<style>@import url(http://127.0.0.1:9/x)</style>" + "W" * 2000 + "\n" * 500
-)[:2000]
+    "<style>@import url(http://127.0.0.1:9/x)</style>"
+)
+LONG_WORD = "W" * 2000
+LINE_BREAKS = "\n" * 500 + "after the line breaks"
+
+
+def add_hostile_notes(assessment):
+    """The bad input of the issue, each on its own gap (a note holds 2,000 characters at most)."""
+    add_note(assessment, "devote-resources", HOSTILE_MARKUP)
+    add_note(assessment, "monitor-progress", LONG_WORD)
+    add_note(assessment, "select-priority-areas", LINE_BREAKS)
 
 
 @pytest.fixture(autouse=True)
@@ -219,8 +228,8 @@ def test_all_yes_has_no_gaps(client, checklist, councillor):
     assert "You have no gaps" in text
 
 
-def test_a_hostile_note_is_shown_as_text(client, councillor, assessment):
-    add_note(assessment, "devote-resources", HOSTILE_NOTE)
+def test_hostile_notes_are_shown_as_text(client, councillor, assessment):
+    add_hostile_notes(assessment)
     client.force_login(councillor)
 
     html = client.get(report_url(assessment)).content.decode()
@@ -229,7 +238,11 @@ def test_a_hostile_note_is_shown_as_text(client, councillor, assessment):
     assert '<img src="file:///etc/passwd">' not in html
     assert '<link rel="attachment"' not in html
     assert "<style>@import" not in html
-    assert "\n" * 3 not in html.split('id="gap-devote-resources"')[1].split("</li>")[0]
+    assert LONG_WORD in html  # wrapped by CSS (overflow-wrap), not cut
+    # 500 line breaks collapse to one paragraph break.
+    gap = html.split('id="gap-select-priority-areas"')[1].split("</li>")[0]
+    assert "after the line breaks" in gap
+    assert "\n\n\n" not in gap
 
 
 # --- Progress ----------------------------------------------------------------------------------

@@ -1,0 +1,212 @@
+"""The action plan: a next step for each gap, recorded after submission."""
+
+import datetime
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.shortcuts import resolve_url
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.models import ActionStep, Answer, Assessment
+from tests.conftest import answer_all
+from tests.test_report_builders import MIXED_ANSWERS, add_step, submit
+
+FUTURE = timezone.localdate() + datetime.timedelta(days=60)
+
+
+@pytest.fixture(autouse=True)
+def _plain_http_and_empty_cache(settings):
+    settings.SECURE_SSL_REDIRECT = False
+    cache.clear()
+
+
+@pytest.fixture
+def assessment(checklist, councillor):
+    return submit(councillor, checklist, MIXED_ANSWERS)
+
+
+def step_url(assessment, code="devote-resources"):
+    return reverse("assessments:action_step", args=[assessment.pk, code])
+
+
+def valid_data(**overrides):
+    data = {
+        "what": "Ask for a budget line for the priority innovations",
+        "lead": "Cabinet member for resources",
+        "due_date_0": str(FUTURE.day),
+        "due_date_1": str(FUTURE.month),
+        "due_date_2": str(FUTURE.year),
+        "reported_to": "Cabinet",
+    }
+    return {**data, **overrides}
+
+
+def test_the_owner_adds_a_next_step_to_a_gap(client, councillor, assessment):
+    client.force_login(councillor)
+
+    page = client.get(step_url(assessment))
+    assert page.status_code == 200
+    assert "Add your next step" in page.content.decode()
+
+    response = client.post(step_url(assessment), valid_data())
+
+    report_url = reverse("assessments:report", args=[assessment.pk])
+    assert response.status_code == 302
+    assert response["Location"] == f"{report_url}#gap-devote-resources"
+    step = ActionStep.objects.get(answer__assessment=assessment)
+    assert step.answer.question.code == "devote-resources"
+    assert step.what == "Ask for a budget line for the priority innovations"
+    assert step.lead == "Cabinet member for resources"
+    assert step.due_date == FUTURE
+    assert step.reported_to == "Cabinet"
+
+
+def test_the_owner_changes_a_next_step(client, councillor, assessment):
+    add_step(assessment, "devote-resources", what="Old plan")
+    client.force_login(councillor)
+
+    assert "Change your next step" in client.get(step_url(assessment)).content.decode()
+    client.post(step_url(assessment), valid_data(what="New plan"))
+
+    assert ActionStep.objects.get(answer__assessment=assessment).what == "New plan"
+
+
+def test_only_what_is_required(client, councillor, assessment):
+    client.force_login(councillor)
+
+    response = client.post(
+        step_url(assessment),
+        valid_data(lead="", due_date_0="", due_date_1="", due_date_2="", reported_to=""),
+    )
+
+    assert response.status_code == 302
+    step = ActionStep.objects.get(answer__assessment=assessment)
+    assert (step.lead, step.due_date, step.reported_to) == ("", None, "")
+
+
+def test_the_answers_stay_read_only(client, councillor, assessment):
+    client.force_login(councillor)
+    answer = Answer.objects.get(assessment=assessment, question__code="devote-resources")
+
+    client.post(step_url(assessment), valid_data(option="yes", note="Changed my mind"))
+
+    answer.refresh_from_db()
+    assert answer.option.code == "not-yet"
+    assert answer.note == ""
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"what": ""}, "Enter what you will do"),
+        ({"what": "x" * 1001}, "What you will do must be 1000 characters or fewer"),
+        ({"lead": "x" * 10_000}, "Who leads it must be 200 characters or fewer"),
+        (
+            {"reported_to": "x" * 201},
+            "Where progress will be reported must be 200 characters or fewer",
+        ),
+        ({"due_date_0": "31", "due_date_1": "2", "due_date_2": "2031"}, "Enter a real date"),
+        ({"due_date_0": "next", "due_date_1": "week", "due_date_2": "!"}, "using numbers only"),
+        (
+            {"due_date_0": "1", "due_date_1": "", "due_date_2": "2031"},
+            "The date must include a month",
+        ),
+        ({"due_date_0": "1", "due_date_1": "4", "due_date_2": "31"}, "Enter the year as 4 numbers"),
+        ({"due_date_0": "1", "due_date_1": "1", "due_date_2": "2020"}, "today or in the future"),
+    ],
+    ids=[
+        "what missing",
+        "what too long",
+        "10,000-character owner",
+        "reported to too long",
+        "not a real date",
+        "not a date",
+        "incomplete date",
+        "two-digit year",
+        "past date",
+    ],
+)
+def test_bad_input_gives_a_clear_error_and_saves_nothing(
+    client, councillor, assessment, overrides, message
+):
+    client.force_login(councillor)
+
+    response = client.post(step_url(assessment), valid_data(**overrides))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "There is a problem" in html
+    assert message in html
+    assert "govuk-error-summary" in html
+    assert not ActionStep.objects.exists()
+
+
+def test_a_step_with_a_date_now_past_can_still_be_changed(client, councillor, assessment):
+    """Only a date being changed must not be in the past: last month's plan can be updated."""
+    last_month = timezone.localdate() - datetime.timedelta(days=30)
+    add_step(assessment, "devote-resources", what="Old plan", due_date=last_month)
+    client.force_login(councillor)
+
+    response = client.post(
+        step_url(assessment),
+        valid_data(
+            what="Old plan, half done",
+            due_date_0=str(last_month.day),
+            due_date_1=str(last_month.month),
+            due_date_2=str(last_month.year),
+        ),
+    )
+
+    assert response.status_code == 302
+    assert ActionStep.objects.get().what == "Old plan, half done"
+
+
+@pytest.mark.parametrize("code", ["encourage-creativity", "experiment-and-learn", "no-such-code"])
+def test_next_steps_are_only_for_gaps(client, councillor, assessment, code):
+    """A Yes (a strength) and a Not sure have no next step here; nor does an unknown question."""
+    client.force_login(councillor)
+
+    assert client.get(step_url(assessment, code)).status_code == 404
+    assert client.post(step_url(assessment, code), valid_data()).status_code == 404
+    assert not ActionStep.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "persona", ["second_councillor", "other_councillor", "officer", "other_officer", "admin_user"]
+)
+def test_nobody_else_can_plan_on_someone_elses_gap(client, request, assessment, persona):
+    client.force_login(request.getfixturevalue(persona))
+
+    assert client.get(step_url(assessment)).status_code == 404
+    assert client.post(step_url(assessment), valid_data()).status_code == 404
+    assert not ActionStep.objects.exists()
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, assessment):
+    response = client.post(step_url(assessment), valid_data())
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(resolve_url(settings.LOGIN_URL))
+    assert not ActionStep.objects.exists()
+
+
+def test_a_draft_has_no_action_plan_yet(client, checklist, councillor):
+    draft = Assessment.objects.create(owner=councillor, checklist=checklist)
+    answer_all(draft, MIXED_ANSWERS)
+    client.force_login(councillor)
+
+    assert client.post(step_url(draft), valid_data()).status_code == 404
+    assert not ActionStep.objects.exists()
+
+
+def test_the_report_shows_the_saved_step(client, councillor, assessment):
+    client.force_login(councillor)
+    client.post(step_url(assessment), valid_data(what="Put it on the cabinet forward plan"))
+
+    report = client.get(reverse("assessments:report", args=[assessment.pk]))
+
+    html = report.content.decode()
+    assert "Put it on the cabinet forward plan" in html
+    assert FUTURE.strftime("%-d %B %Y") in html

@@ -1,0 +1,313 @@
+"""The PDF of the gap report: what it says, what it refuses to fetch, and when it is rendered."""
+
+import datetime
+import io
+import re
+import time
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from pypdf import PdfReader
+
+from assessments import pdf
+from assessments.models import Question
+from tests.test_report import add_hostile_notes, add_questions
+from tests.test_report_builders import (
+    MIXED_ANSWERS,
+    MIXED_GAPS_IN_ORDER,
+    add_note,
+    add_step,
+    submit,
+)
+
+
+@pytest.fixture(autouse=True)
+def _plain_http_and_empty_cache(settings):
+    settings.SECURE_SSL_REDIRECT = False
+    cache.clear()
+
+
+@pytest.fixture
+def assessment(checklist, councillor):
+    return submit(councillor, checklist, MIXED_ANSWERS)
+
+
+def pdf_url(assessment):
+    return reverse("assessments:report_pdf", args=[assessment.pk])
+
+
+def pdf_text(content: bytes) -> str:
+    reader = PdfReader(io.BytesIO(content))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+class SpyFetcher(pdf.StaticOnlyURLFetcher):
+    """The PDF fetcher, noting every URL WeasyPrint asks it for."""
+
+    def __init__(self):
+        super().__init__()
+        self.asked = []
+
+    def fetch(self, url, headers=None):
+        self.asked.append(url)
+        return super().fetch(url, headers)
+
+
+# --- The download ------------------------------------------------------------------------------
+
+
+def test_the_owner_downloads_the_pdf(client, councillor, assessment):
+    client.force_login(councillor)
+
+    response = client.get(pdf_url(assessment))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    date = assessment.submitted_at.astimezone(datetime.UTC).date()
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="innovation-gap-report-alex-morgan-{date:%Y-%m-%d}.pdf"'
+    )
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+    assert response.content.startswith(b"%PDF-")
+
+
+def test_the_report_page_links_to_the_pdf(client, councillor, assessment):
+    client.force_login(councillor)
+
+    html = client.get(reverse("assessments:report", args=[assessment.pk])).content.decode()
+
+    assert f'href="{pdf_url(assessment)}"' in html
+    assert "Download PDF" in html
+
+
+def test_the_pdf_names_the_person_the_council_every_gap_in_order_and_the_plan(
+    client, councillor, assessment
+):
+    add_step(
+        assessment,
+        "monitor-progress",
+        what="Quarterly dashboard to cabinet",
+        lead="Chief executive",
+        due_date=datetime.date(2031, 6, 30),
+        reported_to="Overview and scrutiny committee",
+    )
+    client.force_login(councillor)
+
+    response = client.get(pdf_url(assessment))
+    reader = PdfReader(io.BytesIO(response.content))
+    text = pdf_text(response.content)
+
+    assert "Alex Morgan" in text
+    assert "Northshire County Council" in text
+    summaries = dict(
+        Question.objects.filter(code__in=MIXED_GAPS_IN_ORDER).values_list("code", "summary")
+    )
+    positions = [text.index(summaries[code]) for code in MIXED_GAPS_IN_ORDER]
+    assert positions == sorted(positions)
+    assert "Quarterly dashboard to cabinet" in text
+    assert "Chief executive" in text
+    assert "30 June 2031" in text
+    assert "Overview and scrutiny committee" in text
+    pages = len(reader.pages)
+    assert 1 <= pages <= 3
+    assert f"Page 1 of {pages}" in text
+    assert f"Page {pages} of {pages}" in text
+    assert "checklist version 1" in text
+    assert "Key Actions for Innovation" in text
+    assert "Add next step" not in text  # links are for the page, not for paper
+
+
+def test_the_pdf_shows_progress_too(client, checklist, councillor):
+    submit(
+        councillor,
+        checklist,
+        {**MIXED_ANSWERS, "persist": "not-yet"},
+        submitted_at=datetime.datetime(2025, 3, 3, 12, tzinfo=datetime.UTC),
+    )
+    later = submit(councillor, checklist, MIXED_ANSWERS)
+    client.force_login(councillor)
+
+    text = pdf_text(client.get(pdf_url(later)).content)
+
+    assert "Since your last assessment" in text
+    assert "3 March 2025" in text
+    assert "Persist, persist, persist: Not yet to Yes" in text
+
+
+# --- What it refuses ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "FILE:///etc/passwd",
+        "http://127.0.0.1:9/x",
+        "https://example.org/logo.png",
+        "ftp://example.org/x",
+        # Our own static prefix, but climbing out of it or naming no static file.
+        "https://pdf.invalid/static/../../../../etc/passwd",
+        "https://pdf.invalid/static/%2e%2e/%2e%2e/etc/passwd",
+        "https://pdf.invalid/static/print/report-print.css?x=http://127.0.0.1:9/",
+        "https://pdf.invalid/static/no-such-file.css",
+        "https://pdf.invalid/etc/passwd",
+    ],
+)
+def test_the_fetcher_refuses_anything_but_our_static_files_and_data(url):
+    with pytest.raises(ValueError):
+        pdf.StaticOnlyURLFetcher().fetch(url)
+
+
+def test_the_fetcher_serves_data_urls_and_our_static_files():
+    fetcher = pdf.StaticOnlyURLFetcher()
+
+    data = fetcher.fetch("data:text/plain;base64,aGVsbG8=")
+    static = fetcher.fetch(f"{pdf.BASE_URL}static/print/report-print.css")
+
+    assert data.read() == b"hello"
+    assert b"@page" in static.read()
+    assert static.content_type == "text/css"
+
+
+def test_the_fetcher_does_not_follow_redirects():
+    assert not any(
+        type(handler).__name__ == "HTTPRedirectHandler"
+        for handler in pdf.StaticOnlyURLFetcher().handlers
+    )
+
+
+def test_hostile_notes_render_as_text_and_fetch_nothing(
+    client, councillor, assessment, monkeypatch
+):
+    add_hostile_notes(assessment)
+    add_step(assessment, "monitor-progress", what='<img src="file:///etc/passwd">', lead="x")
+    spies = []
+
+    def spy_fetcher():
+        spies.append(SpyFetcher())
+        return spies[-1]
+
+    monkeypatch.setattr(pdf, "StaticOnlyURLFetcher", spy_fetcher)
+    client.force_login(councillor)
+
+    started = time.monotonic()
+    response = client.get(pdf_url(assessment))
+    elapsed = time.monotonic() - started
+
+    assert response.status_code == 200
+    assert elapsed < 10
+    reader = PdfReader(io.BytesIO(response.content))
+    assert reader.attachments == {}
+    assert b"/EmbeddedFile" not in response.content
+    assert spies and all(spy.asked == [] for spy in spies)
+    text = pdf_text(response.content)
+    assert '<img src="file:///etc/passwd">' in text
+    assert "@import url(http://127.0.0.1:9/x)" in text
+    assert "after the line breaks" in text
+    assert "root:x:0:0" not in text
+    assert len(reader.pages) <= 5
+
+
+def test_even_unescaped_html_cannot_fetch_or_attach_files():
+    """Were a template ever to let markup through, the fetcher still refuses it."""
+    spy = SpyFetcher()
+    html = (
+        "<p>Hello</p>"
+        '<img src="file:///etc/passwd">'
+        '<link rel="attachment" href="file:///etc/passwd">'
+        "<style>@import url(http://127.0.0.1:9/x);</style>"
+        '<img src="https://example.org/x.png">'
+    )
+
+    content = pdf.html_to_pdf(html, url_fetcher=spy)
+
+    assert set(spy.asked) >= {"file:///etc/passwd", "http://127.0.0.1:9/x"}
+    assert PdfReader(io.BytesIO(content)).attachments == {}
+    assert b"/EmbeddedFile" not in content
+    assert b"root:" not in content
+
+
+# --- Rendering once per change -----------------------------------------------------------------
+
+
+def test_an_unchanged_report_is_not_rendered_again(client, councillor, assessment, monkeypatch):
+    renders = []
+    real_render = pdf.render_report_pdf
+    monkeypatch.setattr(
+        pdf, "render_report_pdf", lambda report: renders.append(1) or real_render(report)
+    )
+    client.force_login(councillor)
+
+    first = client.get(pdf_url(assessment)).content
+    second = client.get(pdf_url(assessment)).content
+
+    assert len(renders) == 1
+    assert first == second
+
+
+def test_the_pdf_is_rendered_again_after_a_next_step_changes(
+    client, councillor, assessment, monkeypatch
+):
+    renders = []
+    real_render = pdf.render_report_pdf
+    monkeypatch.setattr(
+        pdf, "render_report_pdf", lambda report: renders.append(1) or real_render(report)
+    )
+    client.force_login(councillor)
+    client.get(pdf_url(assessment))
+
+    step_url = reverse("assessments:action_step", args=[assessment.pk, "space-to-test"])
+    client.post(step_url, {"what": "Set up a test-and-learn fund"})
+    text = pdf_text(client.get(pdf_url(assessment)).content)
+
+    assert len(renders) == 2
+    assert "Set up a test-and-learn fund" in text
+
+    client.post(step_url, {"what": "Set up a test-and-learn fund by spring"})
+    text = pdf_text(client.get(pdf_url(assessment)).content)
+    assert len(renders) == 3
+    assert "by spring" in text
+
+
+# --- Queries -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("extra_questions", [0, 15])
+def test_the_pdf_runs_a_fixed_number_of_queries(
+    client, checklist, councillor, django_assert_num_queries, extra_questions
+):
+    add_questions(checklist, extra_questions)
+    assessment = submit(councillor, checklist, default="not-yet")
+    for code in ("persist", "space-to-test", "monitor-progress"):
+        add_step(assessment, code, what=f"Next step on {code}")
+    client.force_login(councillor)
+    client.get(reverse("assessments:start"))  # settle the session
+
+    # Session, user, assessment, last change; then answers, areas, quotes, options, previous.
+    with django_assert_num_queries(9):
+        assert client.get(pdf_url(assessment)).status_code == 200
+    # Served from the cache: no report queries at all.
+    with django_assert_num_queries(4):
+        assert client.get(pdf_url(assessment)).status_code == 200
+
+
+def test_long_reports_still_render_a_gap_per_page_at_most(client, checklist, councillor):
+    """A gap is never split across pages: each starts and ends on the same page."""
+    assessment = submit(councillor, checklist, default="not-yet")
+    for code in MIXED_GAPS_IN_ORDER:
+        add_note(assessment, code, "A long note. " * 120)
+    client.force_login(councillor)
+
+    reader = PdfReader(io.BytesIO(client.get(pdf_url(assessment)).content))
+    pages = [" ".join((page.extract_text() or "").split()) for page in reader.pages]
+
+    for code in MIXED_GAPS_IN_ORDER:
+        summary = Question.objects.get(code=code).summary
+        holding = [n for n, page in enumerate(pages) if summary in page]
+        assert holding, summary
+        page = pages[holding[0]]
+        # The gap's heading and its "Your next step" box are on the same page.
+        after = page[page.index(summary) :]
+        assert re.search(r"Your next step", after), summary
