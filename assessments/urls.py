@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import accounts, answering, pages, reports
+from assessments.views import accounts, answering, health, pages, reports
 
 app_name = "assessments"
 
@@ -41,4 +41,6 @@ urlpatterns = [
         reports.action_step,
         name="action_step",
     ),
+    # Operations
+    path("healthz", health.healthz, name="healthz"),
 ]

@@ -101,6 +101,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# SQLite under gunicorn means several processes writing one file. WAL lets reads go on while
+# one process writes; IMMEDIATE transactions take the write lock at BEGIN, so two writers queue
+# (for up to `timeout` seconds) instead of one failing with "database is locked" halfway
+# through; synchronous=NORMAL is safe with WAL and saves a disk flush per commit.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "assessments.User"
@@ -141,6 +152,8 @@ CRISPY_TEMPLATE_PACK = "gds"
 
 # HTTPS hardening: on by default whenever DEBUG is off, so production needs no extra switch.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers poll the health check over plain HTTP, inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
