@@ -23,9 +23,9 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {
-        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}
-    }
+    # Only what a process needs to run: nothing of the test session's own environment
+    # (SECRET_KEY, DEBUG, DATABASE_URL, DJANGO_ALLOW_ASYNC_UNSAFE …) leaks into the check.
+    clean = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
