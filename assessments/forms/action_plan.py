@@ -76,6 +76,7 @@ class ActionStepForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.label_size = Size.SMALL
+        self.helper.legend_size = Size.SMALL
         self.helper.layout = Layout(
             Field.textarea("what", rows=3),
             Field.text("lead"),
