@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -161,9 +163,35 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# --- Security hardening: cookies, sessions, Content-Security-Policy ------------------------
+# Secure cookies whenever DEBUG is off. A `__Host-` name makes the browser insist on Secure,
+# Path=/ and no Domain, so no other subdomain can set or overwrite them; but browsers reject a
+# `__Host-` cookie that is not Secure, so development over plain HTTP keeps the plain names.
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_NAME = "__Host-sessionid" if SESSION_COOKIE_SECURE else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if CSRF_COOKIE_SECURE else "csrftoken"
+# A session ends when the browser closes, and in any case 8 hours after it last changed (signing
+# in changes it), so a council PC left signed in does not stay signed in overnight.
+SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Everything comes from our own origin: no inline scripts or styles (the templates have none),
+# no plugins, no <base>, no framing, forms post only to us; images may also be `data:` URLs (small
+# inline icons). On in development too, so a template that breaks it shows up at once.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+
+# Data retention: the `purge` command deletes accounts, assessments and invitations older than
+# this many days (6 years by default). See assessments/management/commands/purge.py.
+DATA_RETENTION_DAYS = int(os.environ.get("DATA_RETENTION_DAYS", "2190"))
 
 # --- Accounts, sign-in throttling and email ----------------------------------------------
 LOGIN_URL = "assessments:sign_in"
@@ -226,4 +254,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Sign-ins, failures, lock-outs, refusals and downloads (assessments.audit): always kept,
+    # whatever LOG_LEVEL says.
+    "loggers": {"security": {"level": "INFO"}},
 }

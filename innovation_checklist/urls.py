@@ -8,3 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("assessments.urls")),
 ]
+
+# Refusals are logged as security events; 400, 404 and 500 use Django's own views and our
+# templates, which show nothing about the request.
+handler403 = "assessments.views.errors.permission_denied"
