@@ -5,9 +5,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from assessments import pdf, reports, scoring
+from assessments.audit import log_security_event
 from assessments.forms.action_plan import ActionStepForm
 from assessments.models import ActionStep, Answer, AnswerOption, Assessment
 
@@ -18,6 +20,7 @@ def _get_submitted_assessment_for_owner(request, pk: int) -> Assessment:
 
 
 @login_required
+@never_cache
 @require_http_methods(["GET", "HEAD"])
 def report(request, pk: int):
     assessment = _get_submitted_assessment_for_owner(request, pk)
@@ -29,9 +32,11 @@ def report(request, pk: int):
 
 
 @login_required
+@never_cache
 @require_http_methods(["GET", "HEAD"])
 def report_pdf(request, pk: int):
     assessment = _get_submitted_assessment_for_owner(request, pk)
+    log_security_event(request, "export", kind="report_pdf", assessment=assessment.pk)
     response = HttpResponse(pdf.report_pdf(assessment), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pdf.report_filename(assessment)}"'
     response["Cache-Control"] = "private, no-store"
