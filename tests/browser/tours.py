@@ -76,7 +76,14 @@ def _published():
 
 
 def _click(page: Page, name: str) -> None:
-    page.get_by_role("button", name=name, exact=True).click()
+    """Press a button that sends a form, and wait for the page that comes back (with its
+    scripts run: GOV.UK Frontend moves the focus to an error summary when the page loads)."""
+    _follow(page, page.get_by_role("button", name=name, exact=True))
+
+
+def _follow(page: Page, locator) -> None:
+    with page.expect_navigation():
+        locator.click()
 
 
 def _expect_errors(page: Page) -> None:
@@ -159,7 +166,7 @@ def councillor_tour(page: Page, cast: Cast) -> Iterator[str]:
     yield "start page, signed in"
 
     page.goto(reverse("assessments:dashboard"))
-    page.get_by_role("button", name="Start a new assessment").click()
+    _follow(page, page.get_by_role("button", name="Start a new assessment"))
     yield "start a new assessment: from last time or blank"
     _click(page, "Start a new assessment")
     _expect_errors(page)
@@ -186,7 +193,7 @@ def councillor_tour(page: Page, cast: Cast) -> Iterator[str]:
     yield "a submitted assessment, read-only"
     page.goto(reverse("assessments:report", args=[cast.submitted.pk]))
     yield "report"
-    page.get_by_role("link", name="Add next step").first.click()
+    _follow(page, page.get_by_role("link", name="Add next step").first)
     yield "add a next step"
     page.get_by_label("What will you do?").fill("")
     page.get_by_label("Year").fill("20")
