@@ -12,6 +12,6 @@ pytestmark = pytest.mark.browser
 @pytest.mark.parametrize("role", TOURS)
 def test_every_page_passes_axe_for_each_role(role, page, cast):
     violations = []
-    for _state in TOURS[role](page, cast):
-        violations += axe_violations(page)
+    for state in TOURS[role](page, cast):
+        violations += [f"{state}: {violation}" for violation in axe_violations(page)]
     assert not violations, f"axe found violations for {role}:\n" + "\n".join(violations)
