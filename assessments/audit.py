@@ -36,11 +36,12 @@ def log_security_event(request: HttpRequest | None, event: str, **fields) -> Non
     forbidden = FORBIDDEN_FIELDS.intersection(fields)
     if forbidden:
         raise ValueError(f"Security events never log {', '.join(sorted(forbidden))}")
-    record = {"event": event}
+    user = getattr(request, "user", None)
+    record = {
+        "event": event,
+        "user": fields.pop("user", user.pk if user and user.is_authenticated else "-"),
+    }
     if request is not None:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and "user" not in fields:
-            record["user"] = user.pk
         record["ip"] = get_client_ip_address(request) or "-"
         record["path"] = _loggable_path(request)
     record.update(fields)

@@ -256,5 +256,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Sign-ins, failures, lock-outs, refusals and downloads (assessments.audit): always kept,
     # whatever LOG_LEVEL says.
-    "loggers": {"security": {"level": "INFO"}},
+    # django-axes's own INFO lines repeat the security log's sign-ins, with the full path, the
+    # token of an invitation link included; its lock-out warnings stay.
+    "loggers": {"security": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
