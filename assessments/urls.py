@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import accounts, answering, health, pages, reports
+from assessments.views import accounts, answering, groups, health, pages, reports
 
 app_name = "assessments"
 
@@ -40,6 +40,29 @@ urlpatterns = [
         "assessments/<int:pk>/report/next-step/<slug:question_code>/",
         reports.action_step,
         name="action_step",
+    ),
+    # Groups
+    path("groups/", groups.group_list, name="group_list"),
+    path("groups/new/", groups.group_create, name="group_create"),
+    path("groups/<int:pk>/", groups.group_detail, name="group_detail"),
+    path("groups/<int:pk>/edit/", groups.group_edit, name="group_edit"),
+    path("groups/<int:pk>/members/", groups.group_members, name="group_members"),
+    path(
+        "groups/<int:pk>/members/<int:user_pk>/remove/",
+        groups.group_remove_member,
+        name="group_remove_member",
+    ),
+    path("groups/<int:pk>/link/", groups.group_link, name="group_link"),
+    path(
+        "groups/<int:pk>/unlink/<int:assessment_pk>/", groups.group_unlink, name="group_unlink"
+    ),
+    path("groups/<int:pk>/report/", groups.group_report, name="group_report"),
+    path("groups/<int:pk>/report/pdf/", groups.group_report_pdf, name="group_report_pdf"),
+    path("groups/<int:pk>/report/csv/", groups.group_report_csv, name="group_report_csv"),
+    path(
+        "groups/<int:pk>/report/agreed/<slug:question_code>/",
+        groups.group_agreement,
+        name="group_agreement",
     ),
     # Operations
     path("healthz", health.healthz, name="healthz"),

@@ -1,0 +1,277 @@
+"""Forms for groups: the group itself, its members, linking an assessment, and agreements."""
+
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Field, Layout, Size
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from assessments.forms.accounts import ErrorBorderMixin
+from assessments.forms.action_plan import DATE_EXAMPLE, DueDateField
+from assessments.models import (
+    NOTE_MAX_LENGTH,
+    AnswerOption,
+    Assessment,
+    Council,
+    Group,
+    GroupAgreement,
+    User,
+)
+
+
+def _max_length(what: str) -> str:
+    return f"{what} must be %(limit_value)d characters or fewer"
+
+
+class _OfficerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return f"{user.full_name} ({user.council})" if self.show_council else user.full_name
+
+    show_council = False
+
+
+class GroupForm(ErrorBorderMixin, forms.Form):
+    """Create or edit a group. Admins choose the council; officers work in their own."""
+
+    council = forms.ModelChoiceField(
+        queryset=Council.objects.all(),
+        label="Council",
+        empty_label="Choose a council",
+        error_messages={"required": "Choose the group's council"},
+    )
+    name = forms.CharField(
+        label="Group name",
+        max_length=200,
+        help_text="For example, Cabinet, or Overview and Scrutiny Committee.",
+        error_messages={
+            "required": "Enter the group's name",
+            "max_length": _max_length("The group's name"),
+        },
+    )
+    description = forms.CharField(
+        label="Description (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What the group is and when it will discuss its answers.",
+        error_messages={"max_length": _max_length("The description")},
+    )
+    facilitator = _OfficerChoiceField(
+        queryset=User.objects.none(),
+        label="Facilitating officer (optional)",
+        required=False,
+        empty_label="No facilitator yet",
+        help_text="The officer who runs the group's discussion.",
+        error_messages={"invalid_choice": "Choose one of the council's officers from the list"},
+    )
+    status = forms.ChoiceField(
+        label="Status",
+        choices=Group.Status.choices,
+        widget=forms.RadioSelect,
+        initial=Group.Status.OPEN,
+        error_messages={"required": "Choose the group's status"},
+    )
+
+    def __init__(self, *args, user: User, group: Group | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group = group
+        choose_council = user.is_staff and group is None
+        council = group.council if group else user.council
+        self.council = None if choose_council else council
+        officers = User.objects.filter(role=User.Role.OFFICER, is_active=True)
+        if choose_council:
+            self.fields["facilitator"].queryset = officers.filter(
+                council__isnull=False
+            ).select_related("council")
+            self.fields["facilitator"].show_council = True
+        else:
+            del self.fields["council"]
+            self.fields["facilitator"].queryset = officers.filter(council=council)
+        if group is None:
+            del self.fields["status"]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.label_size = Size.SMALL
+        names = [n for n in ("council", "name", "description", "facilitator") if n in self.fields]
+        layout = [Field.text(n) if n == "name" else Field(n) for n in names]
+        if "status" in self.fields:
+            layout.append(Field.radios("status", legend_size=Size.SMALL))
+        self.helper.layout = Layout(*layout)
+
+    def council_for(self, user: User) -> Council:
+        if self.group is not None:
+            return self.group.council
+        return self.cleaned_data["council"] if "council" in self.fields else user.council
+
+    def clean(self):
+        cleaned = super().clean()
+        council = cleaned.get("council") or self.council
+        facilitator = cleaned.get("facilitator")
+        if (
+            "council" in self.fields
+            and council
+            and facilitator
+            and facilitator.council_id != council.pk
+        ):
+            self.add_error(
+                "facilitator", f"Choose an officer of {council.name}, or no facilitator yet"
+            )
+        name = cleaned.get("name")
+        if council and name:
+            clash = Group.objects.filter(council=council, name__iexact=name)
+            if self.group is not None:
+                clash = clash.exclude(pk=self.group.pk)
+            if clash.exists():
+                self.add_error("name", f"{council.name} already has a group called “{name}”")
+        return cleaned
+
+
+class AddMembersForm(forms.Form):
+    members = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        label="Councillors to add",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Choose at least one councillor to add",
+            "invalid_choice": "Choose councillors from the list",
+        },
+    )
+
+    def __init__(self, *args, group: Group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = (
+            User.objects.filter(
+                council_id=group.council_id, role=User.Role.COUNCILLOR, is_staff=False
+            )
+            .exclude(group_memberships__group=group)
+            .order_by("full_name", "email")
+        )
+        self.fields["members"].label_from_instance = lambda u: f"{u.full_name} ({u.email})"
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.checkboxes("members", legend_size=Size.MEDIUM, small=True)
+        )
+
+
+class _AssessmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, assessment):
+        if assessment.is_submitted:
+            label = f"Submitted on {assessment.submitted_at:%-d %B %Y}"
+        else:
+            label = f"In progress, started on {assessment.created_at:%-d %B %Y}"
+        if assessment.group_id:
+            label += f" (now linked to {assessment.group.name})"
+        return label
+
+
+class LinkAssessmentForm(forms.Form):
+    assessment = _AssessmentChoiceField(
+        queryset=Assessment.objects.none(),
+        label="Which of your assessments is for this group?",
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={
+            "required": "Choose the assessment you answered for this group",
+            "invalid_choice": "Choose one of your own assessments",
+        },
+    )
+
+    def __init__(self, *args, user: User, group: Group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assessment"].queryset = (
+            Assessment.objects.filter(owner=user)
+            .exclude(group=group)
+            .select_related("group")
+            .order_by("-created_at")
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(Field.radios("assessment", legend_size=Size.SMALL))
+
+
+class AgreementForm(ErrorBorderMixin, forms.ModelForm):
+    option = forms.ModelChoiceField(
+        queryset=AnswerOption.objects.none(),
+        label="The group's agreed answer",
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"required": "Choose the answer the group agreed"},
+    )
+    action_due_date = DueDateField(
+        label="By when (optional)",
+        required=False,
+        help_text=f"Enter a date that is not in the past, {DATE_EXAMPLE}",
+    )
+
+    class Meta:
+        model = GroupAgreement
+        fields = [
+            "option",
+            "note",
+            "action_what",
+            "action_lead",
+            "action_due_date",
+            "action_reported_to",
+        ]
+        labels = {
+            "note": "Notes from the discussion (optional)",
+            "action_what": "Agreed action (optional)",
+            "action_lead": "Who leads it? (optional)",
+            "action_reported_to": "Where will progress be reported? (optional)",
+        }
+        help_texts = {
+            "action_what": "What the group will do, in a sentence or two.",
+            "action_lead": "A person or a role, for example the leader or the chief executive.",
+            "action_reported_to": "A meeting or committee, for example cabinet.",
+        }
+        widgets = {
+            "note": forms.Textarea(attrs={"rows": 3}),
+            "action_what": forms.Textarea(attrs={"rows": 3}),
+        }
+        error_messages = {
+            "note": {"max_length": _max_length("The notes")},
+            "action_what": {"max_length": _max_length("The agreed action")},
+            "action_lead": {"max_length": _max_length("Who leads it")},
+            "action_reported_to": {"max_length": _max_length("Where progress will be reported")},
+        }
+
+    def __init__(self, *args, group: Group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["option"].queryset = AnswerOption.objects.filter(
+            checklist_id=group.checklist_id
+        ).order_by("order")
+        self.fields["note"].max_length = NOTE_MAX_LENGTH
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.label_size = Size.SMALL
+        self.helper.layout = Layout(
+            Field.radios("option", legend_size=Size.MEDIUM, inline=False),
+            Field.textarea("note", rows=3),
+            Field.textarea("action_what", rows=3),
+            Field.text("action_lead"),
+            Field("action_due_date"),
+            Field.text("action_reported_to"),
+        )
+
+    def clean_action_due_date(self):
+        due_date = self.cleaned_data["action_due_date"]
+        # Only a changed date must not be in the past: an agreed date that has passed stays.
+        if (
+            due_date is not None
+            and "action_due_date" in self.changed_data
+            and due_date < timezone.localdate()
+        ):
+            raise ValidationError("The date must be today or in the future", code="past")
+        return due_date
+
+    def clean(self):
+        cleaned = super().clean()
+        has_details = any(
+            cleaned.get(name) for name in ("action_lead", "action_due_date", "action_reported_to")
+        )
+        if has_details and not cleaned.get("action_what"):
+            self.add_error(
+                "action_what", "Enter the agreed action, or leave who, when and where empty"
+            )
+        return cleaned

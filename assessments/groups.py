@@ -1,0 +1,171 @@
+"""
+Writes about groups: creating and editing them, their members, the assessments members link to
+them, and what the group agreed.
+
+Keyword-only, one transaction each. A rule broken here raises `GroupError` with a message written
+for the person (forms check the same rules first; these are the last line).
+"""
+
+import datetime
+
+from django.db import transaction
+
+from assessments.models import (
+    AnswerOption,
+    Assessment,
+    ChecklistVersion,
+    Council,
+    Group,
+    GroupAgreement,
+    GroupMembership,
+    Question,
+    User,
+)
+
+
+class GroupError(ValueError):
+    """A change to a group that its rules do not allow; the message says why, plainly."""
+
+
+def _check_facilitator(council: Council, facilitator: User | None) -> None:
+    if facilitator is not None and not (
+        facilitator.is_officer and facilitator.council_id == council.pk
+    ):
+        raise GroupError(f"The facilitator must be an officer of {council.name}")
+
+
+@transaction.atomic
+def group_create(
+    *,
+    council: Council,
+    name: str,
+    description: str = "",
+    facilitator: User | None = None,
+    checklist: ChecklistVersion | None = None,
+) -> Group:
+    """A new group, open for answers, laid out on the published checklist unless told."""
+    _check_facilitator(council, facilitator)
+    if Group.objects.filter(council=council, name__iexact=name).exists():
+        raise GroupError(f"{council.name} already has a group called “{name}”")
+    return Group.objects.create(
+        council=council,
+        name=name,
+        description=description,
+        facilitator=facilitator,
+        checklist=checklist or ChecklistVersion.objects.published(),
+    )
+
+
+@transaction.atomic
+def group_update(
+    *,
+    group: Group,
+    name: str,
+    description: str,
+    facilitator: User | None,
+    status: str,
+) -> Group:
+    _check_facilitator(group.council, facilitator)
+    if (
+        Group.objects.filter(council_id=group.council_id, name__iexact=name)
+        .exclude(pk=group.pk)
+        .exists()
+    ):
+        raise GroupError(f"{group.council.name} already has a group called “{name}”")
+    group.name = name
+    group.description = description
+    group.facilitator = facilitator
+    group.save(update_fields=["name", "description", "facilitator", "updated_at"])
+    return group_set_status(group=group, status=status)
+
+
+@transaction.atomic
+def group_set_status(*, group: Group, status: str) -> Group:
+    if status not in Group.Status.values:
+        raise GroupError("Choose whether the group is open for answers, in discussion or closed")
+    if group.status != status:
+        group.status = status
+        group.save(update_fields=["status", "updated_at"])
+    return group
+
+
+@transaction.atomic
+def group_add_members(*, group: Group, users: list[User]) -> int:
+    """Add councillors of the group's council; those already members are left as they are.
+    Returns how many were added."""
+    for user in users:
+        if not (user.is_councillor and user.council_id == group.council_id):
+            raise GroupError(f"{user} is not a councillor of {group.council.name}")
+    existing = set(group.memberships.values_list("user_id", flat=True))
+    new = [GroupMembership(group=group, user=u) for u in users if u.pk not in existing]
+    GroupMembership.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+@transaction.atomic
+def group_remove_member(*, group: Group, user: User) -> None:
+    """
+    Take someone out of the group. Their assessments are not touched, links included: they
+    simply stop counting in the group's figures (and count again if they are added back).
+    """
+    group.memberships.filter(user=user).delete()
+
+
+@transaction.atomic
+def assessment_link_group(*, assessment: Assessment, group: Group, user: User) -> Assessment:
+    """Link the user's own assessment (draft or submitted) to a group they belong to. An
+    assessment belongs to one group at a time, so this moves it from any other group."""
+    if assessment.owner_id != user.pk:
+        raise GroupError("You can only link your own assessments")
+    if not group.memberships.filter(user=user).exists():
+        raise GroupError(f"You are not a member of {group.name}")
+    if group.status == Group.Status.CLOSED:
+        raise GroupError(f"{group.name} is closed, so assessments can no longer be linked to it")
+    Assessment.objects.filter(pk=assessment.pk).update(group=group)
+    assessment.group = group
+    return assessment
+
+
+@transaction.atomic
+def assessment_unlink_group(*, assessment: Assessment, user: User) -> Assessment:
+    if assessment.owner_id != user.pk:
+        raise GroupError("You can only unlink your own assessments")
+    if assessment.group is not None and assessment.group.status == Group.Status.CLOSED:
+        raise GroupError(f"{assessment.group.name} is closed, so its answers are kept as they are")
+    Assessment.objects.filter(pk=assessment.pk).update(group=None)
+    assessment.group = None
+    return assessment
+
+
+@transaction.atomic
+def group_record_agreement(
+    *,
+    group: Group,
+    question: Question,
+    option: AnswerOption | None,
+    note: str = "",
+    action_what: str = "",
+    action_lead: str = "",
+    action_due_date: datetime.date | None = None,
+    action_reported_to: str = "",
+    by: User,
+) -> GroupAgreement:
+    """Record (or change) the group's agreed answer and action on one key action."""
+    if question.area.checklist_id != group.checklist_id:
+        raise GroupError("That key action is not in this group's checklist")
+    if option is not None and option.checklist_id != group.checklist_id:
+        raise GroupError("That answer is not on this group's answer scale")
+    agreement, _ = GroupAgreement.objects.update_or_create(
+        group=group,
+        question=question,
+        defaults={
+            "option": option,
+            "note": note,
+            "action_what": action_what,
+            "action_lead": action_lead,
+            "action_due_date": action_due_date,
+            "action_reported_to": action_reported_to,
+            "updated_by": by,
+        },
+    )
+    return agreement

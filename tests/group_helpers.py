@@ -1,0 +1,141 @@
+"""
+A builder for group tests: a council of councillors, a group of some of them, and submitted
+assessments linked to the group with answers of a known spread.
+
+SPREAD gives, for some key actions, the answers of 12 members in order; every other key action
+is "yes" for everyone. The hand-computed figures the tests check are worked out beside it.
+"""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from assessments.models import (
+    Answer,
+    AnswerOption,
+    Assessment,
+    ChecklistVersion,
+    Council,
+    Group,
+    GroupMembership,
+    Question,
+    User,
+)
+from tests.conftest import make_user
+
+Y, P, N, S = "yes", "partly", "not-yet", "not-sure"
+
+# Disagreement = variance of points (Yes 2, Partly 1, Not yet 0) ÷ 1, Not sure left out.
+SPREAD = {
+    "encourage-creativity": [Y] * 6 + [N] * 6,  # 1: 100 %
+    "take-calculated-risks": [Y] * 4 + [P] * 4 + [N] * 4,  # 2: 2/3 → 67 %; gap 8/12
+    "devote-resources": [Y] * 6 + [P] * 6,  # 3: 1/4 → 25 %, research priority, area 4 q1
+    "persist": [P] * 6 + [N] * 6,  # 4: 25 %, research priority, area 4 q5; gap 12/12
+    "listen-to-others": [Y] * 6 + [P] * 6,  # 5: 25 %, not a priority
+    "space-to-test": [N] * 7 + [P] * 5,  # 6: 35/144 → 24 %; gap 12/12
+    "look-for-fresh-ideas": [Y] * 3 + [P] * 6 + [S] * 3,  # 7: 2/9 → 22 %; gap 6/12: not shared
+    "select-priority-areas": [Y] + [P] * 11,  # 8: 11/144 → 8 %, priority; gap 11/12
+    "monitor-progress": [N] * 10 + [S] * 2,  # no disagreement; priority; gap 10/12
+}
+AGENDA = [
+    "encourage-creativity",
+    "take-calculated-risks",
+    "devote-resources",
+    "persist",
+    "listen-to-others",
+    "space-to-test",
+    "look-for-fresh-ideas",
+    "select-priority-areas",
+]
+AGENDA_PERCENT = [100, 67, 25, 25, 25, 24, 22, 8]
+# Research priorities first, then most members with the gap, then most Not yet, then leaflet.
+SHARED_GAPS = [
+    "persist",
+    "select-priority-areas",
+    "monitor-progress",
+    "space-to-test",
+    "take-calculated-risks",
+]
+
+
+@dataclass
+class GroupSetup:
+    council: Council
+    group: Group
+    members: list[User]
+    others: list[User]  # councillors of the council outside the group
+    assessments: dict[int, Assessment]  # member pk → their counted assessment
+
+
+def add_councillors(council: Council, count: int, *, start: int = 0) -> list[User]:
+    return [
+        make_user(
+            email=f"councillor{i}@{council.slug}.example.org",
+            full_name=f"Councillor {i:02d}",
+            council=council,
+        )
+        for i in range(start, start + count)
+    ]
+
+
+def submit_assessment(
+    owner: User,
+    checklist: ChecklistVersion,
+    answers: dict[str, str],
+    *,
+    group: Group | None = None,
+    default: str = Y,
+    submitted_at=None,
+) -> Assessment:
+    """A submitted assessment whose answer to each key action is `answers[code]` or `default`."""
+    assessment = Assessment.objects.create(
+        owner=owner,
+        checklist=checklist,
+        status=Assessment.Status.SUBMITTED,
+        submitted_at=submitted_at or timezone.now(),
+        group=group,
+    )
+    options = {o.code: o for o in AnswerOption.objects.filter(checklist=checklist)}
+    Answer.objects.bulk_create(
+        Answer(assessment=assessment, question=q, option=options[answers.get(q.code, default)])
+        for q in Question.objects.filter(area__checklist=checklist)
+    )
+    return assessment
+
+
+def member_answers(index: int, spread: dict[str, list[str]] = SPREAD) -> dict[str, str]:
+    return {code: answers[index] for code, answers in spread.items() if index < len(answers)}
+
+
+def build_group(
+    council: Council,
+    checklist: ChecklistVersion,
+    *,
+    councillors: int = 30,
+    members: int = 12,
+    submitted: int | None = None,
+    spread: dict[str, list[str]] = SPREAD,
+    name: str = "Cabinet",
+    facilitator: User | None = None,
+) -> GroupSetup:
+    """`councillors` in the council, the first `members` of them in the group, and the first
+    `submitted` members (all, by default) with a submitted assessment linked to it."""
+    people = add_councillors(council, councillors)
+    group = Group.objects.create(
+        council=council, name=name, checklist=checklist, facilitator=facilitator
+    )
+    GroupMembership.objects.bulk_create(
+        GroupMembership(group=group, user=u) for u in people[:members]
+    )
+    assessments = {}
+    for index, member in enumerate(people[: members if submitted is None else submitted]):
+        assessments[member.pk] = submit_assessment(
+            member, checklist, member_answers(index, spread), group=group
+        )
+    return GroupSetup(
+        council=council,
+        group=group,
+        members=people[:members],
+        others=people[members:],
+        assessments=assessments,
+    )

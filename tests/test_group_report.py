@@ -1,0 +1,373 @@
+"""The group report: counts, agenda, shared gaps, the minimum, agreements and query counts."""
+
+import datetime
+import re
+from fractions import Fraction
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments import group_reports, groups
+from assessments.models import (
+    AnswerOption,
+    Assessment,
+    ChecklistVersion,
+    GroupAgreement,
+    Question,
+)
+from tests.group_helpers import (
+    AGENDA,
+    AGENDA_PERCENT,
+    SHARED_GAPS,
+    SPREAD,
+    build_group,
+    submit_assessment,
+)
+
+
+@pytest.fixture
+def setup(checklist, council, officer):
+    return build_group(council, checklist, facilitator=officer)
+
+
+def report_url(group) -> str:
+    return reverse("assessments:group_report", args=[group.pk])
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+# --- The figures ---------------------------------------------------------------------------
+
+
+def test_it_counts_each_answer_to_each_key_action(setup):
+    report = group_reports.build_group_report(setup.group)
+
+    assert report.responses == 12
+    rows = {row.code: {c.option.code: c.count for c in row.counts} for row in report.questions}
+    assert rows["encourage-creativity"] == {"yes": 6, "partly": 0, "not-yet": 6, "not-sure": 0}
+    assert rows["look-for-fresh-ideas"] == {"yes": 3, "partly": 6, "not-yet": 0, "not-sure": 3}
+    assert rows["monitor-progress"] == {"yes": 0, "partly": 0, "not-yet": 10, "not-sure": 2}
+    assert rows["invite-external-challenges"] == {
+        "yes": 12,
+        "partly": 0,
+        "not-yet": 0,
+        "not-sure": 0,
+    }
+    assert len(rows) == 20
+
+
+def test_the_agenda_ranks_disagreement_with_priorities_then_leaflet_order_breaking_ties(setup):
+    report = group_reports.build_group_report(setup.group)
+
+    assert [row.code for row in report.agenda] == AGENDA
+    assert [row.disagreement_percent for row in report.agenda] == AGENDA_PERCENT
+    by_code = {row.code: row for row in report.agenda}
+    assert by_code["take-calculated-risks"].disagreement == Fraction(2, 3)
+    assert by_code["space-to-test"].disagreement == Fraction(35, 144)
+    assert by_code["look-for-fresh-ideas"].disagreement == Fraction(2, 9)
+
+
+def test_key_actions_everyone_answered_alike_are_not_on_the_agenda(setup):
+    report = group_reports.build_group_report(setup.group)
+
+    agreed = {row.code for row in report.agreed_all}
+    assert "monitor-progress" in agreed  # ten Not yet and two Not sure: no disagreement
+    assert "encourage-creativity" not in agreed
+    assert len(agreed) == 20 - len(AGENDA)
+
+
+def test_shared_gaps_are_those_more_than_half_answered_partly_or_not_yet_ranked(setup):
+    report = group_reports.build_group_report(setup.group)
+
+    assert [row.code for row in report.shared_gaps] == SHARED_GAPS
+    # Exactly half (6 of 12) is not "most members".
+    assert "encourage-creativity" not in {row.code for row in report.shared_gaps}
+    assert "look-for-fresh-ideas" not in {row.code for row in report.shared_gaps}
+    assert [row.gap_count for row in report.shared_gaps] == [12, 11, 10, 12, 8]
+
+
+def test_area_figures_are_computed_as_in_the_individual_report(setup):
+    report = group_reports.build_group_report(setup.group)
+
+    climate = report.areas[0]
+    # 108 points of 138 (69 scored answers × 2): 78.26 % → 78 %.
+    assert climate.score.points == 108
+    assert climate.score.max_points == 138
+    assert climate.score.percentage == 78
+    assert report.overall.answered == 240
+
+
+def test_disagreement_leaves_not_sure_out_and_needs_two_scored_answers():
+    scale = [
+        group_reports.scoring.OptionInfo("yes", "Yes", 2, 1),
+        group_reports.scoring.OptionInfo("partly", "Partly", 1, 2),
+        group_reports.scoring.OptionInfo("not-yet", "Not yet", 0, 3),
+        group_reports.scoring.OptionInfo("not-sure", "Not sure", None, 4),
+    ]
+    assert group_reports.disagreement({"yes": 1, "not-yet": 1, "not-sure": 9}, scale) == 1
+    assert group_reports.disagreement({"yes": 1, "not-sure": 5}, scale) is None
+    assert group_reports.disagreement({"partly": 4}, scale) == 0
+
+
+def test_the_spread_bar_always_adds_up_to_the_whole_width(setup):
+    report = group_reports.build_group_report(setup.group)
+
+    for row in report.questions:
+        assert sum(width for _, width in row.segments) == 100
+        assert all(width % 5 == 0 for _, width in row.segments)
+
+
+# --- Who counts ----------------------------------------------------------------------------
+
+
+def test_only_each_members_latest_submitted_linked_assessment_counts(setup, checklist):
+    member = setup.members[0]  # answered Yes to encourage-creativity
+    submit_assessment(
+        member,
+        checklist,
+        {"encourage-creativity": "not-yet"},
+        group=setup.group,
+        submitted_at=timezone.now() + datetime.timedelta(hours=1),
+    )
+    # A draft linked to the group and unlinked submissions do not count.
+    Assessment.objects.create(owner=setup.members[1], checklist=checklist, group=setup.group)
+    for other in setup.others[:5]:
+        submit_assessment(other, checklist, {"encourage-creativity": "not-yet"})
+
+    report = group_reports.build_group_report(setup.group)
+
+    assert report.responses == 12
+    counts = {c.option.code: c.count for c in report.questions[0].counts}
+    assert counts["yes"] == 5 and counts["not-yet"] == 7
+
+
+def test_removing_a_member_keeps_their_assessments_and_drops_them_from_the_figures(setup):
+    member = setup.members[0]
+    assessment = setup.assessments[member.pk]
+
+    groups.group_remove_member(group=setup.group, user=member)
+
+    assessment.refresh_from_db()
+    assert assessment.is_submitted and assessment.group_id == setup.group.pk
+    assert assessment.answers.count() == 20
+    report = group_reports.build_group_report(setup.group)
+    assert report.responses == 11
+    counts = {c.option.code: c.count for c in report.questions[0].counts}
+    assert counts == {"yes": 5, "partly": 0, "not-yet": 6, "not-sure": 0}
+
+
+def test_answers_on_another_checklist_version_match_by_key_action(setup, checklist):
+    newer = ChecklistVersion.objects.create(
+        number=99, title="Next", innovation_definition="x", key_findings="y"
+    )
+    area = checklist.areas.get(
+        code=Question.objects.get(area__checklist=checklist, code="encourage-creativity").area.code
+    )
+    new_area = newer.areas.create(code=area.code, order=1, title=area.title, heading=area.heading)
+    new_area.questions.create(
+        code="encourage-creativity", order=1, summary="Encourage creativity", text="Reworded?"
+    )
+    for option in AnswerOption.objects.filter(checklist=checklist):
+        AnswerOption.objects.create(
+            checklist=newer,
+            code=option.code,
+            label=option.label,
+            points=option.points,
+            order=option.order,
+        )
+    setup.group.checklist = newer
+    setup.group.save()
+
+    report = group_reports.build_group_report(setup.group)
+
+    assert [row.code for row in report.questions] == ["encourage-creativity"]
+    assert report.questions[0].answered == 12
+
+
+# --- The minimum ---------------------------------------------------------------------------
+
+
+def test_below_the_minimum_it_says_how_many_more_and_shows_no_figures(
+    client, checklist, council, officer
+):
+    setup = build_group(council, checklist, councillors=5, members=5, submitted=2)
+    client.force_login(officer)
+
+    response = client.get(report_url(setup.group))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "1 more member needs to submit" in html
+    assert "Agenda for discussion" not in html
+    assert "Download PDF" not in html and "Download CSV" not in html
+    assert "Councillor 00" not in html and "Councillor 01" not in html
+    assert not re.search(r"\b\d+ (Yes|Partly|Not yet|Not sure)\b", text_of(html))
+    pdf = client.get(reverse("assessments:group_report_pdf", args=[setup.group.pk]))
+    csv = client.get(reverse("assessments:group_report_csv", args=[setup.group.pk]))
+    assert pdf.status_code == csv.status_code == 302
+
+
+def test_the_minimum_is_a_setting(client, settings, checklist, council, officer):
+    settings.GROUP_MIN_RESPONSES = 6
+    setup = build_group(council, checklist, councillors=6, members=6, submitted=5)
+    client.force_login(officer)
+
+    html = client.get(report_url(setup.group)).content.decode()
+
+    assert "at least 6 members" in html and "1 more member needs to submit" in html
+
+
+def test_at_the_minimum_the_report_shows_the_figures(client, checklist, council, officer):
+    setup = build_group(council, checklist, councillors=3, members=3)
+    client.force_login(officer)
+
+    html = client.get(report_url(setup.group)).content.decode()
+
+    assert "Agenda for discussion" in html
+    assert "3 of the group’s 3 members" in html
+
+
+# --- The page ------------------------------------------------------------------------------
+
+
+def test_the_page_lists_the_agenda_in_order_with_research_priorities_marked(client, setup, officer):
+    client.force_login(officer)
+
+    html = client.get(report_url(setup.group)).content.decode()
+
+    agenda = html[html.index('id="agenda-heading"') : html.index('id="shared-gaps-heading"')]
+    positions = [agenda.index(f'id="agenda-{code}"') for code in AGENDA]
+    assert positions == sorted(positions)
+    persist = agenda[agenda.index('id="agenda-persist"') :][:800]
+    assert "Research priority" in persist and "Disagreement: 25%" in persist
+    assert "How this report works" in html and "variance" in html
+    assert 'style="' not in html
+    for member in setup.members:
+        assert member.full_name not in html
+
+
+def test_a_member_sees_the_report_but_cannot_record_agreements(client, setup):
+    client.force_login(setup.members[3])
+
+    response = client.get(report_url(setup.group))
+
+    assert response.status_code == 200
+    assert "Download PDF" in response.content.decode()
+    assert "Download CSV" not in response.content.decode()
+    assert "Record agreed answer" not in response.content.decode()
+
+
+# --- Agreements ----------------------------------------------------------------------------
+
+
+def agreement_url(group, code="persist") -> str:
+    return reverse("assessments:group_agreement", args=[group.pk, code])
+
+
+def test_the_officer_records_the_agreed_answer_and_action(client, setup, officer):
+    client.force_login(officer)
+    due = timezone.localdate() + datetime.timedelta(days=30)
+
+    response = client.post(
+        agreement_url(setup.group),
+        {
+            "option": AnswerOption.objects.get(checklist=setup.group.checklist, code="partly").pk,
+            "note": "We keep going on the big ones.",
+            "action_what": "Report on the three priority projects every quarter",
+            "action_lead": "Leader of the council",
+            "action_due_date_0": due.day,
+            "action_due_date_1": due.month,
+            "action_due_date_2": due.year,
+            "action_reported_to": "Cabinet",
+        },
+    )
+
+    assert response.status_code == 302
+    agreement = GroupAgreement.objects.get(group=setup.group, question__code="persist")
+    assert agreement.option.code == "partly"
+    assert agreement.action_due_date == due
+    assert agreement.updated_by == officer
+    html = client.get(report_url(setup.group)).content.decode()
+    row = html[html.index('id="agreed-persist"') :][:3000]
+    assert "6 Partly, 6 Not yet" in text_of(row)
+    assert "Report on the three priority projects every quarter" in row
+    assert "Leader of the council" in row
+
+
+def test_the_agreement_form_explains_its_errors_plainly(client, setup, officer):
+    client.force_login(officer)
+    past = timezone.localdate() - datetime.timedelta(days=1)
+
+    response = client.post(
+        agreement_url(setup.group),
+        {
+            "action_what": "x" * 1001,
+            "action_lead": "Leader",
+            "action_due_date_0": past.day,
+            "action_due_date_1": past.month,
+            "action_due_date_2": past.year,
+        },
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "govuk-error-summary" in html
+    assert "Choose the answer the group agreed" in html
+    assert "The agreed action must be 1000 characters or fewer" in html
+    assert "The date must be today or in the future" in html
+    assert not GroupAgreement.objects.exists()
+
+
+def test_details_of_an_action_need_the_action_itself(client, setup, officer):
+    client.force_login(officer)
+    option = AnswerOption.objects.get(checklist=setup.group.checklist, code="yes")
+
+    response = client.post(
+        agreement_url(setup.group), {"option": option.pk, "action_lead": "Leader"}
+    )
+
+    assert "Enter the agreed action, or leave who, when and where empty" in (
+        response.content.decode()
+    )
+
+
+def test_agreements_wait_until_the_report_is_shown(client, checklist, council, officer):
+    setup = build_group(council, checklist, councillors=3, members=3, submitted=1)
+    client.force_login(officer)
+
+    response = client.get(agreement_url(setup.group))
+
+    assert response.status_code == 302
+
+
+def test_an_unknown_key_action_is_not_found(client, setup, officer):
+    client.force_login(officer)
+
+    assert client.get(agreement_url(setup.group, "no-such-action")).status_code == 404
+
+
+# --- Queries -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("members", [3, 30])
+def test_the_report_runs_a_fixed_number_of_queries(
+    client, checklist, council, officer, members, django_assert_num_queries
+):
+    setup = build_group(council, checklist, councillors=members, members=members, spread={})
+    GroupAgreement.objects.create(
+        group=setup.group, question=Question.objects.get(code="persist"), updated_by=officer
+    )
+    client.force_login(officer)
+    client.get(report_url(setup.group))  # warm the session
+
+    # session, user, group, responses, counts, questions, scale, agreements
+    with django_assert_num_queries(8):
+        response = client.get(report_url(setup.group))
+    assert response.status_code == 200
+
+
+def test_the_counts_are_not_confused_by_the_spread_fixture(setup):
+    assert all(len(answers) == 12 for answers in SPREAD.values())
