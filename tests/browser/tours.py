@@ -138,6 +138,12 @@ def anonymous_tour(page: Page, cast: Cast) -> Iterator[str]:
     _click(page, "Set password")
     _expect_errors(page)
     yield "accept an invitation with a password that is too short"
+    page.locator("[name=new_password1]").fill("a long and memorable passphrase")
+    page.locator("[name=new_password2]").fill("a long and memorable passphrase")
+    _click(page, "Set password")
+    assert heading(page) == "Your assessments"
+    yield "dashboard of a councillor who has just accepted an invitation"
+    _click(page, "Sign out")
     page.goto(reverse("assessments:accept_invitation", args=["not-a-real-token"]))
     assert heading(page) == "This invitation link is not valid"
     yield "invitation link that is not valid"
@@ -200,6 +206,9 @@ def councillor_tour(page: Page, cast: Cast) -> Iterator[str]:
     _click(page, "Save next step")
     _expect_errors(page)
     yield "add a next step with errors"
+
+    page.goto(reverse("assessments:invite"))
+    yield "a page a councillor may not see (403)"
 
     page.goto(reverse("assessments:password_change"))
     yield "change your password"
