@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments import group_reports, groups, pdf
+from assessments.audit import log_security_event
 from assessments.forms.groups import AddMembersForm, AgreementForm, GroupForm, LinkAssessmentForm
 from assessments.models import (
     Assessment,
@@ -255,6 +256,7 @@ def group_unlink(request, pk: int, assessment_pk: int):
 # --- Report, agreements and exports ----------------------------------------------------------
 
 
+@never_cache
 @require_safe
 def group_report(request, pk: int):
     group = _get_group(request, pk)
@@ -306,6 +308,7 @@ def group_report_pdf(request, pk: int):
     report = _report(group)
     if not report.is_shown:
         return redirect("assessments:group_report", pk=group.pk)
+    log_security_event(request, "export", kind="group_report_pdf", group=group.pk)
     today = timezone.localdate()
     html = render_to_string(
         PDF_TEMPLATE,
@@ -324,6 +327,7 @@ def group_report_csv(request, pk: int):
     report = _report(group)
     if not report.is_shown:
         return redirect("assessments:group_report", pk=group.pk)
+    log_security_event(request, "export", kind="group_report_csv", group=group.pk)
     today = timezone.localdate()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
