@@ -52,17 +52,20 @@ def horizontal_overflow(page: Page) -> int:
 
 
 def elements_past_the_right_edge(page: Page, limit: int = 3) -> list[str]:
-    """The innermost elements that reach past the window's right edge: where to look first."""
+    """The innermost elements that reach past the window's right edge, or whose own content
+    (a long word, an email address) spills out of them: where to look first."""
     return page.evaluate(
         """limit => {
           const width = document.documentElement.clientWidth;
-          const past = [...document.body.querySelectorAll('*')].filter(el =>
-            el.getBoundingClientRect().right > width + 0.5 &&
-            ![...el.children].some(child => child.getBoundingClientRect().right > width + 0.5));
-          return past.slice(0, limit).map(el =>
-            el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).trim().split(/\\s+/).join('.') : '') +
-            ' "' + (el.innerText || '').trim().replace(/\\s+/g, ' ').slice(0, 40) + '" (right edge ' +
-            Math.round(el.getBoundingClientRect().right) + ' px)');
+          const spills = el => el.getBoundingClientRect().right > width + 0.5 ||
+            (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1 &&
+             getComputedStyle(el).overflowX === 'visible');
+          const all = [...document.body.querySelectorAll('*')].filter(spills);
+          const innermost = all.filter(el => !all.some(other => other !== el && el.contains(other)));
+          return innermost.slice(0, limit).map(el => {
+            const text = (el.innerText || '').trim().replace(/\\s+/g, ' ').slice(0, 60);
+            return el.tagName.toLowerCase() + '.' + [...el.classList].join('.') + ' "' + text + '"';
+          });
         }""",
         limit,
     )

@@ -12,10 +12,19 @@ from tests.browser.tours import TOURS
 pytestmark = pytest.mark.browser
 
 # Known failures, each named here so that nothing else can slip in beside it, and each checked
-# to be still failing, so the entry has to go as soon as the page is fixed.
-# - The report's score table (area, score and one column per answer) is about 730 px wide; it
-#   needs a scrolling container of its own (WCAG 1.4.10 lets a data table scroll, not the page).
-KNOWN_TOO_WIDE = {("councillor", "report")}
+# to be still failing, so the entry has to go as soon as the page is fixed. Passed to the
+# pages' owners:
+# - The score tables of the report and the group report (area, score and a column per answer)
+#   are about 730 px wide; each needs a scrolling container of its own (WCAG 1.4.10 lets a data
+#   table scroll, not the page).
+# - "Add members" labels each checkbox with the councillor's email address, which does not wrap.
+KNOWN_TOO_WIDE = {
+    ("councillor", "report"),
+    ("councillor", "group report, as a member"),
+    ("officer", "group report, as its manager"),
+    ("officer", "add members to a group"),
+    ("officer", "add members to a group without choosing any"),
+}
 
 
 @pytest.mark.parametrize("role", TOURS)

@@ -18,10 +18,11 @@ from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import Page
 
 from assessments import invitations
-from assessments.models import ActionStep, Answer, Assessment, User
+from assessments.models import ActionStep, Answer, Assessment, Group, GroupMembership, User
 from assessments.services import assessment_submit
 from tests.browser.helpers import heading, sign_in
 from tests.conftest import answer_all
+from tests.group_helpers import build_group
 
 # A mix with gaps of both kinds, research priorities among them, and a "Not sure".
 MIXED_ANSWERS = {
@@ -41,11 +42,13 @@ class Cast:
     admin: User
     submitted: Assessment
     invitation_token: str
+    group: Group
 
 
 def make_cast(*, councillor: User, officer: User, admin: User) -> Cast:
     """The councillor has submitted one assessment, with a next step planned on one gap; an
-    officer has invited a new councillor who has not yet set a password."""
+    officer has invited a new councillor who has not yet set a password; the councillor sits in
+    a group where enough other members have submitted for its report to show."""
     submitted = Assessment.objects.create(owner=councillor, checklist=_published())
     answer_all(submitted, MIXED_ANSWERS)
     submitted = assessment_submit(assessment=submitted, revision=submitted.revision)
@@ -60,12 +63,17 @@ def make_cast(*, councillor: User, officer: User, admin: User) -> Cast:
         email="kim.newcomer@example.org",
         invited_by=officer,
     )
+    group = build_group(
+        councillor.council, submitted.checklist, councillors=5, members=4, submitted=3
+    ).group
+    GroupMembership.objects.create(group=group, user=councillor)
     return Cast(
         councillor=councillor,
         officer=officer,
         admin=admin,
         submitted=submitted,
         invitation_token=token,
+        group=group,
     )
 
 
@@ -207,6 +215,13 @@ def councillor_tour(page: Page, cast: Cast) -> Iterator[str]:
     _expect_errors(page)
     yield "add a next step with errors"
 
+    page.goto(reverse("assessments:group_list"))
+    yield "your groups"
+    page.goto(reverse("assessments:group_detail", args=[cast.group.pk]))
+    yield "a group, as a member: link an assessment"
+    page.goto(reverse("assessments:group_report", args=[cast.group.pk]))
+    yield "group report, as a member"
+
     page.goto(reverse("assessments:invite"))
     yield "a page a councillor may not see (403)"
 
@@ -231,6 +246,34 @@ def _staff_tour(page: Page, email: str) -> Iterator[str]:
 
 def officer_tour(page: Page, cast: Cast) -> Iterator[str]:
     yield from _staff_tour(page, cast.officer.email)
+    yield from _groups_tour(page, cast)
+
+
+def _groups_tour(page: Page, cast: Cast) -> Iterator[str]:
+    group = cast.group.pk
+    page.goto(reverse("assessments:group_list"))
+    yield "groups"
+    page.goto(reverse("assessments:group_create"))
+    yield "create a group"
+    _click(page, "Create group")
+    _expect_errors(page)
+    yield "create a group with nothing entered"
+    page.goto(reverse("assessments:group_detail", args=[group]))
+    yield "a group, as its manager: members and who has submitted"
+    page.goto(reverse("assessments:group_members", args=[group]))
+    yield "add members to a group"
+    _click(page, "Add members")
+    _expect_errors(page)
+    yield "add members to a group without choosing any"
+    page.goto(reverse("assessments:group_edit", args=[group]))
+    yield "change a group's details"
+    page.goto(reverse("assessments:group_report", args=[group]))
+    yield "group report, as its manager"
+    page.goto(reverse("assessments:group_agreement", args=[group, "encourage-creativity"]))
+    yield "record the group's agreed answer"
+    _click(page, "Save agreed answer")
+    _expect_errors(page)
+    yield "record the group's agreed answer without choosing one"
 
 
 def admin_tour(page: Page, cast: Cast) -> Iterator[str]:
