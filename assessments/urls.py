@@ -1,6 +1,15 @@
 from django.urls import path
 
-from assessments.views import accounts, answering, groups, health, pages, reports
+from assessments.views import (
+    accounts,
+    answering,
+    groups,
+    health,
+    officers,
+    overview,
+    pages,
+    reports,
+)
 
 app_name = "assessments"
 
@@ -41,6 +50,22 @@ urlpatterns = [
         reports.action_step,
         name="action_step",
     ),
+    # Officers, sharing and the national overview
+    path("councils/<slug:slug>/", officers.council_dashboard, name="council_dashboard"),
+    path("councils/<slug:slug>/invite-a-list/", officers.bulk_invite, name="bulk_invite"),
+    path(
+        "councils/<slug:slug>/shared-reports/<int:pk>/",
+        officers.shared_report,
+        name="shared_report",
+    ),
+    path(
+        "councils/<slug:slug>/shared-reports/<int:pk>/pdf/",
+        officers.shared_report_pdf,
+        name="shared_report_pdf",
+    ),
+    path("assessments/<int:pk>/report/share/", officers.share_report, name="share_report"),
+    path("assessments/<int:pk>/report/withdraw/", officers.withdraw_report, name="withdraw_report"),
+    path("national-overview/", overview.national_overview, name="national_overview"),
     # Groups
     path("groups/", groups.group_list, name="group_list"),
     path("groups/new/", groups.group_create, name="group_create"),

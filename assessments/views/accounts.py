@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -141,6 +142,16 @@ def invite(request):
     )
 
 
+def _back_to_list(request):
+    """Back to the page the button was on: the council's dashboard sends `next`."""
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)
+    return redirect("assessments:invite")
+
+
 @require_POST
 def resend_invitation(request, pk: int):
     invitation = _get_invitation_for_user(request.user, pk)
@@ -151,7 +162,7 @@ def resend_invitation(request, pk: int):
     else:
         invitations.invitation_send(invitation=new, token=token, request=request)
         messages.success(request, f"A new invitation was sent to {new.user.email}")
-    return redirect("assessments:invite")
+    return _back_to_list(request)
 
 
 @require_POST
@@ -163,7 +174,7 @@ def revoke_invitation(request, pk: int):
         messages.error(request, str(error))
     else:
         messages.success(request, f"The invitation to {invitation.user.email} no longer works")
-    return redirect("assessments:invite")
+    return _back_to_list(request)
 
 
 @login_not_required

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from assessments import services
 from assessments.forms.answering import AreaAnswersForm, StartForm, SubmitForm
 from assessments.models import Answer, AnswerOption, Area, Assessment, Question, Quote
+from assessments.views import officers
 
 STALE_MESSAGE = (
     "These answers were changed in another tab or window, so your last changes were not saved. "
@@ -72,7 +73,7 @@ def _continue_url(assessment: Assessment) -> str:
 @require_safe
 def dashboard(request):
     if not _can_answer(request.user):
-        return render(request, "assessments/answering/dashboard_staff.html")
+        return officers.staff_home(request)
 
     assessments = list(Assessment.objects.filter(owner=request.user).order_by("-created_at"))
     draft = next((a for a in assessments if a.is_draft), None)

@@ -1,0 +1,158 @@
+"""Forms for officers (inviting a list of councillors) and for sharing a report with them."""
+
+import csv
+import io
+
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Button, Field, Layout, Size
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from assessments.officers import InviteLine, LineProblem
+
+MAX_UPLOAD_BYTES = 100_000
+MAX_LINES = 500
+NAME_MAX_LENGTH = 150
+EMAIL_MAX_LENGTH = 254
+
+
+class BulkInviteForm(forms.Form):
+    """
+    A list of councillors to invite, one "Name, email" a line: pasted, or as a CSV file.
+
+    `clean` refuses only what makes the whole list unusable (nothing given, both given, a file
+    that is too big or not text). Each line is then checked on its own: the good ones become
+    `lines` and the others `problems`, each with its line number and a plain reason, so one
+    mistake never holds back the rest.
+    """
+
+    pasted = forms.CharField(
+        label="Paste a list",
+        required=False,
+        strip=False,
+        help_text="One councillor a line: their full name, a comma, then their email address. "
+        "For example: Alex Morgan, alex.morgan@example.org",
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+    )
+    csv_file = forms.FileField(
+        label="Or upload a CSV file",
+        required=False,
+        help_text="Two columns, name then email address, as saved from a spreadsheet. "
+        "A first row of headings is fine. Up to 100 KB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines: list[InviteLine] = []
+        self.problems: list[LineProblem] = []
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.textarea("pasted", label_size=Size.SMALL),
+            Field("csv_file"),
+            Button("submit", "Send invitations"),
+        )
+
+    def clean(self):
+        pasted = self.cleaned_data.get("pasted", "")
+        upload = self.cleaned_data.get("csv_file")
+        if upload and pasted.strip():
+            raise ValidationError(
+                "Paste a list or upload a file, not both. Clear one of them and try again."
+            )
+        if upload:
+            text = self._read_upload(upload)
+        elif pasted.strip():
+            text = pasted
+        else:
+            self.add_error("pasted", "Paste a list of councillors, or upload a CSV file")
+            return self.cleaned_data
+        self._parse(text)
+        return self.cleaned_data
+
+    def _read_upload(self, upload) -> str:
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(
+                {"csv_file": "The file must be 100 KB or smaller. Split the list into parts."}
+            )
+        try:
+            # utf-8-sig drops the byte-order mark that spreadsheet programs often add.
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError(
+                {
+                    "csv_file": "The file must be a CSV saved as UTF-8 text. Save it again as “CSV UTF-8”."
+                }
+            ) from None
+
+    def _parse(self, text: str) -> None:
+        physical_lines = text.splitlines()
+        if len([line for line in physical_lines if line.strip()]) > MAX_LINES:
+            raise ValidationError(f"Invite up to {MAX_LINES} councillors at a time.")
+        reader = csv.reader(io.StringIO("\n".join(physical_lines)), skipinitialspace=True)
+        try:
+            for cells in reader:
+                self._parse_line(reader.line_num, cells)
+        except csv.Error:
+            raise ValidationError(
+                f"Line {reader.line_num} could not be read: check for a stray quotation mark."
+            ) from None
+
+    def _parse_line(self, number: int, cells: list[str]) -> None:
+        cells = [cell.strip() for cell in cells]
+        while cells and not cells[-1]:
+            cells.pop()  # spreadsheets add empty columns
+        if not cells:
+            return
+        text = ", ".join(cells)
+        if (
+            number == 1
+            and len(cells) == 2
+            and cells[1].lower().replace(" ", "")
+            in {
+                "email",
+                "emailaddress",
+                "e-mail",
+            }
+        ):
+            return  # a row of headings
+
+        def problem(reason: str) -> None:
+            self.problems.append(LineProblem(number, text, reason))
+
+        if len(cells) == 1:
+            return problem("Put a comma between the name and the email address.")
+        if len(cells) > 2:
+            return problem(
+                "There are more than two parts. Give the name, a comma, then the email address."
+            )
+        name, email = cells
+        if not name:
+            return problem("The name is missing.")
+        if len(name) > NAME_MAX_LENGTH:
+            return problem(f"The name must be {NAME_MAX_LENGTH} characters or fewer.")
+        if not email:
+            return problem("The email address is missing.")
+        try:
+            if len(email) > EMAIL_MAX_LENGTH:
+                raise ValidationError("too long")
+            validate_email(email)
+        except ValidationError:
+            if "@" not in email and "@" in name:
+                return problem("The name and email address are the wrong way round.")
+            return problem("The email address is not in the correct format, like name@example.org.")
+        self.lines.append(InviteLine(number, name, email.lower()))
+
+
+class ShareForm(forms.Form):
+    """Which page the share or withdraw button was on, so the person goes back to it."""
+
+    RETURN_TO = {"report": "assessments:report", "assessment": "assessments:assessment_detail"}
+
+    return_to = forms.ChoiceField(choices=[(k, k) for k in RETURN_TO], required=False)
+
+    def return_url_name(self) -> str:
+        if self.is_valid() and self.cleaned_data["return_to"]:
+            return self.RETURN_TO[self.cleaned_data["return_to"]]
+        return self.RETURN_TO["report"]

@@ -1,0 +1,412 @@
+"""The officers' dashboard: every councillor's progress, invitations, and inviting a list."""
+
+from datetime import timedelta
+
+import pytest
+from conftest import answer_all, make_user
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments import invitations, officers
+from assessments.models import Assessment, Invitation, User
+
+
+def dashboard_url(council) -> str:
+    return reverse("assessments:council_dashboard", args=[council.slug])
+
+
+def bulk_url(council) -> str:
+    return reverse("assessments:bulk_invite", args=[council.slug])
+
+
+def submit_for(owner, checklist, *, shared=False, when=None, **answers) -> Assessment:
+    when = when or timezone.now()
+    assessment = Assessment.objects.create(
+        owner=owner,
+        checklist=checklist,
+        status=Assessment.Status.SUBMITTED,
+        submitted_at=when,
+        shared_at=when if shared else None,
+    )
+    answer_all(assessment, **answers)
+    return assessment
+
+
+def invite(council, name, email, by=None) -> Invitation:
+    invitation, _token = invitations.invitation_create(
+        council=council, full_name=name, email=email, invited_by=by
+    )
+    return invitation
+
+
+# --- The dashboard -------------------------------------------------------------------------
+
+
+def test_an_officer_lands_on_their_councils_councillors_from_the_dashboard(
+    client, officer, councillor
+):
+    client.force_login(officer)
+
+    response = client.get(reverse("assessments:dashboard"))
+
+    assert response.status_code == 200
+    assert response.templates[0].name == "assessments/officers/dashboard.html"
+    assert "Northshire County Council" in response.text
+    assert "Alex Morgan" in response.text
+
+
+def test_an_admin_lands_on_a_list_of_councils_with_the_national_overview(
+    client, admin_user, council, other_council
+):
+    client.force_login(admin_user)
+
+    response = client.get(reverse("assessments:dashboard"))
+
+    assert dashboard_url(council) in response.text
+    assert dashboard_url(other_council) in response.text
+    assert reverse("assessments:national_overview") in response.text
+
+
+def test_an_admin_can_open_any_councils_dashboard(client, admin_user, other_councillor):
+    client.force_login(admin_user)
+
+    response = client.get(dashboard_url(other_councillor.council))
+
+    assert response.status_code == 200
+    assert "Chris Evans" in response.text
+
+
+def test_an_officer_of_another_council_gets_not_found(client, other_officer, council):
+    client.force_login(other_officer)
+
+    assert client.get(dashboard_url(council)).status_code == 404
+    assert client.get(bulk_url(council)).status_code == 404
+
+
+def test_councillors_cannot_open_the_officers_pages(client, councillor, council):
+    client.force_login(councillor)
+
+    assert client.get(dashboard_url(council)).status_code == 403
+    assert client.get(bulk_url(council)).status_code == 403
+
+
+def test_the_dashboard_lists_only_councillors_of_the_council(
+    client, officer, councillor, other_councillor, other_officer
+):
+    client.force_login(officer)
+
+    page = client.get(dashboard_url(officer.council)).text
+
+    assert "Alex Morgan" in page
+    assert "Chris Evans" not in page
+    assert "Pat Hughes" not in page
+    assert "Jo Williams" not in page.split("<main")[1]  # officers are not listed as councillors
+
+
+def test_it_shows_each_councillors_state_with_dates(client, officer, council, checklist):
+    invited = invite(council, "Ivy Invited", "ivy@example.org")
+    signed_in = make_user(email="sid@example.org", full_name="Sid Signed", council=council)
+    signed_in.last_login = timezone.now() - timedelta(days=2)
+    signed_in.save()
+    drafter = make_user(email="dot@example.org", full_name="Dot Draft", council=council)
+    Assessment.objects.create(owner=drafter, checklist=checklist)
+    submitter = make_user(email="sue@example.org", full_name="Sue Submit", council=council)
+    submit_for(submitter, checklist, shared=True)
+    client.force_login(officer)
+
+    response = client.get(dashboard_url(council))
+    rows = {row.user.full_name: row for row in response.context["rows"]}
+
+    assert rows["Ivy Invited"].state == "pending"
+    assert rows["Sid Signed"].state == "signed_in"
+    assert rows["Dot Draft"].state == "draft"
+    assert rows["Sue Submit"].state == "submitted"
+    page = response.text
+    assert f"link expires {invited.expires_at:%-d %B %Y}" in page
+    assert f"on {signed_in.last_login:%-d %B %Y}, not started yet" in page
+    assert "not submitted yet" in page
+    assert "Shared report of" in page
+
+
+def test_resend_and_revoke_from_the_dashboard_come_back_to_it(client, officer, council):
+    invitation = invite(council, "Ivy Invited", "ivy@example.org")
+    client.force_login(officer)
+    page = client.get(dashboard_url(council)).text
+    assert reverse("assessments:resend_invitation", args=[invitation.pk]) in page
+    assert reverse("assessments:revoke_invitation", args=[invitation.pk]) in page
+
+    response = client.post(
+        reverse("assessments:resend_invitation", args=[invitation.pk]),
+        {"next": dashboard_url(council)},
+    )
+
+    assert response.url == dashboard_url(council)
+    assert len(mail.outbox) == 1
+    newest = Invitation.objects.filter(user=invitation.user).latest("created_at")
+    response = client.post(
+        reverse("assessments:revoke_invitation", args=[newest.pk]),
+        {"next": dashboard_url(council)},
+    )
+    assert response.url == dashboard_url(council)
+    newest.refresh_from_db()
+    assert newest.revoked_at is not None
+    assert "Invitation revoked" in client.get(dashboard_url(council)).text
+
+
+def test_resend_ignores_a_return_address_on_another_site(client, officer, council):
+    invitation = invite(council, "Ivy Invited", "ivy@example.org")
+    client.force_login(officer)
+
+    response = client.post(
+        reverse("assessments:resend_invitation", args=[invitation.pk]),
+        {"next": "https://evil.example.com/"},
+    )
+
+    assert response.url == reverse("assessments:invite")
+
+
+def test_the_dashboard_runs_a_fixed_number_of_queries(
+    client, officer, council, checklist, django_assert_num_queries
+):
+    def add(n):
+        for i in range(n):
+            user = make_user(email=f"c{n}-{i}@example.org", full_name=f"C {n} {i}", council=council)
+            submit_for(user, checklist, shared=i % 2 == 0)
+            invite(council, f"I {n} {i}", f"i{n}-{i}@example.org")
+
+    client.force_login(officer)
+    add(3)
+    # Session, user, council, councillors, invitations, assessments.
+    with django_assert_num_queries(6):
+        client.get(dashboard_url(council))
+    add(30)
+    with django_assert_num_queries(6):
+        client.get(dashboard_url(council))
+
+
+# --- A council of 30 -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def council_of_30(council, checklist):
+    """
+    Thirty councillors with hand-countable progress: 10 submitted (3 of them shared), 6 with a
+    draft, 5 signed in only, 6 invited, 2 with an expired invitation and 1 revoked.
+    """
+    people = []
+    for i in range(30):
+        name, email = f"Councillor {i:02d}", f"councillor{i:02d}@example.org"
+        if i < 21:
+            user = make_user(email=email, full_name=name, council=council)
+        else:
+            user = invite(council, name, email).user
+        people.append(user)
+    for i in range(10):
+        # encourage-creativity: i % 4 gives yes, partly, not-yet, not-sure in turn.
+        code = ["yes", "partly", "not-yet", "not-sure"][i % 4]
+        submit_for(
+            people[i],
+            checklist,
+            shared=i < 3,
+            option_codes={"encourage-creativity": code, "persist": "not-yet"},
+        )
+    for i in range(10, 16):
+        Assessment.objects.create(owner=people[i], checklist=checklist)
+    User.objects.filter(pk__in=[p.pk for p in people[:21]]).update(last_login=timezone.now())
+    Invitation.objects.filter(user__in=people[27:29]).update(
+        expires_at=timezone.now() - timedelta(days=1)
+    )
+    invitations.invitation_revoke(invitation=Invitation.objects.get(user=people[29]))
+    return people
+
+
+def test_a_council_of_30_shows_the_hand_counted_states(client, officer, council, council_of_30):
+    client.force_login(officer)
+
+    response = client.get(dashboard_url(council))
+
+    counts = response.context["counts"]
+    assert counts["total"] == 30
+    assert counts["submitted"] == 10
+    assert counts["shared"] == 3
+    assert counts["draft"] == 6
+    assert counts["not_started"] == 5
+    assert counts["invited"] == 9
+    assert counts["pending"] == 6
+    assert counts["expired"] == 2
+    assert counts["revoked"] == 1
+    page = response.text
+    assert page.count("Shared report of") == 3
+    assert page.count("Report not shared") == 7
+    # Resend for the 9 not yet signed in; revoke only for the 6 links still working.
+    assert page.count("Send a new invitation<") == 9
+    assert page.count(">Revoke<") == 6
+
+
+# --- Inviting a list -----------------------------------------------------------------------
+
+
+def test_a_pasted_list_invites_good_lines_and_reports_bad_ones_by_line_number(
+    client, officer, council, councillor
+):
+    invite(council, "Already Invited", "already@example.org")
+    client.force_login(officer)
+    pasted = "\n".join(
+        [
+            "Name, Email",  # 1: headings
+            "Nia Jones, nia@example.org",  # 2: good
+            "Owen Price nia@example.org",  # 3: no comma
+            "Rhys Evans, not-an-email",  # 4: bad email
+            ", nobody@example.org",  # 5: no name
+            "Alex Morgan, alex.councillor@example.org",  # 6: has an account
+            "Already Invited, ALREADY@example.org",  # 7: invited before
+            "",  # 8: blank, ignored
+            "Nia Jones again, NIA@example.org",  # 9: twice in the list
+            "Cerys Ward, cerys@example.org, extra",  # 10: too many parts
+            "cerys@example.org, Cerys Ward",  # 11: wrong way round
+            "Cerys Ward, cerys@example.org,,",  # 12: good (trailing empty cells)
+        ]
+    )
+
+    response = client.post(bulk_url(council), {"pasted": pasted})
+
+    assert response.status_code == 200
+    result = response.context["result"]
+    assert [(line.line, line.email) for line in result.invited] == [
+        (2, "nia@example.org"),
+        (12, "cerys@example.org"),
+    ]
+    problems = {p.line: p.reason for p in result.problems}
+    assert problems == {
+        3: "Put a comma between the name and the email address.",
+        4: "The email address is not in the correct format, like name@example.org.",
+        5: "The name is missing.",
+        10: "There are more than two parts. Give the name, a comma, then the email address.",
+        11: "The name and email address are the wrong way round.",
+    }
+    skipped = {p.line: p.reason for p in result.skipped}
+    assert skipped == {
+        6: "They already have an account. They can sign in, or reset their password.",
+        7: "They have already been invited. To send a new link, use “Send a new invitation” "
+        "on the dashboard.",
+        9: "The same email address is on line 2.",
+    }
+    assert sorted(m.to[0] for m in mail.outbox) == ["cerys@example.org", "nia@example.org"]
+    assert User.objects.filter(email="nia@example.org", council=council).count() == 1
+    page = response.text
+    assert "2 invitations sent, 3 already known, 5 lines to correct" in page
+    # The lines to correct go back in the box, ready to fix.
+    assert response.context["form"].initial["pasted"].splitlines()[0] == (
+        "Owen Price nia@example.org"
+    )
+
+
+def test_nobody_is_invited_twice_when_the_same_list_is_sent_again(client, officer, council):
+    client.force_login(officer)
+    pasted = "Nia Jones, nia@example.org\nOwen Price, owen@example.org"
+
+    client.post(bulk_url(council), {"pasted": pasted})
+    again = client.post(bulk_url(council), {"pasted": pasted})
+
+    assert len(again.context["result"].invited) == 0
+    assert len(again.context["result"].skipped) == 2
+    assert Invitation.objects.count() == 2
+    assert len(mail.outbox) == 2
+
+
+def test_an_address_of_another_council_is_refused_plainly(
+    client, officer, council, other_councillor
+):
+    client.force_login(officer)
+
+    response = client.post(bulk_url(council), {"pasted": "Chris, chris.councillor@example.org"})
+
+    [skipped] = response.context["result"].skipped
+    assert "cannot be invited to this council" in skipped.reason
+    assert (
+        User.objects.get(email="chris.councillor@example.org").council == other_councillor.council
+    )
+
+
+def test_a_csv_upload_with_a_byte_order_mark_and_headings_is_read(client, officer, council):
+    client.force_login(officer)
+    content = '\ufeffName,Email address\r\nNia Jones,nia@example.org\r\n"Price, Owen",owen@example.org\r\n'
+    upload = SimpleUploadedFile("list.csv", content.encode("utf-8"), content_type="text/csv")
+
+    response = client.post(bulk_url(council), {"csv_file": upload})
+
+    assert [line.full_name for line in response.context["result"].invited] == [
+        "Nia Jones",
+        "Price, Owen",
+    ]
+    assert response.context["result"].problems == []
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({}, "pasted", "Paste a list of councillors, or upload a CSV file"),
+        (
+            {"csv_file": SimpleUploadedFile("big.csv", b"a, b@example.org\n" * 7000)},
+            "csv_file",
+            "The file must be 100 KB or smaller. Split the list into parts.",
+        ),
+        (
+            {
+                "csv_file": SimpleUploadedFile(
+                    "latin.csv", "Siân, sian@example.org".encode("latin-1")
+                )
+            },
+            "csv_file",
+            "The file must be a CSV saved as UTF-8 text. Save it again as “CSV UTF-8”.",
+        ),
+        (
+            {
+                "pasted": "Nia, nia@example.org",
+                "csv_file": SimpleUploadedFile("x.csv", b"Owen, owen@example.org"),
+            },
+            "__all__",
+            "Paste a list or upload a file, not both. Clear one of them and try again.",
+        ),
+        (
+            {"pasted": "\n".join(f"P {i}, p{i}@example.org" for i in range(501))},
+            "__all__",
+            "Invite up to 500 councillors at a time.",
+        ),
+    ],
+)
+def test_a_list_that_cannot_be_used_at_all_is_refused_with_a_plain_reason(
+    client, officer, council, data, field, message
+):
+    client.force_login(officer)
+
+    response = client.post(bulk_url(council), data)
+
+    assert response.context["form"].errors[field] == [message]
+    assert 'class="govuk-error-summary' in response.text
+    assert not Invitation.objects.exists()
+
+
+def test_an_admin_invites_a_list_into_the_council_they_chose(client, admin_user, other_council):
+    client.force_login(admin_user)
+
+    client.post(bulk_url(other_council), {"pasted": "Nia Jones, nia@example.org"})
+
+    assert User.objects.get(email="nia@example.org").council == other_council
+
+
+def test_invite_many_sends_each_invitation_on_its_own(council, officer):
+    request = RequestFactory().get("/", secure=True)
+    lines = [
+        officers.InviteLine(1, "Nia Jones", "nia@example.org"),
+        officers.InviteLine(2, "Owen Price", "owen@example.org"),
+    ]
+
+    result = officers.invite_many(council=council, lines=lines, invited_by=officer, request=request)
+
+    assert [line.email for line in result.invited] == ["nia@example.org", "owen@example.org"]
+    assert [m.to for m in mail.outbox] == [["nia@example.org"], ["owen@example.org"]]
+    assert all(not u.is_active for u in User.objects.filter(email__in=["nia@example.org"]))
