@@ -1,6 +1,7 @@
 from django.urls import path
 
 from assessments.views import (
+    account_data,
     accounts,
     answering,
     groups,
@@ -89,6 +90,10 @@ urlpatterns = [
         groups.group_agreement,
         name="group_agreement",
     ),
+    # Your data
+    path("account/data/", account_data.your_data, name="your_data"),
+    path("account/data/download/", account_data.download, name="your_data_download"),
+    path("account/delete/", account_data.delete_account, name="delete_account"),
     # Operations
     path("healthz", health.healthz, name="healthz"),
 ]
