@@ -13,10 +13,12 @@ from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments import invitations
 from assessments.audit import log_security_event
 from tests.conftest import PASSWORD
+from tests.group_helpers import build_group
 from tests.test_report_builders import MIXED_ANSWERS, add_note, submit
 from tests.test_settings import PRODUCTION_ENV, run_manage
 
@@ -270,6 +272,55 @@ def test_a_pdf_download_is_logged_without_the_notes(client, councillor, report, 
         for line in security_lines(caplog)
     )
     assert PRIVATE_NOTE not in all_log_text(caplog)
+
+
+def never_cached(response) -> bool:
+    cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
+    return {"no-store", "no-cache", "private", "max-age=0"} <= cache_control
+
+
+def test_a_shared_report_and_its_pdf_are_never_cached_for_officers_and_the_pdf_is_logged(
+    client, officer, council, report, caplog
+):
+    report.shared_at = timezone.now()
+    report.save(update_fields=["shared_at"])
+    client.force_login(officer)
+    args = [council.slug, report.pk]
+
+    with caplog.at_level("INFO", logger="security"):
+        page = client.get(reverse("assessments:shared_report", args=args))
+        pdf = client.get(reverse("assessments:shared_report_pdf", args=args))
+
+    assert page.status_code == pdf.status_code == 200
+    assert never_cached(page) and never_cached(pdf)
+    assert any("kind=shared_report_pdf" in line for line in security_lines(caplog))
+    assert PRIVATE_NOTE not in all_log_text(caplog)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("assessments:group_report", None),
+        ("assessments:group_report_pdf", "group_report_pdf"),
+        ("assessments:group_report_csv", "group_report_csv"),
+    ],
+)
+def test_group_reports_and_exports_are_never_cached_and_downloads_are_logged(
+    client, officer, council, checklist, caplog, name, kind
+):
+    setup = build_group(council, checklist, councillors=3, members=3, facilitator=officer)
+    client.force_login(officer)
+
+    with caplog.at_level("INFO", logger="security"):
+        response = client.get(reverse(name, args=[setup.group.pk]))
+
+    assert response.status_code == 200
+    assert never_cached(response)
+    if kind:
+        assert any(
+            f"kind={kind}" in line and f"group={setup.group.pk}" in line
+            for line in security_lines(caplog)
+        )
 
 
 # --- Error pages show nothing --------------------------------------------------------------
