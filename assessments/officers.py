@@ -269,11 +269,11 @@ def national_overview() -> Overview:
     """
     Across all councils, how submitted assessments answered each key action.
 
-    Counted in the database, in four queries whatever the amount of data: per council, how many
+    Counted in the database, in five queries whatever the amount of data: per council, how many
     councillors submitted (councils below `GROUP_MIN_RESPONSES` are left out, so no council's
     figures can point to a few people); per question code and answer code, how many answers
-    came from the councils kept; and the published checklist's questions and answer scale to
-    lay them out. Every submitted assessment counts, a councillor's earlier ones included;
+    came from the councils kept (the same per-council query, with HAVING, as a subquery); and
+    the published checklist, its answer scale and its questions to lay them out. Every submitted assessment counts, a councillor's earlier ones included;
     answers match the published checklist by their stable codes.
     """
     minimum = settings.GROUP_MIN_RESPONSES
