@@ -19,6 +19,7 @@ from playwright.sync_api import Page
 
 from assessments import invitations
 from assessments.models import ActionStep, Answer, Assessment, Group, GroupMembership, User
+from assessments.officers import report_share
 from assessments.services import assessment_submit
 from tests.browser.helpers import heading, sign_in
 from tests.conftest import answer_all
@@ -43,6 +44,7 @@ class Cast:
     submitted: Assessment
     invitation_token: str
     group: Group
+    shared: Assessment  # another councillor's, shared with the officers
 
 
 def make_cast(*, councillor: User, officer: User, admin: User) -> Cast:
@@ -67,6 +69,8 @@ def make_cast(*, councillor: User, officer: User, admin: User) -> Cast:
         councillor.council, submitted.checklist, councillors=5, members=4, submitted=3
     ).group
     GroupMembership.objects.create(group=group, user=councillor)
+    shared = Assessment.objects.filter(group=group).first()
+    report_share(assessment=shared)
     return Cast(
         councillor=councillor,
         officer=officer,
@@ -74,6 +78,7 @@ def make_cast(*, councillor: User, officer: User, admin: User) -> Cast:
         submitted=submitted,
         invitation_token=token,
         group=group,
+        shared=shared,
     )
 
 
@@ -207,6 +212,8 @@ def councillor_tour(page: Page, cast: Cast) -> Iterator[str]:
     yield "a submitted assessment, read-only"
     page.goto(reverse("assessments:report", args=[cast.submitted.pk]))
     yield "report"
+    _click(page, "Share with officers")
+    yield "report, shared with the council's officers"
     _follow(page, page.get_by_role("link", name="Add next step").first)
     yield "add a next step"
     page.get_by_label("What will you do?").fill("")
@@ -233,10 +240,18 @@ def councillor_tour(page: Page, cast: Cast) -> Iterator[str]:
     page.goto(reverse("assessments:password_change_done"))
     yield "password changed"
 
+    page.goto(reverse("assessments:your_data"))
+    yield "your data"
+    page.goto(reverse("assessments:delete_account"))
+    yield "delete your account"
+    _click(page, "Delete your account and answers")
+    _expect_errors(page)
+    yield "delete your account with nothing entered"
+
 
 def _staff_tour(page: Page, email: str) -> Iterator[str]:
     sign_in(page, email)
-    yield "staff dashboard"
+    yield "landing page: the council's councillors (officer) or the councils (admin)"
     page.goto(reverse("assessments:invite"))
     yield "invite a councillor, with invitations sent"
     _click(page, "Send invitation")
@@ -246,7 +261,28 @@ def _staff_tour(page: Page, email: str) -> Iterator[str]:
 
 def officer_tour(page: Page, cast: Cast) -> Iterator[str]:
     yield from _staff_tour(page, cast.officer.email)
+    council = cast.officer.council.slug
+    page.goto(reverse("assessments:bulk_invite", args=[council]))
+    yield "invite a list of councillors"
+    _click(page, "Send invitations")
+    _expect_errors(page)
+    yield "invite a list of councillors with nothing entered"
+    page.get_by_label("Paste a list").fill(
+        "Pat Jones, pat.jones@example.org\nsomeone without an address"
+    )
+    _click(page, "Send invitations")
+    yield "invite a list of councillors: who was invited and what to fix"
+    page.goto(reverse("assessments:shared_report", args=[council, cast.shared.pk]))
+    yield "a councillor's report shared with the officers"
     yield from _groups_tour(page, cast)
+
+
+def admin_tour(page: Page, cast: Cast) -> Iterator[str]:
+    yield from _staff_tour(page, cast.admin.email)
+    page.goto(reverse("assessments:council_dashboard", args=[cast.councillor.council.slug]))
+    yield "a council's councillors and their progress"
+    page.goto(reverse("assessments:national_overview"))
+    yield "national overview"
 
 
 def _groups_tour(page: Page, cast: Cast) -> Iterator[str]:
@@ -274,10 +310,6 @@ def _groups_tour(page: Page, cast: Cast) -> Iterator[str]:
     _click(page, "Save agreed answer")
     _expect_errors(page)
     yield "record the group's agreed answer without choosing one"
-
-
-def admin_tour(page: Page, cast: Cast) -> Iterator[str]:
-    yield from _staff_tour(page, cast.admin.email)
 
 
 TOURS: dict[str, Callable[[Page, Cast], Iterator[str]]] = {
