@@ -1,0 +1,231 @@
+"""
+Who gets what from every URL of the service.
+
+The matrix lists each URL name of the `assessments` namespace with the method that does its work
+and the status each of seven people gets: anonymous, councillor A, councillor B (A's council),
+councillor C (another council), an officer of A's council, an officer of another council, and
+an admin. "S" is a redirect to sign in. A new URL fails `test_every_url_is_in_the_matrix` until
+it is added here, so nobody ships a page without deciding who may open it.
+
+The objects are all A's or A's council's: A's submitted report (shared with officers), A's
+draft, a pending invitation to A's council, and a group of A's council with A and B as members
+and A's report linked to it. An officer of another council gets 404 for every one of them.
+"""
+
+import pytest
+from conftest import answer_all
+from django.db import transaction
+from django.urls import get_resolver, reverse
+from django.utils import timezone
+
+from assessments import invitations
+from assessments.models import Assessment, Group, GroupMembership
+
+SIGN_IN_URL = reverse("assessments:sign_in")
+ROLES = ["anonymous", "a", "b", "c", "officer", "other_officer", "admin"]
+PERSONAS = {
+    "a": "councillor",
+    "b": "second_councillor",
+    "c": "other_councillor",
+    "officer": "officer",
+    "other_officer": "other_officer",
+    "admin": "admin_user",
+}
+
+# name: (method, "anonymous a b c officer other_officer admin")
+MATRIX = {
+    # Public pages
+    "start": ("get", "200 200 200 200 200 200 200"),
+    "accessibility": ("get", "200 200 200 200 200 200 200"),
+    "privacy": ("get", "200 200 200 200 200 200 200"),
+    "healthz": ("get", "200 200 200 200 200 200 200"),
+    # Accounts and invitations
+    "sign_in": ("get", "200 302 302 302 302 302 302"),
+    "sign_out": ("post", "S 302 302 302 302 302 302"),
+    "password_reset": ("get", "200 200 200 200 200 200 200"),
+    "password_reset_done": ("get", "200 200 200 200 200 200 200"),
+    "password_reset_confirm": ("get", "200 200 200 200 200 200 200"),
+    "password_reset_complete": ("get", "200 200 200 200 200 200 200"),
+    "password_change": ("get", "S 200 200 200 200 200 200"),
+    "password_change_done": ("get", "S 200 200 200 200 200 200"),
+    "invite": ("get", "S 403 403 403 200 200 200"),
+    "resend_invitation": ("post", "S 403 403 403 302 404 302"),
+    "revoke_invitation": ("post", "S 403 403 403 302 404 302"),
+    "accept_invitation": ("get", "200 200 200 200 200 200 200"),
+    # Your data
+    "your_data": ("get", "S 200 200 200 200 200 200"),
+    "your_data_download": ("post", "S 200 200 200 200 200 200"),
+    "delete_account": ("get", "S 200 200 200 200 200 403"),
+    # Dashboard and answering: the owner's only
+    "dashboard": ("get", "S 200 200 200 200 200 200"),
+    "assessment_start": ("get", "S 302 200 200 403 403 403"),
+    "assessment_detail": ("get", "S 200 404 404 404 404 404"),
+    "area": ("get", "S 200 404 404 404 404 404"),
+    "check_answers": ("get", "S 200 404 404 404 404 404"),
+    "submit": ("post", "S 200 404 404 404 404 404"),
+    "report": ("get", "S 200 404 404 404 404 404"),
+    "report_pdf": ("get", "S 200 404 404 404 404 404"),
+    "action_step": ("get", "S 200 404 404 404 404 404"),
+    # Officers, sharing and the national overview
+    "council_dashboard": ("get", "S 403 403 403 200 404 200"),
+    "bulk_invite": ("get", "S 403 403 403 200 404 200"),
+    "shared_report": ("get", "S 403 403 403 200 404 404"),
+    "shared_report_pdf": ("get", "S 403 403 403 200 404 404"),
+    "share_report": ("post", "S 302 404 404 404 404 404"),
+    "withdraw_report": ("post", "S 302 404 404 404 404 404"),
+    "national_overview": ("get", "S 403 403 403 403 403 200"),
+    # Groups: members see, the council's officers and admins manage
+    "group_list": ("get", "S 200 200 200 200 200 200"),
+    "group_create": ("get", "S 403 403 403 200 200 200"),
+    "group_detail": ("get", "S 200 200 404 200 404 200"),
+    "group_edit": ("get", "S 403 403 404 200 404 200"),
+    "group_members": ("get", "S 403 403 404 200 404 200"),
+    "group_remove_member": ("post", "S 403 403 404 302 404 302"),
+    "group_link": ("post", "S 302 302 404 302 404 302"),
+    "group_unlink": ("post", "S 302 404 404 404 404 404"),
+    "group_report": ("get", "S 200 200 404 200 404 200"),
+    # Below the minimum of submissions the PDF sends people back to the report page.
+    "group_report_pdf": ("get", "S 302 302 404 302 404 302"),
+    "group_report_csv": ("get", "S 403 403 404 302 404 302"),
+    "group_agreement": ("get", "S 403 403 404 302 404 302"),
+}
+
+
+def assessments_url_names() -> set[str]:
+    _prefix, resolver = get_resolver().namespace_dict["assessments"]
+    return {pattern.name for pattern in resolver.url_patterns}
+
+
+def test_every_url_is_in_the_matrix():
+    names = assessments_url_names()
+
+    assert sorted(names - MATRIX.keys()) == [], "Add these URLs to the permission matrix"
+    assert sorted(MATRIX.keys() - names) == [], "These URLs no longer exist"
+
+
+@pytest.fixture
+def world(checklist, council, councillor, second_councillor, officer, request):
+    """A's draft and shared report, an invitation, and a group of A and B with A's report."""
+    now = timezone.now()
+    report = Assessment.objects.create(
+        owner=councillor,
+        checklist=checklist,
+        status=Assessment.Status.SUBMITTED,
+        submitted_at=now,
+        shared_at=now,
+    )
+    answer_all(report, option_codes={"persist": "not-yet"})
+    draft = Assessment.objects.create(owner=councillor, checklist=checklist)
+    invitation, token = invitations.invitation_create(
+        council=council, full_name="Nia Jones", email="nia@example.org", invited_by=officer
+    )
+    group = Group.objects.create(
+        council=council, name="Cabinet", checklist=checklist, facilitator=officer
+    )
+    GroupMembership.objects.bulk_create(
+        [
+            GroupMembership(group=group, user=councillor),
+            GroupMembership(group=group, user=second_councillor),
+        ]
+    )
+    report.group = group
+    report.save()
+    return {
+        "report": report,
+        "draft": draft,
+        "invitation": invitation,
+        "token": token,
+        "group": group,
+        "council": council,
+        "b": second_councillor,
+    }
+
+
+def url_for(name: str, w: dict) -> str:
+    return reverse(f"assessments:{name}", args=url_args(name, w))
+
+
+def url_args(name: str, w: dict) -> list:
+    report, draft, group = w["report"], w["draft"], w["group"]
+    slug = w["council"].slug
+    return {
+        "password_reset_confirm": ["MQ", "set-password"],
+        "resend_invitation": [w["invitation"].pk],
+        "revoke_invitation": [w["invitation"].pk],
+        "accept_invitation": [w["token"]],
+        "assessment_detail": [report.pk],
+        "area": [draft.pk, "climate"],
+        "check_answers": [draft.pk],
+        "submit": [draft.pk],
+        "report": [report.pk],
+        "report_pdf": [report.pk],
+        "action_step": [report.pk, "persist"],
+        "council_dashboard": [slug],
+        "bulk_invite": [slug],
+        "shared_report": [slug, report.pk],
+        "shared_report_pdf": [slug, report.pk],
+        "share_report": [report.pk],
+        "withdraw_report": [report.pk],
+        "group_detail": [group.pk],
+        "group_edit": [group.pk],
+        "group_members": [group.pk],
+        "group_remove_member": [group.pk, w["b"].pk],
+        "group_link": [group.pk],
+        "group_unlink": [group.pk, report.pk],
+        "group_report": [group.pk],
+        "group_report_pdf": [group.pk],
+        "group_report_csv": [group.pk],
+        "group_agreement": [group.pk, "persist"],
+    }.get(name, [])
+
+
+@pytest.mark.parametrize("name", MATRIX)
+def test_each_person_gets_the_status_the_matrix_gives(client, world, name, request):
+    method, statuses = MATRIX[name]
+    url = url_for(name, world)
+    people = {role: request.getfixturevalue(persona) for role, persona in PERSONAS.items()}
+    got = []
+    for role in ROLES:
+        # Each person starts from the same data: what one request changes is rolled back.
+        with transaction.atomic():
+            client.logout()
+            if role != "anonymous":
+                client.force_login(people[role])
+            response = getattr(client, method)(url)
+            if response.status_code == 302 and response.url.startswith(SIGN_IN_URL):
+                got.append("S")
+            else:
+                got.append(str(response.status_code))
+            transaction.set_rollback(True)
+
+    assert " ".join(got) == statuses, f"{name}: {' '.join(ROLES)}"
+
+
+def test_an_officer_of_another_council_gets_not_found_for_everything_of_this_council(
+    client, world, other_officer
+):
+    """Every URL naming one of this council's objects answers 404 (or 405 for a method it
+    never takes): never a page, a redirect or a 403 that would say the object exists."""
+    client.force_login(other_officer)
+    names = [
+        name
+        for name in MATRIX
+        if url_args(name, world)
+        and name not in {"password_reset_confirm", "accept_invitation"}  # links, not objects
+    ]
+    assert len(names) == 25
+
+    for name in names:
+        method = MATRIX[name][0]
+        other = "post" if method == "get" else "get"
+        assert getattr(client, method)(url_for(name, world)).status_code == 404, name
+        assert getattr(client, other)(url_for(name, world)).status_code in (404, 405), name
+
+
+@pytest.mark.parametrize(
+    "name", [name for name, (method, _s) in MATRIX.items() if method == "post"]
+)
+def test_post_only_urls_refuse_a_get_with_405(client, world, councillor, name):
+    client.force_login(councillor)
+
+    assert client.get(url_for(name, world)).status_code == 405
