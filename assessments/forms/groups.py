@@ -193,7 +193,7 @@ class LinkAssessmentForm(forms.Form):
 class AgreementForm(ErrorBorderMixin, forms.ModelForm):
     option = forms.ModelChoiceField(
         queryset=AnswerOption.objects.none(),
-        label="The group's agreed answer",
+        label="The group’s agreed answer",
         widget=forms.RadioSelect,
         empty_label=None,
         error_messages={"required": "Choose the answer the group agreed"},
@@ -245,6 +245,7 @@ class AgreementForm(ErrorBorderMixin, forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.label_size = Size.SMALL
+        self.helper.legend_size = Size.SMALL
         self.helper.layout = Layout(
             Field.radios("option", legend_size=Size.MEDIUM, inline=False),
             Field.textarea("note", rows=3),
@@ -270,7 +271,7 @@ class AgreementForm(ErrorBorderMixin, forms.ModelForm):
         has_details = any(
             cleaned.get(name) for name in ("action_lead", "action_due_date", "action_reported_to")
         )
-        if has_details and not cleaned.get("action_what"):
+        if has_details and not cleaned.get("action_what") and "action_what" not in self.errors:
             self.add_error(
                 "action_what", "Enter the agreed action, or leave who, when and where empty"
             )
