@@ -4,7 +4,7 @@ import csv
 import io
 
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Layout, Size
+from crispy_forms_gds.layout import Button, Field, Layout
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -40,7 +40,7 @@ class BulkInviteForm(forms.Form):
         required=False,
         help_text="Two columns, name then email address, as saved from a spreadsheet. "
         "A first row of headings is fine. Up to 100 KB.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv", "class": "govuk-file-upload"}),
     )
 
     def __init__(self, *args, **kwargs):
@@ -49,7 +49,7 @@ class BulkInviteForm(forms.Form):
         self.problems: list[LineProblem] = []
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            Field.textarea("pasted", label_size=Size.SMALL),
+            Field.textarea("pasted"),
             Field("csv_file"),
             Button("submit", "Send invitations"),
         )
