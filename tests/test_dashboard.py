@@ -102,7 +102,7 @@ def test_officers_see_a_link_to_invite_councillors(client, officer):
     html = dashboard(client)
 
     assert f'href="{reverse("assessments:invite")}"' in html
-    assert "Your account" in html
+    assert '<h1 class="govuk-heading-l">Councillors</h1>' in html  # the officers' dashboard
 
 
 def test_the_start_choice_error_links_to_the_first_radio(signed_in, checklist, councillor):
