@@ -30,7 +30,10 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
 
 def axe_violations(page: Page) -> list[str]:
     """axe-core's WCAG A and AA rules on the page as it is now: one line per violation, with
-    the rule's id, what it asks for and the elements that break it."""
+    the rule's id, what it asks for and the elements that break it.
+
+    Needs JavaScript in the page: in a context with JavaScript turned off axe.run() never
+    settles, so the no-JavaScript journey is checked by walking it, not by axe."""
     results = _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
     return [
         f"{page.url}: {violation['id']} ({violation['help']}) at "

@@ -11,7 +11,7 @@ from django.urls import reverse
 from playwright.sync_api import Page
 
 from assessments.models import Assessment, Question
-from tests.browser.helpers import focused_is, heading, tab_to
+from tests.browser.helpers import axe_check, focused_is, heading, tab_to
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -105,6 +105,7 @@ def test_a_councillor_completes_the_whole_journey_with_the_keyboard_alone(
         _answer_area_with_the_keyboard(page)
 
     assert heading(page) == "Check your answers"
+    axe_check(page)  # every answer given, one with a note: a state the tours do not reach
     _press_on(page, page.get_by_role("button", name="Submit assessment"))
     _press_on(page, page.get_by_role("button", name="View report"))
     tab_to(page, page.get_by_role("button", name="Download PDF"))
