@@ -180,11 +180,11 @@ def test_the_overview_runs_a_fixed_number_of_queries_with_3_or_30_councils(
 
     add(0, 3)
     # Session, user, councils' submitters, counts, checklist, scale, questions.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         response = client.get(OVERVIEW_URL)
     assert response.context["overview"].councils_included == 3
     add(3, 27)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         response = client.get(OVERVIEW_URL)
     assert response.context["overview"].councils_included == 30
     assert spread(response.context["overview"], "persist")["partly"] == (30, 33)
