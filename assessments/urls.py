@@ -79,9 +79,7 @@ urlpatterns = [
         name="group_remove_member",
     ),
     path("groups/<int:pk>/link/", groups.group_link, name="group_link"),
-    path(
-        "groups/<int:pk>/unlink/<int:assessment_pk>/", groups.group_unlink, name="group_unlink"
-    ),
+    path("groups/<int:pk>/unlink/<int:assessment_pk>/", groups.group_unlink, name="group_unlink"),
     path("groups/<int:pk>/report/", groups.group_report, name="group_report"),
     path("groups/<int:pk>/report/pdf/", groups.group_report_pdf, name="group_report_pdf"),
     path("groups/<int:pk>/report/csv/", groups.group_report_csv, name="group_report_csv"),

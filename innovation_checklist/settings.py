@@ -258,5 +258,10 @@ LOGGING = {
     # whatever LOG_LEVEL says.
     # django-axes's own INFO lines repeat the security log's sign-ins, with the full path, the
     # token of an invitation link included; its lock-out warnings stay.
-    "loggers": {"security": {"level": "INFO"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "security": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
+        # WeasyPrint logs every step of every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+    },
 }

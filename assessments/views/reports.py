@@ -1,7 +1,6 @@
 """The gap report, its PDF, and the action plan: the owner's own, for submitted assessments."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +18,6 @@ def _get_submitted_assessment_for_owner(request, pk: int) -> Assessment:
     return get_object_or_404(reports.submitted_assessments(), pk=pk, owner=request.user)
 
 
-@login_required
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def report(request, pk: int):
@@ -31,7 +29,6 @@ def report(request, pk: int):
     )
 
 
-@login_required
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def report_pdf(request, pk: int):
@@ -43,7 +40,6 @@ def report_pdf(request, pk: int):
     return response
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def action_step(request, pk: int, question_code: str):
     assessment = _get_submitted_assessment_for_owner(request, pk)
