@@ -14,19 +14,17 @@ pytestmark = pytest.mark.browser
 # Known failures, each named here so that nothing else can slip in beside it, and each checked
 # to be still failing, so the entry has to go as soon as the page is fixed. Passed to the
 # pages' owners:
-# - Data tables with a column per answer (the score tables of the report, the shared report
-#   and the group report, and the national overview's table) are 450-740 px wide; each needs
-#   a scrolling container of its own (WCAG 1.4.10 lets a data table scroll, not the page).
+# - The report's score table (area, score and a column per answer), on the councillor's report
+#   and the officers' view of a shared one, is about 730 px wide; it needs a scrolling container
+#   of its own, as the group report's tables now have (WCAG 1.4.10 lets a data table scroll,
+#   not the page).
 # - "Add members" labels each checkbox with the councillor's email address, which does not wrap.
 KNOWN_TOO_WIDE = {
     ("councillor", "report"),
     ("councillor", "report, shared with the council's officers"),
-    ("councillor", "group report, as a member"),
     ("officer", "a councillor's report shared with the officers"),
-    ("officer", "group report, as its manager"),
     ("officer", "add members to a group"),
     ("officer", "add members to a group without choosing any"),
-    ("admin", "national overview"),
 }
 
 
