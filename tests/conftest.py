@@ -7,9 +7,8 @@ another council, an officer of each council, and an admin).
 import pytest
 from django.core.management import call_command
 
-from assessments.models import Assessment, ChecklistVersion, Council, User
-
-PASSWORD = "correct horse battery staple"
+from assessments.models import ChecklistVersion, Council, User
+from tests.builders import PASSWORD, make_user
 
 
 @pytest.fixture(autouse=True)
@@ -47,12 +46,6 @@ def council(db) -> Council:
 @pytest.fixture
 def other_council(db) -> Council:
     return Council.objects.create(name="Southvale District Council", slug="southvale")
-
-
-def make_user(*, email, full_name, council=None, role=User.Role.COUNCILLOR, **extra) -> User:
-    return User.objects.create_user(
-        email=email, password=PASSWORD, full_name=full_name, council=council, role=role, **extra
-    )
 
 
 @pytest.fixture
@@ -96,22 +89,4 @@ def other_officer(other_council) -> User:
 def admin_user(db) -> User:
     return User.objects.create_superuser(
         email="admin@example.org", password=PASSWORD, full_name="Robin Admin"
-    )
-
-
-def answer_all(assessment: Assessment, option_codes: dict[str, str] | None = None, default="yes"):
-    """Answer every question of the assessment's checklist: `option_codes` maps question code
-    to answer code; any other question gets `default`."""
-    from assessments.models import Answer, AnswerOption, Question
-
-    option_codes = option_codes or {}
-    options = {o.code: o for o in AnswerOption.objects.filter(checklist=assessment.checklist)}
-    questions = Question.objects.filter(area__checklist=assessment.checklist)
-    Answer.objects.bulk_create(
-        Answer(
-            assessment=assessment,
-            question=question,
-            option=options[option_codes.get(question.code, default)],
-        )
-        for question in questions
     )

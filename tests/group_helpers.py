@@ -21,7 +21,7 @@ from assessments.models import (
     Question,
     User,
 )
-from tests.conftest import make_user
+from tests.builders import make_user
 
 Y, P, N, S = "yes", "partly", "not-yet", "not-sure"
 

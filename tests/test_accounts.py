@@ -12,7 +12,7 @@ from django.urls.converters import IntConverter, UUIDConverter
 
 from assessments.forms.accounts import SignInForm
 from assessments.models import User
-from tests.conftest import PASSWORD, make_user
+from tests.builders import PASSWORD, make_user
 
 NEW_PASSWORD = "a brand new garden of lilies"
 

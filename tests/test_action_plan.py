@@ -10,8 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import ActionStep, Answer, Assessment
-from tests.conftest import answer_all
-from tests.test_report_builders import MIXED_ANSWERS, add_step, submit
+from tests.builders import MIXED_ANSWERS, add_step, answer_all, submit
 
 FUTURE = timezone.localdate() + datetime.timedelta(days=60)
 

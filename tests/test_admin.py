@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from assessments.models import Answer, Area, Assessment, ChecklistVersion, Question, Quote
 from assessments.versioning import checklist_copy_as_draft
-from tests.conftest import answer_all
+from tests.builders import answer_all
 
 CONTENT_MODELS = ["checklistversion", "area", "question", "quote"]
 

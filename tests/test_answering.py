@@ -1,20 +1,20 @@
 """Answering the checklist one area page at a time: what the page shows, saving, and bad input."""
 
 import pytest
-from answering_helpers import (
-    area_codes,
-    area_data,
-    area_url,
-    copy_checklist,
-    error_summary_links,
-    ids_on,
-    save_area,
-)
 from django.urls import reverse
 from django.utils.html import escape
 
 from assessments.models import Answer, AnswerOption, Area, Assessment, Question
 from assessments.services import assessment_start
+from tests.answering_helpers import (
+    area_codes,
+    area_data,
+    area_url,
+    error_summary_links,
+    ids_on,
+    save_area,
+)
+from tests.builders import new_checklist_version
 
 
 @pytest.fixture(autouse=True)
@@ -198,7 +198,7 @@ def test_an_answer_that_is_not_on_the_scale_is_refused(signed_in, draft):
 
 
 def test_an_answer_from_another_checklist_version_is_refused(signed_in, draft):
-    other_version = copy_checklist(draft.checklist, number=2)
+    other_version = new_checklist_version(draft.checklist)
     data = area_data(draft, "climate", default="yes")
     data["encourage-creativity"] = str(other_version.answer_options.get(code="yes").pk)
 
@@ -209,7 +209,7 @@ def test_an_answer_from_another_checklist_version_is_refused(signed_in, draft):
 
 
 def test_a_question_from_another_checklist_version_is_refused(signed_in, draft):
-    other_version = copy_checklist(draft.checklist, number=2)
+    other_version = new_checklist_version(draft.checklist)
     other_question = Question.objects.create(
         area=other_version.areas.get(code="climate"),
         code="a-new-question",

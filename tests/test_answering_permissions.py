@@ -3,13 +3,13 @@
 import re
 
 import pytest
-from answering_helpers import area_data, area_url, check_url, detail_url, submit_url
 from django.contrib.auth.views import redirect_to_login
 from django.test import Client
 from django.urls import reverse
 
 from assessments.models import Answer, Assessment
 from assessments.services import assessment_start
+from tests.answering_helpers import area_data, area_url, check_url, detail_url, submit_url
 
 
 @pytest.fixture(autouse=True)

@@ -3,11 +3,11 @@
 import re
 
 import pytest
-from answering_helpers import area_url, check_url, detail_url, error_summary_links
-from conftest import answer_all
 from django.urls import NoReverseMatch, reverse
 
 from assessments.services import assessment_start, assessment_submit
+from tests.answering_helpers import area_url, check_url, detail_url, error_summary_links
+from tests.builders import answer_all
 
 
 @pytest.fixture(autouse=True)

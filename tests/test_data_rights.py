@@ -20,8 +20,7 @@ from assessments.models import (
     Question,
     User,
 )
-from tests.conftest import PASSWORD, answer_all
-from tests.test_report_builders import MIXED_ANSWERS, add_note, add_step, submit
+from tests.builders import MIXED_ANSWERS, PASSWORD, add_note, add_step, answer_all, submit
 
 PRIVATE_NOTE = "Only I know about the budget row with the chief executive"
 

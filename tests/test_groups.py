@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from assessments import groups
 from assessments.models import Assessment, Group, GroupMembership
-from tests.conftest import answer_all, make_user
+from tests.builders import answer_all, make_user
 from tests.group_helpers import build_group, submit_assessment
 
 

@@ -3,11 +3,18 @@
 import re
 
 import pytest
-from answering_helpers import area_codes, area_data, area_url, check_url, detail_url, submit_url
-from conftest import PASSWORD
 from django.urls import reverse
 
 from assessments.models import Answer, Assessment
+from tests.answering_helpers import (
+    area_codes,
+    area_data,
+    area_url,
+    check_url,
+    detail_url,
+    submit_url,
+)
+from tests.builders import PASSWORD
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from conftest import answer_all, make_user
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
@@ -12,6 +11,7 @@ from django.utils import timezone
 
 from assessments import invitations, officers
 from assessments.models import Assessment, Invitation, User
+from tests.builders import answer_all, make_user
 
 
 def dashboard_url(council) -> str:

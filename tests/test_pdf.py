@@ -12,14 +12,14 @@ from pypdf import PdfReader
 
 from assessments import pdf
 from assessments.models import Question
-from tests.test_report import add_hostile_notes, add_questions
-from tests.test_report_builders import (
+from tests.builders import (
     MIXED_ANSWERS,
     MIXED_GAPS_IN_ORDER,
     add_note,
     add_step,
     submit,
 )
+from tests.test_report import add_hostile_notes, add_questions
 
 
 @pytest.fixture(autouse=True)

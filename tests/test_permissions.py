@@ -13,13 +13,13 @@ and A's report linked to it. An officer of another council gets 404 for every on
 """
 
 import pytest
-from conftest import answer_all
 from django.db import transaction
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from assessments import invitations
 from assessments.models import Assessment, Group, GroupMembership
+from tests.builders import answer_all
 
 SIGN_IN_URL = reverse("assessments:sign_in")
 ROLES = ["anonymous", "a", "b", "c", "officer", "other_officer", "admin"]

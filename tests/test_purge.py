@@ -16,8 +16,7 @@ from assessments.models import (
     Invitation,
     User,
 )
-from tests.conftest import answer_all, make_user
-from tests.test_report_builders import submit
+from tests.builders import answer_all, make_user, submit
 
 RETENTION_DAYS = 365
 LONG_AGO = timezone.now() - datetime.timedelta(days=RETENTION_DAYS + 30)

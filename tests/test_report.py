@@ -10,14 +10,15 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import AnswerOption, Area, Assessment, ChecklistVersion, Question
+from assessments.models import Assessment, Question
 from assessments.reports import build_report, submitted_assessments
-from tests.conftest import answer_all
-from tests.test_report_builders import (
+from tests.builders import (
     MIXED_ANSWERS,
     MIXED_GAPS_IN_ORDER,
     add_note,
     add_step,
+    answer_all,
+    new_checklist_version,
     submit,
 )
 
@@ -285,53 +286,6 @@ def test_the_first_assessment_has_no_progress_section(client, councillor, assess
     assert "Since your last assessment" not in text_of(client.get(report_url(assessment)))
 
 
-def copy_checklist(checklist, *, number, drop=(), reword=None, add=()) -> ChecklistVersion:
-    """A new version of the checklist, as admins make one: same codes, some wording changed."""
-    reword = reword or {}
-    copy = ChecklistVersion.objects.create(
-        number=number,
-        title=checklist.title,
-        innovation_definition=checklist.innovation_definition,
-        key_findings=checklist.key_findings,
-        based_on=checklist,
-    )
-    for option in checklist.answer_options.all():
-        AnswerOption.objects.create(
-            checklist=copy,
-            code=option.code,
-            label=option.label,
-            points=option.points,
-            order=option.order,
-        )
-    for area in checklist.areas.all():
-        new_area = Area.objects.create(
-            checklist=copy,
-            code=area.code,
-            order=area.order,
-            title=area.title,
-            heading=area.heading,
-        )
-        for question in area.questions.exclude(code__in=drop):
-            Question.objects.create(
-                area=new_area,
-                code=question.code,
-                order=question.order,
-                summary=question.summary,
-                text=reword.get(question.code, question.text),
-                is_research_priority=question.is_research_priority,
-                research_finding=question.research_finding,
-            )
-        for n, code in enumerate(c for c in add if area.code == "delivery"):
-            Question.objects.create(
-                area=new_area,
-                code=code,
-                order=50 + n,
-                summary=f"Brand new {code}",
-                text=f"Do you {code}?",
-            )
-    return copy
-
-
 def test_progress_matches_questions_by_code_across_checklist_versions(
     client, checklist, councillor
 ):
@@ -341,12 +295,11 @@ def test_progress_matches_questions_by_code_across_checklist_versions(
         {"persist": "not-yet", "celebrate-achievements": "partly"},
         submitted_at=timezone.now() - datetime.timedelta(days=30),
     )
-    version_2 = copy_checklist(
+    version_2 = new_checklist_version(
         checklist,
-        number=2,
-        drop=["celebrate-achievements"],
+        drop=("celebrate-achievements",),
         reword={"persist": "Do you persist, and persist again?"},
-        add=["share-learning"],
+        add=("share-learning",),
     )
     later = submit(councillor, version_2, {"persist": "yes", "share-learning": "partly"})
 

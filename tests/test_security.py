@@ -17,9 +17,8 @@ from django.utils import timezone
 
 from assessments import invitations
 from assessments.audit import log_security_event
-from tests.conftest import PASSWORD
+from tests.builders import MIXED_ANSWERS, PASSWORD, add_note, submit
 from tests.group_helpers import build_group
-from tests.test_report_builders import MIXED_ANSWERS, add_note, submit
 from tests.test_settings import PRODUCTION_ENV, run_manage
 
 PRIVATE_NOTE = "A private note that must never reach a log"

@@ -1,12 +1,12 @@
 """A councillor shares a submitted report with their council's officers, and can withdraw it."""
 
 import pytest
-from conftest import answer_all
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments import invitations
 from assessments.models import ActionStep, Answer, Assessment, Invitation
+from tests.builders import answer_all
 
 SECRET_NOTE = "Private thought about the chief executive"
 SECRET_STEP = "Quietly lobby the cabinet member"

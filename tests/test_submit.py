@@ -3,17 +3,6 @@
 import re
 
 import pytest
-from answering_helpers import (
-    area_codes,
-    area_url,
-    check_url,
-    detail_url,
-    error_summary_links,
-    ids_on,
-    save_area,
-    submit_url,
-)
-from conftest import answer_all
 from django.urls import NoReverseMatch, reverse
 
 from assessments.models import Answer, Assessment
@@ -23,6 +12,17 @@ from assessments.services import (
     assessment_start,
     assessment_submit,
 )
+from tests.answering_helpers import (
+    area_codes,
+    area_url,
+    check_url,
+    detail_url,
+    error_summary_links,
+    ids_on,
+    save_area,
+    submit_url,
+)
+from tests.builders import answer_all, new_checklist_version
 
 
 @pytest.fixture(autouse=True)
@@ -221,13 +221,11 @@ def test_starting_again_from_last_time_pre_fills_answers_as_unconfirmed(councill
 
 
 def test_pre_filling_matches_questions_by_code_across_checklist_versions(councillor, draft):
-    from answering_helpers import copy_checklist
-
     from assessments.models import ChecklistVersion, Question
 
     answer_all(draft, default="partly")
     assessment_submit(assessment=draft, revision=0)
-    new_version = copy_checklist(draft.checklist, number=2)
+    new_version = new_checklist_version(draft.checklist)
     Question.objects.filter(area__checklist=new_version, code="celebrate-achievements").delete()
     ChecklistVersion.objects.filter(pk=draft.checklist_id).update(status="retired")
     ChecklistVersion.objects.filter(pk=new_version.pk).update(status="published")

@@ -7,7 +7,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from playwright.sync_api import Page
 
-from tests.conftest import PASSWORD
+from tests.builders import PASSWORD
 
 # axe-core's tags for WCAG 2.0, 2.1 and 2.2 at levels A and AA (WCAG 2.2 level A has no new
 # rules in axe 4.12 yet; the tag is listed so they run when it ships some).

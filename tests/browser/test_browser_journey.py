@@ -12,7 +12,7 @@ from playwright.sync_api import Page
 
 from assessments.models import Assessment, Question
 from tests.browser.helpers import axe_check, focused_is, heading, tab_to
-from tests.conftest import PASSWORD
+from tests.builders import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -22,7 +22,7 @@ from assessments.models import ActionStep, Answer, Assessment, Group, GroupMembe
 from assessments.officers import report_share
 from assessments.services import assessment_submit
 from tests.browser.helpers import heading, sign_in
-from tests.conftest import answer_all
+from tests.builders import answer_all
 from tests.group_helpers import build_group
 
 # A mix with gaps of both kinds, research priorities among them, and a "Not sure".
