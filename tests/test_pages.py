@@ -129,6 +129,26 @@ def test_the_header_renders_for_a_signed_in_user_with_the_real_urls(client, chec
     assert "Sign in</a>" not in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("persona", "dashboard_label", "has_groups_link"),
+    [
+        ("councillor", "Your assessments", False),
+        ("officer", "Councillors", True),
+        ("admin_user", "Councils", True),
+    ],
+)
+def test_the_navigation_names_each_persons_own_starting_point(
+    client, checklist, request, persona, dashboard_label, has_groups_link
+):
+    client.force_login(request.getfixturevalue(persona))
+
+    html = client.get(reverse("assessments:start")).content.decode()
+
+    nav = html[html.index('aria-label="Menu"') : html.index("</nav>")]
+    assert f">{dashboard_label}</a>" in nav
+    assert (f'href="{reverse("assessments:group_list")}"' in nav) is has_groups_link
+
+
 # Accounts and the dashboard are built elsewhere; the templates look their URLs up with
 # `{% url ... as var %}` so they work before and after those land. These stand-ins let the
 # tests below see the "after".
