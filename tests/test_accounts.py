@@ -437,3 +437,27 @@ def test_the_invitation_admin_is_read_only_and_never_shows_the_token_hash(
         assert response.status_code == 200
         assert invitation.token_hash not in response.content.decode()
     assert client.get(reverse("admin:assessments_invitation_add")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("url_name", "args", "persona"),
+    [
+        ("sign_in", [], None),
+        ("password_reset", [], None),
+        ("password_change", [], "councillor"),
+        ("invite", [], "officer"),
+        ("bulk_invite", ["northshire"], "officer"),
+        ("delete_account", [], "councillor"),
+    ],
+)
+def test_forms_leave_validation_to_the_server_so_errors_reach_the_error_summary(
+    client, checklist, request, url_name, args, persona
+):
+    if persona:
+        client.force_login(request.getfixturevalue(persona))
+
+    html = client.get(reverse(f"assessments:{url_name}", args=args)).content.decode()
+
+    main = html[html.index('id="main-content"') :]
+    form_tag = re.search(r"<form\b[^>]*>", main).group(0)
+    assert "novalidate" in form_tag

@@ -26,6 +26,7 @@ class DeleteAccountForm(ErrorBorderMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.helper = FormHelper()
+        self.helper.attrs = {"novalidate": ""}
         self.helper.layout = Layout(
             "password", Button.warning("delete", "Delete your account and answers")
         )

@@ -50,6 +50,9 @@ def _helper(form: forms.Form, *names: str, button: str) -> FormHelper:
             # class attribute with a layout Field's, which would drop the error class above.
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} govuk-!-width-two-thirds"
     helper = FormHelper()
+    # The server validates, so that errors appear in the GOV.UK error summary rather than as
+    # the browser's own bubbles (which also stop a malformed email reaching the summary).
+    helper.attrs = {"novalidate": ""}
     helper.layout = Layout(*names, Button("submit", button))
     return helper
 

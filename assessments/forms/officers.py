@@ -48,6 +48,7 @@ class BulkInviteForm(forms.Form):
         self.lines: list[InviteLine] = []
         self.problems: list[LineProblem] = []
         self.helper = FormHelper()
+        self.helper.attrs = {"novalidate": ""}
         self.helper.layout = Layout(
             Field.textarea("pasted"),
             Field("csv_file"),

@@ -23,8 +23,6 @@ KNOWN_TOO_WIDE = {
     ("councillor", "report"),
     ("councillor", "report, shared with the council's officers"),
     ("officer", "a councillor's report shared with the officers"),
-    ("officer", "add members to a group"),
-    ("officer", "add members to a group without choosing any"),
 }
 
 
