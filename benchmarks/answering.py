@@ -151,6 +151,8 @@ def main():
         ),
     }
     env.pop("DEBUG", None)
+    # Plain HTTP: the settings name the cookies `__Host-…` only when they are secure.
+    env["SESSION_COOKIE_SECURE"] = "false"
     fixture = prepare(env)
     port = free_port()
     gunicorn = subprocess.Popen(
@@ -160,6 +162,11 @@ def main():
             "--workers=2",
             f"--bind=127.0.0.1:{port}",
             "--log-level=warning",
+            # gunicorn also reads ./gunicorn.conf.py (production): keep its settings but no
+            # worker recycling mid-run (the CPU is read from the workers' /proc entries), and
+            # its access log written but not shown.
+            "--max-requests=0",
+            "--access-logfile=/dev/null",
         ],
         env=env,
         cwd=ROOT,

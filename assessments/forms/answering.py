@@ -13,6 +13,7 @@ from crispy_forms_gds.choices import Choice
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Div, Field, Layout, Size
 from django import forms
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
 from assessments.models import NOTE_MAX_LENGTH, Answer, AnswerOption, Question
@@ -104,7 +105,6 @@ class AreaAnswersForm(HiddenFieldErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.questions = questions
         self.fields["revision"].initial = revision
-        layout = []
         # On a first visit every question is open; marking them all would only be noise.
         mark_open = self.marks_open = bool(answers)
         for question in questions:
@@ -137,18 +137,25 @@ class AreaAnswersForm(HiddenFieldErrorsMixin, forms.Form):
                     )
                 },
             )
-            layout.append(
+
+    @cached_property
+    def helper(self) -> FormHelper:
+        """The page's layout, built only when the form is shown (a successful save is not)."""
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.disable_csrf = True  # the template's <form> carries the token
+        helper.layout = Layout(
+            *(
                 Div(
-                    Field(code, template=QUESTION_TEMPLATE),
-                    Field(code + NOTE_SUFFIX, template=NOTE_TEMPLATE),
-                    css_id=code,
+                    Field(question.code, template=QUESTION_TEMPLATE),
+                    Field(question.code + NOTE_SUFFIX, template=NOTE_TEMPLATE),
+                    css_id=question.code,
                     css_class="app-question",
                 )
+                for question in self.questions
             )
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True  # the template's <form> carries the token
-        self.helper.layout = Layout(*layout)
+        )
+        return helper
 
     def clean(self):
         cleaned_data = super().clean()

@@ -50,6 +50,15 @@ def _areas_of(assessment: Assessment) -> list[Area]:
     )
 
 
+def _area_codes_of(assessment: Assessment) -> list[Area]:
+    """The assessment's areas in order, with only what a save and its redirect need."""
+    return list(
+        Area.objects.filter(checklist_id=assessment.checklist_id)
+        .only("code", "checklist_id")
+        .order_by("order")
+    )
+
+
 def _continue_url(assessment: Assessment) -> str:
     """The first area with a question still open, or "Check your answers" when none is."""
     done = set(
@@ -149,7 +158,10 @@ def area(request, pk: int, area_code: str):
             messages.error(request, SUBMITTED_MESSAGE)
         return redirect("assessments:assessment_detail", pk=assessment.pk)
 
-    areas = _areas_of(assessment)
+    # A save that succeeds only redirects: it needs neither the quotes nor the saved answers,
+    # which are loaded below only when the page is shown (a GET, or a POST with errors).
+    saving = request.method == "POST"
+    areas = _area_codes_of(assessment) if saving else _areas_of(assessment)
     position = next((i for i, a in enumerate(areas) if a.code == area_code), None)
     if position is None:
         raise Http404("No such area in this checklist.")
@@ -158,19 +170,18 @@ def area(request, pk: int, area_code: str):
     options = list(
         AnswerOption.objects.filter(checklist_id=assessment.checklist_id).order_by("order")
     )
-    answers = {
-        a.question_id: a
-        for a in Answer.objects.filter(assessment=assessment, question__area=current)
-    }
-    form = AreaAnswersForm(
-        request.POST if request.method == "POST" else None,
-        questions=questions,
-        options=options,
-        answers=answers,
-        revision=assessment.revision,
-    )
 
-    if request.method == "POST" and form.is_valid():
+    if saving:
+        form = AreaAnswersForm(
+            request.POST,
+            questions=questions,
+            options=options,
+            answers={},
+            revision=assessment.revision,
+        )
+        if not form.is_valid():
+            areas = _areas_of(assessment)  # the page is shown again: its quote is needed
+            return _render_area(request, assessment, areas, position, questions, options)
         try:
             services.assessment_save_area(
                 assessment=assessment,
@@ -196,6 +207,23 @@ def area(request, pk: int, area_code: str):
             )
         return redirect("assessments:check_answers", pk=assessment.pk)
 
+    return _render_area(request, assessment, areas, position, questions, options)
+
+
+def _render_area(request, assessment, areas, position, questions, options):
+    """An area's page with the saved answers, and on a POST the errors of what was sent."""
+    current = areas[position]
+    answers = {
+        a.question_id: a
+        for a in Answer.objects.filter(assessment=assessment, question__area=current)
+    }
+    form = AreaAnswersForm(
+        request.POST if request.method == "POST" else None,
+        questions=questions,
+        options=options,
+        answers=answers,
+        revision=assessment.revision,
+    )
     if position:
         back_url = reverse("assessments:area", args=[assessment.pk, areas[position - 1].code])
     else:
