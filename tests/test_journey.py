@@ -2,10 +2,10 @@
 
 import re
 
-import pytest
+from django.core import mail
 from django.urls import reverse
 
-from assessments.models import Answer, Assessment
+from assessments.models import Answer, Assessment, User
 from tests.answering_helpers import (
     area_codes,
     area_data,
@@ -16,30 +16,49 @@ from tests.answering_helpers import (
 )
 from tests.builders import PASSWORD
 
-
-@pytest.fixture(autouse=True)
-def _plain_http(settings):
-    settings.SECURE_SSL_REDIRECT = False
+NEW_PASSWORD = "a long new password for nia"
 
 
-def sign_in(client, user):
+def sign_in(client, user, password=PASSWORD):
     response = client.post(
-        reverse("assessments:sign_in"), {"email": user.email, "password": PASSWORD}
+        reverse("assessments:sign_in"), {"email": user.email, "password": password}
     )
     assert response.status_code == 302, "sign-in failed"
+
+
+def accept_invitation_from_email(client, officer) -> User:
+    """An officer invites a councillor; the councillor follows the emailed link, sets a
+    password and lands on their dashboard, signed in."""
+    client.force_login(officer)
+    client.post(
+        reverse("assessments:invite"), {"full_name": "Nia Jones", "email": "nia@example.org"}
+    )
+    client.post(reverse("assessments:sign_out"))
+    (message,) = mail.outbox
+    link = re.search(r"https?://\S+", message.body).group(0)
+    page = client.get(link)
+    assert "Set your password" in page.content.decode()
+    response = client.post(
+        link, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("assessments:dashboard")
+    assert "Start a new assessment" in response.content.decode()
+    client.post(reverse("assessments:sign_out"))
+    return User.objects.get(email="nia@example.org")
 
 
 def radios_checked(html: str) -> int:
     return len(re.findall(r'type="radio" value="\d+" checked', html))
 
 
-def test_a_councillor_answers_over_two_sessions_checks_submits_and_starts_again(
-    client, checklist, councillor
+def test_an_invited_councillor_answers_over_two_sessions_checks_submits_and_starts_again(
+    client, checklist, officer
 ):
     codes = area_codes(checklist)
+    councillor = accept_invitation_from_email(client, officer)
 
-    # First session: start, answer two areas, come back later.
-    sign_in(client, councillor)
+    # First session: sign in with the new password, start, answer two areas, come back later.
+    sign_in(client, councillor, NEW_PASSWORD)
     response = client.post(reverse("assessments:assessment_start"), follow=True)
     assessment = Assessment.objects.get(owner=councillor)
     assert response.redirect_chain[-1][0] == area_url(assessment, codes[0])
@@ -58,7 +77,7 @@ def test_a_councillor_answers_over_two_sessions_checks_submits_and_starts_again(
     client.post(reverse("assessments:sign_out"))
 
     # Second session: continue where they left off, answer the rest.
-    sign_in(client, councillor)
+    sign_in(client, councillor, NEW_PASSWORD)
     dashboard = client.get(reverse("assessments:dashboard")).content.decode()
     assert f'href="{area_url(assessment, codes[2])}"' in dashboard
     for code in codes[2:]:
