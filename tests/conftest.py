@@ -5,9 +5,11 @@ another council, an officer of each council, and an admin).
 """
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
-from assessments.models import ChecklistVersion, Council, User
+from assessments.models import Assessment, ChecklistVersion, Council, User
+from assessments.services import assessment_start
 from tests.builders import PASSWORD, make_user
 
 
@@ -20,6 +22,12 @@ def _fast_password_hashing(settings):
 def _plain_http(settings):
     # Tests run with DEBUG off, which turns the HTTPS redirect on; the test client speaks HTTP.
     settings.SECURE_SSL_REDIRECT = False
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Rendered PDFs are cached; no test may see another's.
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -90,3 +98,16 @@ def admin_user(db) -> User:
     return User.objects.create_superuser(
         email="admin@example.org", password=PASSWORD, full_name="Robin Admin"
     )
+
+
+@pytest.fixture
+def draft(checklist, councillor) -> Assessment:
+    """The councillor's draft assessment on the published checklist, nothing answered yet."""
+    return assessment_start(owner=councillor, from_previous=False)
+
+
+@pytest.fixture
+def signed_in(client, councillor):
+    """The test client, signed in as the councillor."""
+    client.force_login(councillor)
+    return client

@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils import timezone
@@ -13,12 +12,6 @@ from assessments.models import ActionStep, Answer, Assessment
 from tests.builders import MIXED_ANSWERS, add_step, answer_all, submit
 
 FUTURE = timezone.localdate() + datetime.timedelta(days=60)
-
-
-@pytest.fixture(autouse=True)
-def _plain_http_and_empty_cache(settings):
-    settings.SECURE_SSL_REDIRECT = False
-    cache.clear()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from assessments.models import Answer, AnswerOption, Area, Assessment, Question
-from assessments.services import assessment_start
 from tests.answering_helpers import (
     area_codes,
     area_data,
@@ -15,22 +14,6 @@ from tests.answering_helpers import (
     save_area,
 )
 from tests.builders import new_checklist_version
-
-
-@pytest.fixture(autouse=True)
-def _plain_http(settings):
-    settings.SECURE_SSL_REDIRECT = False
-
-
-@pytest.fixture
-def draft(checklist, councillor) -> Assessment:
-    return assessment_start(owner=councillor, from_previous=False)
-
-
-@pytest.fixture
-def signed_in(client, councillor):
-    client.force_login(councillor)
-    return client
 
 
 def stored(draft) -> dict[str, tuple[str | None, str, bool]]:

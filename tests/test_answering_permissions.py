@@ -8,18 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.models import Answer, Assessment
-from assessments.services import assessment_start
 from tests.answering_helpers import area_data, area_url, check_url, detail_url, submit_url
-
-
-@pytest.fixture(autouse=True)
-def _plain_http(settings):
-    settings.SECURE_SSL_REDIRECT = False
-
-
-@pytest.fixture
-def draft(checklist, councillor) -> Assessment:
-    return assessment_start(owner=councillor, from_previous=False)
 
 
 def assessment_urls(assessment) -> dict[str, tuple[str, list[str]]]:

@@ -2,23 +2,11 @@
 
 import re
 
-import pytest
 from django.urls import NoReverseMatch, reverse
 
 from assessments.services import assessment_start, assessment_submit
 from tests.answering_helpers import area_url, check_url, detail_url, error_summary_links
 from tests.builders import answer_all
-
-
-@pytest.fixture(autouse=True)
-def _plain_http(settings):
-    settings.SECURE_SSL_REDIRECT = False
-
-
-@pytest.fixture
-def signed_in(client, councillor):
-    client.force_login(councillor)
-    return client
 
 
 def dashboard(client) -> str:

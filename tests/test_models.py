@@ -7,11 +7,6 @@ from django.utils import timezone
 from assessments.models import Answer, Assessment, ChecklistVersion, Question
 
 
-@pytest.fixture
-def draft(checklist, councillor) -> Assessment:
-    return Assessment.objects.create(owner=councillor, checklist=checklist)
-
-
 def test_a_question_is_answered_once_per_assessment(draft):
     question = Question.objects.filter(area__checklist=draft.checklist).first()
     Answer.objects.create(assessment=draft, question=question)

@@ -23,12 +23,6 @@ AREA_TITLES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _plain_http(settings):
-    # Settings redirect to HTTPS whenever DEBUG is off; the test client speaks plain HTTP.
-    settings.SECURE_SSL_REDIRECT = False
-
-
 @pytest.fixture
 def start_page(client, checklist):
     return client.get(reverse("assessments:start"))

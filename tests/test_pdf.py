@@ -6,7 +6,6 @@ import re
 import time
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -20,12 +19,6 @@ from tests.builders import (
     submit,
 )
 from tests.test_report import add_hostile_notes, add_questions
-
-
-@pytest.fixture(autouse=True)
-def _plain_http_and_empty_cache(settings):
-    settings.SECURE_SSL_REDIRECT = False
-    cache.clear()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import re
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils import timezone
@@ -36,12 +35,6 @@ def add_hostile_notes(assessment):
     add_note(assessment, "devote-resources", HOSTILE_MARKUP)
     add_note(assessment, "monitor-progress", LONG_WORD)
     add_note(assessment, "select-priority-areas", LINE_BREAKS)
-
-
-@pytest.fixture(autouse=True)
-def _plain_http_and_empty_cache(settings):
-    settings.SECURE_SSL_REDIRECT = False
-    cache.clear()
 
 
 @pytest.fixture

@@ -25,22 +25,6 @@ from tests.answering_helpers import (
 from tests.builders import answer_all, new_checklist_version
 
 
-@pytest.fixture(autouse=True)
-def _plain_http(settings):
-    settings.SECURE_SSL_REDIRECT = False
-
-
-@pytest.fixture
-def draft(checklist, councillor) -> Assessment:
-    return assessment_start(owner=councillor, from_previous=False)
-
-
-@pytest.fixture
-def signed_in(client, councillor):
-    client.force_login(councillor)
-    return client
-
-
 def current_revision(assessment) -> int:
     return Assessment.objects.get(pk=assessment.pk).revision
 
