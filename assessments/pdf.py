@@ -12,6 +12,7 @@ import functools
 import gc
 import hashlib
 import mimetypes
+import re
 import ssl
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -39,6 +40,17 @@ REPORT_TEMPLATE = "assessments/report/report_pdf.html"
 # Rendered PDFs are cached under a key that changes with the report, so the timeout only bounds
 # memory for reports nobody downloads again.
 CACHE_TIMEOUT = 60 * 60
+
+
+# Block-level tags of our templates. Whitespace between two of them is only indentation, which
+# WeasyPrint would otherwise keep as text boxes, only to throw them away during layout.
+_BLOCK_TAGS = (
+    "html|head|body|main|header|footer|section|div|p|ul|ol|li|dl|dt|dd|h[1-6]|blockquote"
+    "|table|caption|thead|tbody|tfoot|tr|th|td|meta|title"
+)
+_WHITESPACE_BETWEEN_BLOCK_TAGS = re.compile(
+    rf"(</?(?:{_BLOCK_TAGS})\b[^>]*>)\s+(?=</?(?:{_BLOCK_TAGS})\b)", re.IGNORECASE
+)
 
 
 class RefusedURL(ValueError):
@@ -140,8 +152,18 @@ def _garbage_collection_paused():
         gc.enable()
 
 
+def strip_whitespace_between_blocks(html: str) -> str:
+    """
+    The HTML without the whitespace between two block-level tags (`</p>\\n  <p>`). Whitespace
+    next to an inline tag or text is kept: it is the space between words. Print CSS that lays
+    out block tags side by side uses inline-block, which wraps without spaces between.
+    """
+    return _WHITESPACE_BETWEEN_BLOCK_TAGS.sub(r"\1", html)
+
+
 def html_to_pdf(html: str, *, url_fetcher: URLFetcher | None = None) -> bytes:
     """Render HTML to PDF bytes with the print stylesheet and the static-only fetcher."""
+    html = strip_whitespace_between_blocks(html)
     with _garbage_collection_paused():
         document = weasyprint.HTML(
             string=html, base_url=BASE_URL, url_fetcher=url_fetcher or StaticOnlyURLFetcher()
