@@ -47,29 +47,7 @@ from assessments.models import (  # noqa: E402
     Council,
     User,
 )
-
-ANSWERS = {
-    "encourage-creativity": "yes",
-    "invite-external-challenges": "partly",
-    "look-for-fresh-ideas": "yes",
-    "take-calculated-risks": "not-yet",
-    "experiment-and-learn": "not-sure",
-    "celebrate-achievements": "yes",
-    "united-leadership": "yes",
-    "communicate-the-need": "partly",
-    "listen-to-others": "yes",
-    "work-cross-council": "yes",
-    "move-forward-boldly": "not-sure",
-    "agree-long-term-objectives": "yes",
-    "understand-residents-concerns": "yes",
-    "select-priority-areas": "partly",
-    "ensure-innovations-attainable": "yes",
-    "devote-resources": "not-yet",
-    "space-to-test": "partly",
-    "involve-stakeholders": "partly",
-    "monitor-progress": "not-yet",
-    "persist": "yes",
-}
+from tests.builders import MIXED_ANSWERS as ANSWERS  # noqa: E402
 
 
 def rss_mb() -> float:
