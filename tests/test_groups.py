@@ -1,5 +1,7 @@
 """Groups: creating and editing them, members, linking assessments, and who may see what."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -130,6 +132,16 @@ def test_officers_list_only_their_own_councils_groups(client, setup, officer, ot
     html = client.get(reverse("assessments:group_list")).content.decode()
 
     assert "Cabinet" in html and "Their cabinet" not in html
+
+
+def test_members_and_officers_see_the_same_member_count(client, setup, officer):
+    counts = []
+    for person in (setup.members[0], officer):
+        client.force_login(person)
+        html = client.get(reverse("assessments:group_list")).content.decode()
+        counts.append(re.search(r"(\d+) members?\b", html).group(1))
+
+    assert counts == ["3", "3"]
 
 
 # --- Creating and editing ------------------------------------------------------------------

@@ -91,7 +91,11 @@ def group_list(request):
             else Group.objects.filter(council_id=user.council_id)
         )
     else:
-        queryset = Group.objects.filter(memberships__user=user)
+        # A subquery, not a join: joining on the member's own row would make the count below
+        # count that one row.
+        queryset = Group.objects.filter(
+            pk__in=GroupMembership.objects.filter(user=user).values("group")
+        )
     queryset = queryset.select_related("council", "facilitator").annotate(
         member_count=Count("memberships", distinct=True)
     )
