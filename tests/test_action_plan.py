@@ -105,6 +105,10 @@ def test_the_answers_stay_read_only(client, councillor, assessment):
             {"due_date_0": "1", "due_date_1": "", "due_date_2": "2031"},
             "The date must include a month",
         ),
+        (
+            {"due_date_0": "", "due_date_1": "", "due_date_2": "20"},
+            "The date must include a day and month",
+        ),
         ({"due_date_0": "1", "due_date_1": "4", "due_date_2": "31"}, "Enter the year as 4 numbers"),
         ({"due_date_0": "1", "due_date_1": "1", "due_date_2": "2020"}, "today or in the future"),
     ],
@@ -116,6 +120,7 @@ def test_the_answers_stay_read_only(client, councillor, assessment):
         "not a real date",
         "not a date",
         "incomplete date",
+        "day and month missing, in one message",
         "two-digit year",
         "past date",
     ],

@@ -24,6 +24,19 @@ class DueDateField(DateInputField):
             field.error_messages["incomplete"] = f"The date must include a {name}"
             field.validators = []
 
+    def clean(self, value):
+        # GOV.UK's pattern is one message naming every missing part ("…a day and month"), not
+        # one message per empty box.
+        parts = [str(part or "").strip() for part in (value or ())]
+        missing = [
+            name for name, part in zip(("day", "month", "year"), parts, strict=False) if not part
+        ]
+        if parts and 0 < len(missing) < len(parts):
+            raise ValidationError(
+                f"The date must include a {' and '.join(missing)}", code="incomplete"
+            )
+        return super().clean(value)
+
     def compress(self, data_list):
         if not data_list or not all(data_list):
             return None
