@@ -46,6 +46,21 @@ def test_check_your_answers_lists_all_20_questions_with_answers_notes_and_change
     assert "Submit assessment" in html
 
 
+def test_each_link_says_what_the_question_needs_answered_confirmed_or_changed(signed_in, draft):
+    save_area(signed_in, draft, "climate", default="yes")
+    Answer.objects.filter(assessment=draft, question__code="celebrate-achievements").update(
+        confirmed=False
+    )
+
+    html = signed_in.get(check_url(draft)).content.decode()
+
+    links = re.findall(r'#([a-z-]+)">(Answer|Change|Confirm)<', html)
+    by_question = dict(links)
+    assert by_question["encourage-creativity"] == "Change"
+    assert by_question["celebrate-achievements"] == "Confirm"
+    assert by_question["persist"] == "Answer"
+
+
 def test_every_change_link_lands_on_its_question(signed_in, draft):
     html = signed_in.get(check_url(draft)).content.decode()
 
