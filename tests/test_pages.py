@@ -5,12 +5,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
 from django.template import Context, Template
-from django.urls import include, path, reverse
+from django.urls import reverse
 
-from assessments import urls as assessments_urls
 from assessments.templatetags.content import paragraphs
 
 COMPILED_CSS = Path(settings.BASE_DIR) / "static" / "dist" / "application.css"
@@ -143,39 +140,7 @@ def test_the_navigation_names_each_persons_own_starting_point(
     assert (f'href="{reverse("assessments:group_list")}"' in nav) is has_groups_link
 
 
-# Accounts and the dashboard are built elsewhere; the templates look their URLs up with
-# `{% url ... as var %}` so they work before and after those land. These stand-ins let the
-# tests below see the "after".
-def _stand_in(request):
-    return HttpResponse()
-
-
-urlpatterns = [
-    path(
-        "",
-        include(
-            (
-                [
-                    *assessments_urls.urlpatterns,
-                    path("sign-in/", login_not_required(_stand_in), name="sign_in"),
-                    path("sign-out/", _stand_in, name="sign_out"),
-                    path("dashboard/", _stand_in, name="dashboard"),
-                ],
-                "assessments",
-            )
-        ),
-    )
-]
-
-
-@pytest.fixture
-def with_accounts(settings):
-    settings.ROOT_URLCONF = __name__
-
-
-def test_anonymous_people_get_a_sign_in_link_and_a_sign_in_start_button(
-    client, checklist, with_accounts
-):
+def test_anonymous_people_get_a_sign_in_link_and_a_sign_in_start_button(client, checklist):
     html = client.get(reverse("assessments:start")).content.decode()
     sign_in_url = reverse("assessments:sign_in")
     assert f'<a class="govuk-service-navigation__link" href="{sign_in_url}">Sign in</a>' in html
@@ -185,7 +150,7 @@ def test_anonymous_people_get_a_sign_in_link_and_a_sign_in_start_button(
 
 
 def test_signed_in_people_get_a_sign_out_button_that_posts_with_a_csrf_token(
-    client, checklist, councillor, with_accounts
+    client, checklist, councillor
 ):
     client.force_login(councillor)
     html = client.get(reverse("assessments:start")).content.decode()

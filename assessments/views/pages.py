@@ -30,7 +30,7 @@ def start(request):
             "checklist": checklist,
             "areas": areas,
             "key_action_count": sum(area.key_action_count for area in areas),
-            "group_min_responses": _group_min_responses(),
+            "group_min_responses": settings.GROUP_MIN_RESPONSES,
         },
     )
 
@@ -45,10 +45,5 @@ def accessibility(request):
 @require_safe
 def privacy(request):
     return render(
-        request, "assessments/privacy.html", {"group_min_responses": _group_min_responses()}
+        request, "assessments/privacy.html", {"group_min_responses": settings.GROUP_MIN_RESPONSES}
     )
-
-
-def _group_min_responses() -> int:
-    # The setting arrives with group reports; until then the product's default holds.
-    return getattr(settings, "GROUP_MIN_RESPONSES", 3)
