@@ -44,14 +44,14 @@ from assessments.models import (
     Answer,
     AnswerOption,
     Assessment,
-    Group,
+    CouncillorGroup,
     GroupAgreement,
     Question,
 )
 from assessments.reports import _area_info, _option_info
 
 
-def counted_assessments(group: Group) -> QuerySet[Assessment]:
+def counted_assessments(group: CouncillorGroup) -> QuerySet[Assessment]:
     """Each current member's latest submitted assessment linked to the group (unevaluated)."""
     latest = (
         Assessment.objects.filter(
@@ -158,7 +158,7 @@ class AreaRow:
 
 @dataclass(frozen=True)
 class GroupReport:
-    group: Group
+    group: CouncillorGroup
     minimum: int
     responses: int
     member_count: int
@@ -213,7 +213,7 @@ def shared_gap_key(row: QuestionRow) -> tuple:
     )
 
 
-def build_group_report(group: Group, *, member_count: int | None = None) -> GroupReport:
+def build_group_report(group: CouncillorGroup, *, member_count: int | None = None) -> GroupReport:
     """
     The report of a group fetched with its checklist. Below the minimum it holds only the
     number of responses: two queries (members, responses). Above it, four more: the counts, the

@@ -15,7 +15,7 @@ from assessments.models import (
     Assessment,
     ChecklistVersion,
     Council,
-    Group,
+    CouncillorGroup,
     GroupAgreement,
     GroupMembership,
     Question,
@@ -42,12 +42,12 @@ def group_create(
     description: str = "",
     facilitator: User | None = None,
     checklist: ChecklistVersion | None = None,
-) -> Group:
+) -> CouncillorGroup:
     """A new group, open for answers, laid out on the published checklist unless told."""
     _check_facilitator(council, facilitator)
-    if Group.objects.filter(council=council, name__iexact=name).exists():
+    if CouncillorGroup.objects.filter(council=council, name__iexact=name).exists():
         raise GroupError(f"{council.name} already has a group called “{name}”")
-    return Group.objects.create(
+    return CouncillorGroup.objects.create(
         council=council,
         name=name,
         description=description,
@@ -59,15 +59,15 @@ def group_create(
 @transaction.atomic
 def group_update(
     *,
-    group: Group,
+    group: CouncillorGroup,
     name: str,
     description: str,
     facilitator: User | None,
     status: str,
-) -> Group:
+) -> CouncillorGroup:
     _check_facilitator(group.council, facilitator)
     if (
-        Group.objects.filter(council_id=group.council_id, name__iexact=name)
+        CouncillorGroup.objects.filter(council_id=group.council_id, name__iexact=name)
         .exclude(pk=group.pk)
         .exists()
     ):
@@ -80,8 +80,8 @@ def group_update(
 
 
 @transaction.atomic
-def group_set_status(*, group: Group, status: str) -> Group:
-    if status not in Group.Status.values:
+def group_set_status(*, group: CouncillorGroup, status: str) -> CouncillorGroup:
+    if status not in CouncillorGroup.Status.values:
         raise GroupError("Choose whether the group is open for answers, in discussion or closed")
     if group.status != status:
         group.status = status
@@ -90,7 +90,7 @@ def group_set_status(*, group: Group, status: str) -> Group:
 
 
 @transaction.atomic
-def group_add_members(*, group: Group, users: list[User]) -> int:
+def group_add_members(*, group: CouncillorGroup, users: list[User]) -> int:
     """Add councillors of the group's council; those already members are left as they are.
     Returns how many were added."""
     for user in users:
@@ -103,7 +103,7 @@ def group_add_members(*, group: Group, users: list[User]) -> int:
 
 
 @transaction.atomic
-def group_remove_member(*, group: Group, user: User) -> None:
+def group_remove_member(*, group: CouncillorGroup, user: User) -> None:
     """
     Take someone out of the group. Their assessments are not touched, links included: they
     simply stop counting in the group's figures (and count again if they are added back).
@@ -112,14 +112,16 @@ def group_remove_member(*, group: Group, user: User) -> None:
 
 
 @transaction.atomic
-def assessment_link_group(*, assessment: Assessment, group: Group, user: User) -> Assessment:
+def assessment_link_group(
+    *, assessment: Assessment, group: CouncillorGroup, user: User
+) -> Assessment:
     """Link the user's own assessment (draft or submitted) to a group they belong to. An
     assessment belongs to one group at a time, so this moves it from any other group."""
     if assessment.owner_id != user.pk:
         raise GroupError("You can only link your own assessments")
     if not group.memberships.filter(user=user).exists():
         raise GroupError(f"You are not a member of {group.name}")
-    if group.status == Group.Status.CLOSED:
+    if group.status == CouncillorGroup.Status.CLOSED:
         raise GroupError(f"{group.name} is closed, so assessments can no longer be linked to it")
     Assessment.objects.filter(pk=assessment.pk).update(group=group)
     assessment.group = group
@@ -130,7 +132,7 @@ def assessment_link_group(*, assessment: Assessment, group: Group, user: User) -
 def assessment_unlink_group(*, assessment: Assessment, user: User) -> Assessment:
     if assessment.owner_id != user.pk:
         raise GroupError("You can only unlink your own assessments")
-    if assessment.group is not None and assessment.group.status == Group.Status.CLOSED:
+    if assessment.group is not None and assessment.group.status == CouncillorGroup.Status.CLOSED:
         raise GroupError(f"{assessment.group.name} is closed, so its answers are kept as they are")
     Assessment.objects.filter(pk=assessment.pk).update(group=None)
     assessment.group = None
@@ -140,7 +142,7 @@ def assessment_unlink_group(*, assessment: Assessment, user: User) -> Assessment
 @transaction.atomic
 def group_record_agreement(
     *,
-    group: Group,
+    group: CouncillorGroup,
     question: Question,
     option: AnswerOption | None,
     note: str = "",

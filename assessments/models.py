@@ -360,7 +360,7 @@ class Assessment(models.Model):
         help_text="The submitted assessment this one was pre-filled from.",
     )
     group = models.ForeignKey(
-        "Group",
+        "CouncillorGroup",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -479,7 +479,7 @@ class Invitation(models.Model):
 # --- Groups --------------------------------------------------------------------------------
 
 
-class Group(models.Model):
+class CouncillorGroup(models.Model):
     """
     Councillors answering "as a group" (a cabinet, a scrutiny committee, a party group).
 
@@ -529,7 +529,7 @@ class Group(models.Model):
 class GroupMembership(models.Model):
     """A councillor's place in a group. Removing it leaves their assessments untouched."""
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    group = models.ForeignKey(CouncillorGroup, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="group_memberships")
     added_at = models.DateTimeField(auto_now_add=True)
 
@@ -546,7 +546,7 @@ class GroupMembership(models.Model):
 class GroupAgreement(models.Model):
     """What a group agreed about one key action after its discussion, recorded by its officer."""
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="agreements")
+    group = models.ForeignKey(CouncillorGroup, on_delete=models.CASCADE, related_name="agreements")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
     option = models.ForeignKey(
         AnswerOption, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -88,7 +88,7 @@ def fill(args):
         Assessment,
         ChecklistVersion,
         Council,
-        Group,
+        CouncillorGroup,
         GroupMembership,
         Question,
         User,
@@ -117,7 +117,7 @@ def fill(args):
         ),
         batch_size=BATCH,
     )
-    group = Group.objects.create(council=home, name="Cabinet", checklist=checklist)
+    group = CouncillorGroup.objects.create(council=home, name="Cabinet", checklist=checklist)
     GroupMembership.objects.bulk_create(
         GroupMembership(group=group, user=u) for u in users[: args.group_size]
     )
@@ -169,14 +169,14 @@ def main():
     from django.test.utils import CaptureQueriesContext
 
     from assessments import group_reports
-    from assessments.models import Answer, Group
+    from assessments.models import Answer, CouncillorGroup
 
     try:
         start = time.perf_counter()
         group = fill(args)
         fill_seconds = time.perf_counter() - start
         answers = Answer.objects.count()
-        group = Group.objects.select_related("checklist", "council").get(pk=group.pk)
+        group = CouncillorGroup.objects.select_related("checklist", "council").get(pk=group.pk)
 
         rows = []
         try:

@@ -16,7 +16,7 @@ from assessments.models import (
     Assessment,
     ChecklistVersion,
     Council,
-    Group,
+    CouncillorGroup,
     GroupMembership,
     Question,
     User,
@@ -61,7 +61,7 @@ SHARED_GAPS = [
 @dataclass
 class GroupSetup:
     council: Council
-    group: Group
+    group: CouncillorGroup
     members: list[User]
     others: list[User]  # councillors of the council outside the group
     assessments: dict[int, Assessment]  # member pk → their counted assessment
@@ -83,7 +83,7 @@ def submit_assessment(
     checklist: ChecklistVersion,
     answers: dict[str, str],
     *,
-    group: Group | None = None,
+    group: CouncillorGroup | None = None,
     default: str = Y,
     submitted_at=None,
 ) -> Assessment:
@@ -121,7 +121,7 @@ def build_group(
     """`councillors` in the council, the first `members` of them in the group, and the first
     `submitted` members (all, by default) with a submitted assessment linked to it."""
     people = add_councillors(council, councillors)
-    group = Group.objects.create(
+    group = CouncillorGroup.objects.create(
         council=council, name=name, checklist=checklist, facilitator=facilitator
     )
     GroupMembership.objects.bulk_create(

@@ -377,3 +377,16 @@ def test_an_old_assessment_keeps_its_questions_and_wording_after_a_new_version_i
     assert Question.objects.get(area__checklist=published, code="space-to-test").text == (
         "Do you give people room and permission to try new ways?"
     )
+
+
+def test_the_admin_index_does_not_list_djangos_permission_groups(admin_client):
+    page = admin_client.get(reverse("admin:index")).content.decode()
+
+    assert "/admin/auth/group/" not in page
+
+
+def test_an_accounts_page_has_no_permission_groups_field(admin_client, councillor):
+    response = admin_client.get(reverse("admin:assessments_user_change", args=[councillor.pk]))
+
+    assert response.status_code == 200
+    assert "groups" not in response.context["adminform"].form.fields

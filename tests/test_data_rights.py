@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from assessments.models import (
     Assessment,
-    Group,
+    CouncillorGroup,
     GroupAgreement,
     GroupMembership,
     Invitation,
@@ -63,7 +63,7 @@ def draft(checklist, councillor):
 
 @pytest.fixture
 def cabinet(council, checklist, councillor, officer):
-    group = Group.objects.create(
+    group = CouncillorGroup.objects.create(
         council=council, name="Cabinet", checklist=checklist, facilitator=officer
     )
     GroupMembership.objects.create(group=group, user=councillor)
@@ -280,7 +280,7 @@ def test_deleting_removes_the_account_its_assessments_and_memberships_and_signs_
     assert not User.objects.filter(pk=councillor.pk).exists()
     assert not Assessment.objects.filter(pk__in=[submitted.pk, draft.pk]).exists()
     assert not GroupMembership.objects.filter(group=cabinet).exists()
-    assert Group.objects.filter(pk=cabinet.pk).exists()
+    assert CouncillorGroup.objects.filter(pk=cabinet.pk).exists()
     # Signed out: the dashboard asks for sign-in again.
     assert client.get(reverse("assessments:dashboard")).status_code == 302
     messages = " ".join(r.getMessage() for r in caplog.records)

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from assessments import groups
-from assessments.models import Assessment, Group, GroupMembership
+from assessments.models import Assessment, CouncillorGroup, GroupMembership
 from tests.builders import answer_all, make_user
 from tests.group_helpers import build_group, submit_assessment
 
@@ -124,7 +124,7 @@ def test_the_post_only_pages_refuse_get(client, setup):
 
 
 def test_officers_list_only_their_own_councils_groups(client, setup, officer, other_officer):
-    Group.objects.create(
+    CouncillorGroup.objects.create(
         council=other_officer.council, name="Their cabinet", checklist=setup.group.checklist
     )
     client.force_login(officer)
@@ -155,10 +155,10 @@ def test_an_officer_creates_a_group_in_their_own_council(client, officer, checkl
         {"name": "Scrutiny", "description": "Overview and scrutiny", "facilitator": officer.pk},
     )
 
-    group = Group.objects.get(name="Scrutiny")
+    group = CouncillorGroup.objects.get(name="Scrutiny")
     assert response.url == reverse("assessments:group_members", args=[group.pk])
     assert group.council == officer.council and group.facilitator == officer
-    assert group.checklist == checklist and group.status == Group.Status.OPEN
+    assert group.checklist == checklist and group.status == CouncillorGroup.Status.OPEN
 
 
 def test_a_facilitator_must_be_an_officer_of_the_council(client, officer, other_officer, checklist):
@@ -170,7 +170,7 @@ def test_a_facilitator_must_be_an_officer_of_the_council(client, officer, other_
 
     assert response.status_code == 200
     assert "Choose one of the council&#x27;s officers from the list" in response.content.decode()
-    assert not Group.objects.exists()
+    assert not CouncillorGroup.objects.exists()
 
 
 def test_an_admin_chooses_the_council_and_a_matching_facilitator(
@@ -187,7 +187,7 @@ def test_an_admin_chooses_the_council_and_a_matching_facilitator(
     response = client.post(
         reverse("assessments:group_create"), {"council": council.pk, "name": "Cabinet"}
     )
-    assert Group.objects.get().council == council
+    assert CouncillorGroup.objects.get().council == council
 
 
 def test_group_names_are_unique_in_a_council(client, setup, officer):
@@ -216,7 +216,7 @@ def test_an_officer_edits_the_group_and_its_status(client, setup, officer):
 
     setup.group.refresh_from_db()
     assert setup.group.name == "Cabinet 2026"
-    assert setup.group.status == Group.Status.DISCUSSION
+    assert setup.group.status == CouncillorGroup.Status.DISCUSSION
     assert setup.group.facilitator is None
 
 
@@ -334,7 +334,7 @@ def test_nobody_links_someone_elses_assessment(client, membership, councillor, s
 
 def test_a_closed_group_takes_no_new_links(client, membership, councillor, checklist):
     draft = Assessment.objects.create(owner=councillor, checklist=checklist)
-    groups.group_set_status(group=membership, status=Group.Status.CLOSED)
+    groups.group_set_status(group=membership, status=CouncillorGroup.Status.CLOSED)
     client.force_login(councillor)
 
     client.post(reverse("assessments:group_link", args=[membership.pk]), {"assessment": draft.pk})

@@ -18,7 +18,7 @@ from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from assessments import invitations
-from assessments.models import Assessment, Group, GroupMembership
+from assessments.models import Assessment, CouncillorGroup, GroupMembership
 from tests.builders import answer_all
 
 SIGN_IN_URL = reverse("assessments:sign_in")
@@ -119,7 +119,7 @@ def world(checklist, council, councillor, second_councillor, officer, request):
     invitation, token = invitations.invitation_create(
         council=council, full_name="Nia Jones", email="nia@example.org", invited_by=officer
     )
-    group = Group.objects.create(
+    group = CouncillorGroup.objects.create(
         council=council, name="Cabinet", checklist=checklist, facilitator=officer
     )
     GroupMembership.objects.bulk_create(

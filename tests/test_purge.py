@@ -11,7 +11,7 @@ from django.utils import timezone
 from assessments.models import (
     Answer,
     Assessment,
-    Group,
+    CouncillorGroup,
     GroupMembership,
     Invitation,
     User,
@@ -44,7 +44,7 @@ def world(checklist, council, councillor, officer, admin_user):
     gone = make_user(email="gone@example.org", full_name="Gone Away", council=council)
     age(User, gone.pk, last_login=LONG_AGO, date_joined=LONG_AGO)
     gone_assessment = submit(gone, checklist, submitted_at=LONG_AGO)
-    group = Group.objects.create(council=council, name="Cabinet", checklist=checklist)
+    group = CouncillorGroup.objects.create(council=council, name="Cabinet", checklist=checklist)
     GroupMembership.objects.create(group=group, user=gone)
     GroupMembership.objects.create(group=group, user=councillor)
 
@@ -127,7 +127,7 @@ def test_apply_deletes_what_is_past_retention_and_keeps_the_rest(world, councill
     assert not Assessment.objects.filter(pk=world["gone_assessment"].pk).exists()
     assert not Answer.objects.filter(assessment_id=world["gone_assessment"].pk).exists()
     assert list(GroupMembership.objects.values_list("user_id", flat=True)) == [councillor.pk]
-    assert Group.objects.filter(pk=world["group"].pk).exists()
+    assert CouncillorGroup.objects.filter(pk=world["group"].pk).exists()
     # The active councillor keeps their account and recent report, not the old ones.
     assert User.objects.filter(pk=councillor.pk).exists()
     assert set(Assessment.objects.filter(owner=councillor).values_list("pk", flat=True)) == {

@@ -4,9 +4,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.models import Group as PermissionGroup
 
 from assessments import invitations
 from assessments.models import Council, Invitation, User
+
+# Django's permission groups are not used: admins are superusers, and "groups" in this service
+# always means councillor groups. Hiding them keeps the two apart in the admin.
+admin.site.unregister(PermissionGroup)
 
 
 @admin.register(Council)
@@ -52,7 +57,7 @@ class UserAdmin(DjangoUserAdmin):
         (
             "Permissions",
             {
-                "fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"],
+                "fields": ["is_active", "is_staff", "is_superuser", "user_permissions"],
                 "description": "Staff status makes someone an admin of the whole service.",
             },
         ),

@@ -13,7 +13,7 @@ from assessments.models import (
     AnswerOption,
     Assessment,
     Council,
-    Group,
+    CouncillorGroup,
     GroupAgreement,
     User,
 )
@@ -66,13 +66,13 @@ class GroupForm(ErrorBorderMixin, forms.Form):
     )
     status = forms.ChoiceField(
         label="Status",
-        choices=Group.Status.choices,
+        choices=CouncillorGroup.Status.choices,
         widget=forms.RadioSelect,
-        initial=Group.Status.OPEN,
+        initial=CouncillorGroup.Status.OPEN,
         error_messages={"required": "Choose the group's status"},
     )
 
-    def __init__(self, *args, user: User, group: Group | None = None, **kwargs):
+    def __init__(self, *args, user: User, group: CouncillorGroup | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.group = group
         choose_council = user.is_staff and group is None
@@ -118,7 +118,7 @@ class GroupForm(ErrorBorderMixin, forms.Form):
             )
         name = cleaned.get("name")
         if council and name:
-            clash = Group.objects.filter(council=council, name__iexact=name)
+            clash = CouncillorGroup.objects.filter(council=council, name__iexact=name)
             if self.group is not None:
                 clash = clash.exclude(pk=self.group.pk)
             if clash.exists():
@@ -137,7 +137,7 @@ class AddMembersForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, group: Group, **kwargs):
+    def __init__(self, *args, group: CouncillorGroup, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["members"].queryset = (
             User.objects.filter(
@@ -177,7 +177,7 @@ class LinkAssessmentForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, user: User, group: Group, **kwargs):
+    def __init__(self, *args, user: User, group: CouncillorGroup, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assessment"].queryset = (
             Assessment.objects.filter(owner=user)
@@ -236,7 +236,7 @@ class AgreementForm(ErrorBorderMixin, forms.ModelForm):
             "action_reported_to": {"max_length": _max_length("Where progress will be reported")},
         }
 
-    def __init__(self, *args, group: Group, **kwargs):
+    def __init__(self, *args, group: CouncillorGroup, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["option"].queryset = AnswerOption.objects.filter(
             checklist_id=group.checklist_id

@@ -32,7 +32,7 @@ from assessments.audit import log_security_event
 from assessments.forms.groups import AddMembersForm, AgreementForm, GroupForm, LinkAssessmentForm
 from assessments.models import (
     Assessment,
-    Group,
+    CouncillorGroup,
     GroupAgreement,
     GroupMembership,
     Question,
@@ -48,15 +48,15 @@ def _can_manage_any(user: User) -> bool:
     return user.is_staff or (user.is_officer and user.council_id is not None)
 
 
-def _get_group(request, pk: int, *, manage: bool = False) -> Group:
+def _get_group(request, pk: int, *, manage: bool = False) -> CouncillorGroup:
     """
     The group, if the user may see it (or manage it, with `manage`); 404 for anyone outside the
     group's council and for councillors who are not members; 403 for a member trying to manage.
     """
     user = request.user
-    queryset = Group.objects.select_related("council", "checklist", "facilitator").annotate(
-        member_count=Count("memberships", distinct=True)
-    )
+    queryset = CouncillorGroup.objects.select_related(
+        "council", "checklist", "facilitator"
+    ).annotate(member_count=Count("memberships", distinct=True))
     if user.is_staff:
         return get_object_or_404(queryset, pk=pk)
     if user.is_officer:
@@ -70,11 +70,11 @@ def _get_group(request, pk: int, *, manage: bool = False) -> Group:
     return group
 
 
-def _report(group: Group) -> group_reports.GroupReport:
+def _report(group: CouncillorGroup) -> group_reports.GroupReport:
     return group_reports.build_group_report(group, member_count=group.member_count)
 
 
-def _can_manage(user: User, group: Group) -> bool:
+def _can_manage(user: User, group: CouncillorGroup) -> bool:
     return user.is_staff or (user.is_officer and user.council_id == group.council_id)
 
 
@@ -86,14 +86,14 @@ def group_list(request):
     user = request.user
     if _can_manage_any(user):
         queryset = (
-            Group.objects.all()
+            CouncillorGroup.objects.all()
             if user.is_staff
-            else Group.objects.filter(council_id=user.council_id)
+            else CouncillorGroup.objects.filter(council_id=user.council_id)
         )
     else:
         # A subquery, not a join: joining on the member's own row would make the count below
         # count that one row.
-        queryset = Group.objects.filter(
+        queryset = CouncillorGroup.objects.filter(
             pk__in=GroupMembership.objects.filter(user=user).values("group")
         )
     queryset = queryset.select_related("council", "facilitator").annotate(
@@ -395,15 +395,15 @@ def neutralise(value):
     return value
 
 
-def pdf_filename(group: Group, day: date) -> str:
+def pdf_filename(group: CouncillorGroup, day: date) -> str:
     return f"innovation-group-report-{_slug(group)}-{day:%Y-%m-%d}.pdf"
 
 
-def _slug(group: Group) -> str:
+def _slug(group: CouncillorGroup) -> str:
     return slugify(group.name)[:60].strip("-") or "group"
 
 
-def _report_url(group: Group) -> str:
+def _report_url(group: CouncillorGroup) -> str:
     return reverse("assessments:group_report", args=[group.pk])
 
 

@@ -18,7 +18,14 @@ from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import Page
 
 from assessments import invitations
-from assessments.models import ActionStep, Answer, Assessment, Group, GroupMembership, User
+from assessments.models import (
+    ActionStep,
+    Answer,
+    Assessment,
+    CouncillorGroup,
+    GroupMembership,
+    User,
+)
 from assessments.officers import report_share
 from assessments.services import assessment_submit
 from tests.browser.helpers import heading, sign_in
@@ -43,7 +50,7 @@ class Cast:
     admin: User
     submitted: Assessment
     invitation_token: str
-    group: Group
+    group: CouncillorGroup
     shared: Assessment  # another councillor's, shared with the officers
 
 
