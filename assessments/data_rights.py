@@ -1,8 +1,8 @@
 """
 People's rights over their own data, and how long the service keeps it.
 
-* `account_data_export`: everything the service holds about one person, as a ZIP of `data.json`
-  and the PDF of each submitted report.
+* `account_data`: everything the service holds about one person, as plain values (the ZIP that
+  carries it, with the PDF of each submitted report, is `exports.account_data_zip`).
 * `account_delete`: a person deletes their own account. Their assessments, answers, notes and
   action steps go with it (so their answers leave every group's figures), as do their group
   memberships and the invitations sent to them. What they did as an officer stays with the
@@ -11,9 +11,6 @@ People's rights over their own data, and how long the service keeps it.
 * `purge_plan` / `purge_apply`: the retention rules of the `purge` command (see `PurgePlan`).
 """
 
-import io
-import json
-import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,7 +21,6 @@ from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from assessments import pdf, reports
 from assessments.models import (
     ActionStep,
     Answer,
@@ -142,23 +138,6 @@ def _answer_data(answer: Answer) -> dict:
 
 def _when(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def account_data_export(user: User) -> bytes:
-    """A ZIP of `data.json` and, under `reports/`, the PDF of each submitted report."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("data.json", json.dumps(account_data(user), indent=2, ensure_ascii=False))
-        submitted = reports.submitted_assessments().filter(owner=user)
-        for assessment in submitted.order_by("submitted_at", "pk"):
-            # The date in the report's own file name is not unique: prefix the assessment's id.
-            name = f"reports/{assessment.pk}-{pdf.report_filename(assessment)}"
-            archive.writestr(name, pdf.report_pdf(assessment))
-    return buffer.getvalue()
-
-
-def export_filename() -> str:
-    return f"your-data-{timezone.localdate():%Y-%m-%d}.zip"
 
 
 # --- Deleting an account -------------------------------------------------------------------

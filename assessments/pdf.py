@@ -1,6 +1,7 @@
 """
-PDFs with WeasyPrint: a template rendered to a string, handed to WeasyPrint with a fetcher that
-serves only `data:` URLs and the project's own static files.
+PDFs with WeasyPrint: an HTML string, handed to WeasyPrint with the print stylesheet and a
+fetcher that serves only `data:` URLs and the project's own static files. Nothing here reads the
+database; which documents exist, their templates and their caching are `assessments.exports`'s.
 
 WeasyPrint's default fetcher follows any URL a document names, `file:///etc/passwd` included, and
 `<link rel="attachment">` would embed what it fetched in the PDF. Everything a report shows is
@@ -10,7 +11,6 @@ escaped by the templates; the fetcher is the second lock on the door.
 import contextlib
 import functools
 import gc
-import hashlib
 import mimetypes
 import re
 import ssl
@@ -20,26 +20,15 @@ from urllib.parse import unquote, urlsplit
 import weasyprint
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.core.cache import cache
-from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils._os import safe_join
-from django.utils.text import slugify
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-from assessments import reports
-from assessments.models import Assessment
 
 # The base URL of every PDF document. `.invalid` never resolves (RFC 2606); it only gives
 # relative `{% static %}` paths something to resolve against, so that the fetcher can recognise
 # them. Nothing is ever requested from it.
 BASE_URL = "https://pdf.invalid/"
 PRINT_STYLESHEET = "print/report-print.css"
-REPORT_TEMPLATE = "assessments/report/report_pdf.html"
-# Rendered PDFs are cached under a key that changes with the report, so the timeout only bounds
-# memory for reports nobody downloads again.
-CACHE_TIMEOUT = 60 * 60
 
 
 # Block-level tags of our templates. Whitespace between two of them is only indentation, which
@@ -169,38 +158,3 @@ def html_to_pdf(html: str, *, url_fetcher: URLFetcher | None = None) -> bytes:
             string=html, base_url=BASE_URL, url_fetcher=url_fetcher or StaticOnlyURLFetcher()
         )
         return document.write_pdf(stylesheets=[print_stylesheet()], font_config=font_config())
-
-
-def render_report_pdf(report: reports.Report) -> bytes:
-    html = render_to_string(
-        REPORT_TEMPLATE, {"report": report, "service_name": settings.SERVICE_NAME}
-    )
-    return html_to_pdf(html)
-
-
-def report_pdf(assessment: Assessment) -> bytes:
-    """
-    The PDF of a submitted assessment's report, rendered once per change.
-
-    The cache key holds everything a report can change with after submission: the assessment's
-    own last change, the latest action-step change and the number of steps, and the owner's name
-    and council as printed on every page.
-    """
-    parts = (
-        *reports.last_change(assessment),
-        assessment.owner.full_name,
-        assessment.owner.council_id,
-    )
-    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
-    key = f"report-pdf:{assessment.pk}:{digest}"
-    pdf = cache.get(key)
-    if pdf is None:
-        pdf = render_report_pdf(reports.build_report(assessment))
-        cache.set(key, pdf, CACHE_TIMEOUT)
-    return pdf
-
-
-def report_filename(assessment: Assessment) -> str:
-    name = slugify(assessment.owner.full_name) or "councillor"
-    date = timezone.localdate(assessment.submitted_at)
-    return f"innovation-gap-report-{name}-{date:%Y-%m-%d}.pdf"

@@ -37,7 +37,7 @@ from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from assessments import pdf, reports  # noqa: E402
+from assessments import exports, reports  # noqa: E402
 from assessments.models import (  # noqa: E402
     ActionStep,
     Answer,
@@ -135,7 +135,7 @@ def main():
 
     def render_pdf() -> bytes:
         report = reports.build_report(reports.submitted_assessments().get(pk=assessment.pk))
-        return pdf.render_report_pdf(report)
+        return exports.render_report_pdf(report)
 
     client = Client()
     client.force_login(user)

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from assessments.exports import neutralise
 from assessments.models import AnswerOption, GroupAgreement, Question
-from assessments.views.groups import neutralise
 from tests.group_helpers import AGENDA, SHARED_GAPS, build_group
 
 

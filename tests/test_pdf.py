@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from assessments import pdf
+from assessments import exports, pdf
 from assessments.models import Question
 from tests.builders import (
     MIXED_ANSWERS,
@@ -227,9 +227,9 @@ def test_even_unescaped_html_cannot_fetch_or_attach_files():
 
 def test_an_unchanged_report_is_not_rendered_again(client, councillor, assessment, monkeypatch):
     renders = []
-    real_render = pdf.render_report_pdf
+    real_render = exports.render_report_pdf
     monkeypatch.setattr(
-        pdf, "render_report_pdf", lambda report: renders.append(1) or real_render(report)
+        exports, "render_report_pdf", lambda report: renders.append(1) or real_render(report)
     )
     client.force_login(councillor)
 
@@ -244,9 +244,9 @@ def test_the_pdf_is_rendered_again_after_a_next_step_changes(
     client, councillor, assessment, monkeypatch
 ):
     renders = []
-    real_render = pdf.render_report_pdf
+    real_render = exports.render_report_pdf
     monkeypatch.setattr(
-        pdf, "render_report_pdf", lambda report: renders.append(1) or real_render(report)
+        exports, "render_report_pdf", lambda report: renders.append(1) or real_render(report)
     )
     client.force_login(councillor)
     client.get(pdf_url(assessment))

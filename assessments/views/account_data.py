@@ -6,13 +6,12 @@ Both act on the signed-in person only; there is nothing here to choose whose dat
 
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import data_rights
+from assessments import data_rights, exports
 from assessments.audit import log_security_event
 from assessments.forms.account_data import DeleteAccountForm
 from assessments.models import Assessment
@@ -34,15 +33,12 @@ def your_data(request):
     )
 
 
-@never_cache
 @require_POST
 def download(request):
     """The ZIP. POST, so that no link on another site can start an export in your name."""
-    archive = data_rights.account_data_export(request.user)
+    archive = exports.account_data_zip(request.user)
     log_security_event(request, "export", kind="account_data", size=len(archive))
-    response = HttpResponse(archive, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{data_rights.export_filename()}"'
-    return response
+    return exports.account_data_response(archive)
 
 
 @sensitive_post_parameters("password")

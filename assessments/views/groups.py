@@ -11,23 +11,16 @@ Anyone else gets 404, so a group's existence is not given away to other councils
 tries to manage gets 403: they know the group exists.
 """
 
-import csv
-from datetime import date
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import group_reports, groups, pdf
+from assessments import exports, group_reports, groups
 from assessments.audit import log_security_event
 from assessments.forms.groups import AddMembersForm, AgreementForm, GroupForm, LinkAssessmentForm
 from assessments.models import (
@@ -38,10 +31,6 @@ from assessments.models import (
     Question,
     User,
 )
-
-PDF_TEMPLATE = "assessments/groups/report_pdf.html"
-# A cell starting with one of these is read as a formula by spreadsheet programs.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _can_manage_any(user: User) -> bool:
@@ -305,7 +294,6 @@ def group_agreement(request, pk: int, question_code: str):
     )
 
 
-@never_cache
 @require_safe
 def group_report_pdf(request, pk: int):
     group = _get_group(request, pk)
@@ -313,18 +301,9 @@ def group_report_pdf(request, pk: int):
     if not report.is_shown:
         return redirect("assessments:group_report", pk=group.pk)
     log_security_event(request, "export", kind="group_report_pdf", group=group.pk)
-    today = timezone.localdate()
-    html = render_to_string(
-        PDF_TEMPLATE,
-        {"report": report, "today": today, "service_name": _service_name()},
-    )
-    response = HttpResponse(pdf.html_to_pdf(html), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(group, today)}"'
-    response["Cache-Control"] = "private, no-store, max-age=0"
-    return response
+    return exports.group_report_pdf_response(report)
 
 
-@never_cache
 @require_safe
 def group_report_csv(request, pk: int):
     group = _get_group(request, pk, manage=True)
@@ -332,80 +311,8 @@ def group_report_csv(request, pk: int):
     if not report.is_shown:
         return redirect("assessments:group_report", pk=group.pk)
     log_security_event(request, "export", kind="group_report_csv", group=group.pk)
-    today = timezone.localdate()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="innovation-group-answers-{_slug(group)}-{today:%Y-%m-%d}.csv"'
-    )
-    response["Cache-Control"] = "private, no-store, max-age=0"
-    write_csv(response, report)
-    return response
-
-
-def write_csv(out, report: group_reports.GroupReport) -> None:
-    """The aggregated counts per key action: no names, and no cell a spreadsheet would run."""
-    writer = csv.writer(out)
-    labels = [o.label for o in report.scale]
-    writer.writerow(
-        [
-            "Group",
-            "Council",
-            "Checklist version",
-            "Area",
-            "Key action code",
-            "Key action",
-            "Research priority",
-            *labels,
-            "Members who answered",
-            "Disagreement (%)",
-            "Shared gap",
-            "Agreed answer",
-        ]
-    )
-    group = report.group
-    for area in report.areas:
-        for row in area.questions:
-            writer.writerow(
-                [
-                    neutralise(cell)
-                    for cell in (
-                        group.name,
-                        group.council.name,
-                        report.checklist.number,
-                        area.area.title,
-                        row.code,
-                        row.question.summary,
-                        "Yes" if row.question.is_research_priority else "No",
-                        *(c.count for c in row.counts),
-                        row.answered,
-                        "" if row.disagreement_percent is None else row.disagreement_percent,
-                        "Yes" if row.is_shared_gap else "No",
-                        row.agreement.option.label
-                        if row.agreement and row.agreement.option
-                        else "",
-                    )
-                ]
-            )
-
-
-def neutralise(value):
-    """A text cell that a spreadsheet would read as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def pdf_filename(group: CouncillorGroup, day: date) -> str:
-    return f"innovation-group-report-{_slug(group)}-{day:%Y-%m-%d}.pdf"
-
-
-def _slug(group: CouncillorGroup) -> str:
-    return slugify(group.name)[:60].strip("-") or "group"
+    return exports.group_report_csv_response(report)
 
 
 def _report_url(group: CouncillorGroup) -> str:
     return reverse("assessments:group_report", args=[group.pk])
-
-
-def _service_name() -> str:
-    return settings.SERVICE_NAME

@@ -10,13 +10,13 @@ so they see that a report is shared but cannot open it.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import officers, pdf, reports
+from assessments import exports, officers, reports
 from assessments.audit import log_security_event
 from assessments.forms.officers import BulkInviteForm, ShareForm
 from assessments.models import Assessment, Council, User
@@ -127,15 +127,11 @@ def shared_report(request, slug: str, pk: int):
     )
 
 
-@never_cache
 @require_safe
 def shared_report_pdf(request, slug: str, pk: int):
     assessment = _get_shared_report_for_officer(request.user, slug, pk)
     log_security_event(request, "export", kind="shared_report_pdf", assessment=assessment.pk)
-    response = HttpResponse(pdf.report_pdf(assessment), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf.report_filename(assessment)}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return exports.report_pdf_response(assessment)
 
 
 # --- Sharing, by the report's author -------------------------------------------------------

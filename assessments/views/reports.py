@@ -1,13 +1,13 @@
 """The gap report, its PDF, and the action plan: the owner's own, for submitted assessments."""
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from assessments import pdf, reports, scoring
+from assessments import exports, reports, scoring
 from assessments.audit import log_security_event
 from assessments.forms.action_plan import ActionStepForm
 from assessments.models import ActionStep, Answer, AnswerOption, Assessment
@@ -29,15 +29,11 @@ def report(request, pk: int):
     )
 
 
-@never_cache
 @require_http_methods(["GET", "HEAD"])
 def report_pdf(request, pk: int):
     assessment = _get_submitted_assessment_for_owner(request, pk)
     log_security_event(request, "export", kind="report_pdf", assessment=assessment.pk)
-    response = HttpResponse(pdf.report_pdf(assessment), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf.report_filename(assessment)}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return exports.report_pdf_response(assessment)
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,0 +1,217 @@
+"""
+Every download the service offers, with its file name and its response headers.
+
+* an individual report's PDF (its author's own, or a shared one for their council's officers),
+  rendered once per change and cached;
+* a group report's PDF and its CSV of aggregated counts;
+* a person's own data, as a ZIP.
+
+`download_response` builds every one of their responses: an attachment with its file name, and
+headers that keep it out of every cache (a report on a shared computer must not come back from
+the browser's cache after sign-out). Views check who may download and call these; nothing else
+builds a download response. Rendering HTML to PDF is `assessments.pdf`'s, which reads no database.
+"""
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from datetime import date
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+
+from assessments import data_rights, group_reports, pdf, reports
+from assessments.models import Assessment, CouncillorGroup, User
+
+REPORT_TEMPLATE = "assessments/report/report_pdf.html"
+GROUP_REPORT_TEMPLATE = "assessments/groups/report_pdf.html"
+# Rendered PDFs are cached under a key that changes with the report, so the timeout only bounds
+# memory for reports nobody downloads again.
+CACHE_TIMEOUT = 60 * 60
+# A cell starting with one of these is read as a formula by spreadsheet programs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+PDF = "application/pdf"
+CSV = "text/csv; charset=utf-8"
+ZIP = "application/zip"
+
+
+def download_response(content: bytes | str, *, filename: str, content_type: str) -> HttpResponse:
+    """
+    A file to save, never to cache: `Content-Disposition: attachment` with the file name, and
+    `Cache-Control: private, no-store` with the rest of Django's never-cache headers.
+
+    An `HttpResponse` with the header `FileResponse(as_attachment=True)` would set (the same
+    Django function builds it, non-ASCII names included), because every download here is built
+    in memory: there is no file to stream.
+    """
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    add_never_cache_headers(response)
+    return response
+
+
+# --- An individual report ------------------------------------------------------------------
+
+
+def render_report_pdf(report: reports.Report) -> bytes:
+    html = render_to_string(
+        REPORT_TEMPLATE, {"report": report, "service_name": settings.SERVICE_NAME}
+    )
+    return pdf.html_to_pdf(html)
+
+
+def report_pdf(assessment: Assessment) -> bytes:
+    """
+    The PDF of a submitted assessment's report, rendered once per change.
+
+    The cache key holds everything a report can change with after submission: the assessment's
+    own last change, the latest action-step change and the number of steps, and the owner's name
+    and council as printed on every page.
+    """
+    parts = (
+        *reports.last_change(assessment),
+        assessment.owner.full_name,
+        assessment.owner.council_id,
+    )
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+    key = f"report-pdf:{assessment.pk}:{digest}"
+    content = cache.get(key)
+    if content is None:
+        content = render_report_pdf(reports.build_report(assessment))
+        cache.set(key, content, CACHE_TIMEOUT)
+    return content
+
+
+def report_filename(assessment: Assessment) -> str:
+    name = slugify(assessment.owner.full_name) or "councillor"
+    day = timezone.localdate(assessment.submitted_at)
+    return f"innovation-gap-report-{name}-{day:%Y-%m-%d}.pdf"
+
+
+def report_pdf_response(assessment: Assessment) -> HttpResponse:
+    return download_response(
+        report_pdf(assessment), filename=report_filename(assessment), content_type=PDF
+    )
+
+
+# --- A group's report ----------------------------------------------------------------------
+
+
+def _group_slug(group: CouncillorGroup) -> str:
+    return slugify(group.name)[:60].strip("-") or "group"
+
+
+def group_pdf_filename(group: CouncillorGroup, day: date) -> str:
+    return f"innovation-group-report-{_group_slug(group)}-{day:%Y-%m-%d}.pdf"
+
+
+def group_csv_filename(group: CouncillorGroup, day: date) -> str:
+    return f"innovation-group-answers-{_group_slug(group)}-{day:%Y-%m-%d}.csv"
+
+
+def group_report_pdf_response(report: group_reports.GroupReport) -> HttpResponse:
+    today = timezone.localdate()
+    html = render_to_string(
+        GROUP_REPORT_TEMPLATE,
+        {"report": report, "today": today, "service_name": settings.SERVICE_NAME},
+    )
+    return download_response(
+        pdf.html_to_pdf(html), filename=group_pdf_filename(report.group, today), content_type=PDF
+    )
+
+
+def group_report_csv_response(report: group_reports.GroupReport) -> HttpResponse:
+    out = io.StringIO()
+    write_csv(out, report)
+    return download_response(
+        out.getvalue(),
+        filename=group_csv_filename(report.group, timezone.localdate()),
+        content_type=CSV,
+    )
+
+
+def write_csv(out, report: group_reports.GroupReport) -> None:
+    """The aggregated counts per key action: no names, and no cell a spreadsheet would run."""
+    writer = csv.writer(out)
+    labels = [o.label for o in report.scale]
+    writer.writerow(
+        [
+            "Group",
+            "Council",
+            "Checklist version",
+            "Area",
+            "Key action code",
+            "Key action",
+            "Research priority",
+            *labels,
+            "Members who answered",
+            "Disagreement (%)",
+            "Shared gap",
+            "Agreed answer",
+        ]
+    )
+    group = report.group
+    for area in report.areas:
+        for row in area.questions:
+            writer.writerow(
+                [
+                    neutralise(cell)
+                    for cell in (
+                        group.name,
+                        group.council.name,
+                        report.checklist.number,
+                        area.area.title,
+                        row.code,
+                        row.question.summary,
+                        "Yes" if row.question.is_research_priority else "No",
+                        *(c.count for c in row.counts),
+                        row.answered,
+                        "" if row.disagreement_percent is None else row.disagreement_percent,
+                        "Yes" if row.is_shared_gap else "No",
+                        row.agreement.option.label
+                        if row.agreement and row.agreement.option
+                        else "",
+                    )
+                ]
+            )
+
+
+def neutralise(value):
+    """A text cell that a spreadsheet would read as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+# --- A person's own data -------------------------------------------------------------------
+
+
+def account_data_zip(user: User) -> bytes:
+    """A ZIP of `data.json` and, under `reports/`, the PDF of each submitted report."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        data = data_rights.account_data(user)
+        archive.writestr("data.json", json.dumps(data, indent=2, ensure_ascii=False))
+        submitted = reports.submitted_assessments().filter(owner=user)
+        for assessment in submitted.order_by("submitted_at", "pk"):
+            # The date in the report's own file name is not unique: prefix the assessment's id.
+            name = f"reports/{assessment.pk}-{report_filename(assessment)}"
+            archive.writestr(name, report_pdf(assessment))
+    return buffer.getvalue()
+
+
+def account_data_filename() -> str:
+    return f"your-data-{timezone.localdate():%Y-%m-%d}.zip"
+
+
+def account_data_response(archive: bytes) -> HttpResponse:
+    return download_response(archive, filename=account_data_filename(), content_type=ZIP)
