@@ -4,12 +4,14 @@ from assessments.views import (
     account_data,
     accounts,
     answering,
+    dashboards,
     groups,
     health,
-    officers,
+    invitations,
     overview,
     pages,
     reports,
+    sharing,
 )
 
 app_name = "assessments"
@@ -32,9 +34,9 @@ urlpatterns = [
     path("password-reset/done/", accounts.password_reset_complete, name="password_reset_complete"),
     path("account/password/", accounts.password_change, name="password_change"),
     path("account/password/changed/", accounts.password_change_done, name="password_change_done"),
-    path("invitations/", accounts.invite, name="invite"),
-    path("invitations/<int:pk>/resend/", accounts.resend_invitation, name="resend_invitation"),
-    path("invitations/<int:pk>/revoke/", accounts.revoke_invitation, name="revoke_invitation"),
+    path("invitations/", invitations.invite, name="invite"),
+    path("invitations/<int:pk>/resend/", invitations.resend_invitation, name="resend_invitation"),
+    path("invitations/<int:pk>/revoke/", invitations.revoke_invitation, name="revoke_invitation"),
     path("invitation/<str:token>/", accounts.accept_invitation, name="accept_invitation"),
     # Dashboard and answering
     path("dashboard/", answering.dashboard, name="dashboard"),
@@ -52,20 +54,20 @@ urlpatterns = [
         name="action_step",
     ),
     # Officers, sharing and the national overview
-    path("councils/<slug:slug>/", officers.council_dashboard, name="council_dashboard"),
-    path("councils/<slug:slug>/invite-a-list/", officers.bulk_invite, name="bulk_invite"),
+    path("councils/<slug:slug>/", dashboards.council_dashboard, name="council_dashboard"),
+    path("councils/<slug:slug>/invite-a-list/", invitations.bulk_invite, name="bulk_invite"),
     path(
         "councils/<slug:slug>/shared-reports/<int:pk>/",
-        officers.shared_report,
+        sharing.shared_report,
         name="shared_report",
     ),
     path(
         "councils/<slug:slug>/shared-reports/<int:pk>/pdf/",
-        officers.shared_report_pdf,
+        sharing.shared_report_pdf,
         name="shared_report_pdf",
     ),
-    path("assessments/<int:pk>/report/share/", officers.share_report, name="share_report"),
-    path("assessments/<int:pk>/report/withdraw/", officers.withdraw_report, name="withdraw_report"),
+    path("assessments/<int:pk>/report/share/", sharing.share_report, name="share_report"),
+    path("assessments/<int:pk>/report/withdraw/", sharing.withdraw_report, name="withdraw_report"),
     path("national-overview/", overview.national_overview, name="national_overview"),
     # Groups
     path("groups/", groups.group_list, name="group_list"),

@@ -180,11 +180,11 @@ def main():
 
         rows = []
         try:
-            from assessments.officers import national_overview
+            from assessments.overview import national_overview
 
             overview = national_overview()
             assert overview.assessments_counted == args.assessments, overview
-            rows.append(("National overview (assessments.officers)", national_overview))
+            rows.append(("National overview (assessments.overview)", national_overview))
         except ImportError:
             rows.append(
                 (

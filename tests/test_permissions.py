@@ -13,13 +13,16 @@ and A's report linked to it. An officer of another council gets 404 for every on
 """
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
-from assessments import invitations
-from assessments.models import Assessment, CouncillorGroup, GroupMembership
-from tests.builders import answer_all
+from assessments import invitations, permissions
+from assessments.models import Assessment, CouncillorGroup, GroupMembership, User
+from tests.builders import answer_all, make_user
 
 SIGN_IN_URL = reverse("assessments:sign_in")
 ROLES = ["anonymous", "a", "b", "c", "officer", "other_officer", "admin"]
@@ -229,3 +232,151 @@ def test_post_only_urls_refuse_a_get_with_405(client, world, councillor, name):
     client.force_login(councillor)
 
     assert client.get(url_for(name, world)).status_code == 405
+
+
+# --- The access helpers themselves ---------------------------------------------------------
+# Each `get_<object>_for_<role>` answers 404 for another person's object (or another council's),
+# so that a page can never show it whatever the view around it does.
+
+
+def test_an_assessment_is_found_for_its_owner_only(
+    world, councillor, second_councillor, admin_user
+):
+    draft = world["draft"]
+
+    assert permissions.get_assessment_for_owner(councillor, draft.pk) == draft
+    for person in (second_councillor, admin_user):
+        with pytest.raises(Http404):
+            permissions.get_assessment_for_owner(person, draft.pk)
+
+
+def test_a_submitted_assessment_is_not_found_while_it_is_a_draft(world, councillor):
+    report, draft = world["report"], world["draft"]
+
+    assert permissions.get_assessment_for_owner(councillor, report.pk, submitted=True) == report
+    with pytest.raises(Http404):
+        permissions.get_assessment_for_owner(councillor, draft.pk, submitted=True)
+
+
+def test_a_council_is_found_for_its_officers_and_admins_only(
+    world, officer, other_officer, admin_user, councillor
+):
+    slug = world["council"].slug
+
+    assert permissions.get_council_for_officer(officer, slug) == world["council"]
+    assert permissions.get_council_for_officer(admin_user, slug) == world["council"]
+    with pytest.raises(Http404):
+        permissions.get_council_for_officer(other_officer, slug)
+    with pytest.raises(PermissionDenied):
+        permissions.get_council_for_officer(councillor, slug)
+
+
+def test_a_shared_report_is_found_for_the_officers_of_its_authors_council_only(
+    world, officer, other_officer, admin_user
+):
+    report, slug = world["report"], world["council"].slug
+
+    assert permissions.get_shared_report_for_officer(officer, slug, report.pk) == report
+    for person in (other_officer, admin_user):
+        with pytest.raises(Http404):
+            permissions.get_shared_report_for_officer(person, slug, report.pk)
+
+
+def test_a_report_is_not_found_for_officers_once_its_author_stops_sharing_it(world, officer):
+    report = world["report"]
+    Assessment.objects.filter(pk=report.pk).update(shared_at=None)
+
+    with pytest.raises(Http404):
+        permissions.get_shared_report_for_officer(officer, world["council"].slug, report.pk)
+
+
+def test_an_invitation_is_found_for_its_councils_officers_and_admins_only(
+    world, officer, other_officer, admin_user, councillor
+):
+    invitation = world["invitation"]
+
+    assert permissions.get_invitation_for_inviter(officer, invitation.pk) == invitation
+    assert permissions.get_invitation_for_inviter(admin_user, invitation.pk) == invitation
+    with pytest.raises(Http404):
+        permissions.get_invitation_for_inviter(other_officer, invitation.pk)
+    with pytest.raises(PermissionDenied):
+        permissions.get_invitation_for_inviter(councillor, invitation.pk)
+
+
+def test_a_group_is_found_for_its_members_its_councils_officers_and_admins_only(
+    world, councillor, officer, admin_user, other_officer, other_councillor, council
+):
+    group = world["group"]
+    outsider = make_user(email="not.a.member@example.org", full_name="Not Member", council=council)
+
+    for person in (councillor, officer, admin_user):
+        assert permissions.get_group_for_member(person, group.pk) == group
+    for person in (other_officer, other_councillor, outsider):
+        with pytest.raises(Http404):
+            permissions.get_group_for_member(person, group.pk)
+
+
+def test_a_group_is_managed_by_its_councils_officers_and_admins_and_refused_to_its_members(
+    world, councillor, officer, admin_user, other_officer
+):
+    group = world["group"]
+
+    for person in (officer, admin_user):
+        assert permissions.get_group_for_manager(person, group.pk) == group
+    with pytest.raises(PermissionDenied):
+        permissions.get_group_for_manager(councillor, group.pk)
+    with pytest.raises(Http404):
+        permissions.get_group_for_manager(other_officer, group.pk)
+
+
+# --- The three roles -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "persona, roles",
+    [
+        ("councillor", {"is_councillor": True, "is_officer": False, "is_admin": False}),
+        ("officer", {"is_councillor": False, "is_officer": True, "is_admin": False}),
+        ("admin_user", {"is_councillor": False, "is_officer": False, "is_admin": True}),
+    ],
+)
+def test_each_persona_has_one_role(rf, request, persona, roles):
+    http_request = rf.get("/")
+    http_request.user = request.getfixturevalue(persona)
+
+    assert permissions.roles(http_request) == roles
+
+
+def test_an_officer_without_a_council_is_not_an_officer_yet(db):
+    unlinked = make_user(email="new.officer@example.org", full_name="New", role=User.Role.OFFICER)
+
+    assert not permissions.is_officer(unlinked)
+    assert not permissions.is_councillor(unlinked)
+
+
+def test_a_staff_account_never_answers_the_checklist_whatever_its_role(db):
+    staff = make_user(email="staff@example.org", full_name="Staff", is_staff=True)
+
+    assert staff.role == User.Role.COUNCILLOR
+    assert not permissions.is_councillor(staff)
+    assert permissions.is_admin(staff)
+
+
+def test_nobody_signed_out_has_a_role(rf):
+    http_request = rf.get("/")
+    http_request.user = AnonymousUser()
+
+    assert permissions.roles(http_request) == {
+        "is_councillor": False,
+        "is_officer": False,
+        "is_admin": False,
+    }
+
+
+def test_a_page_rendered_before_sign_in_is_known_has_no_role(rf):
+    """Django's 400 page renders with a request that authentication never reached."""
+    assert permissions.roles(rf.get("/")) == {
+        "is_councillor": False,
+        "is_officer": False,
+        "is_admin": False,
+    }

@@ -1,9 +1,10 @@
 """
-Signing in and out, passwords, and invitations.
+Signing in and out, passwords, and accepting an invitation.
 
 Sign-in, sign-out and the password pages are Django's own views (they handle safe redirects,
-`never_cache` and sensitive POST data) given our forms and GOV.UK templates. Invitations are
-thin function views over `assessments.invitations`.
+`never_cache` and sensitive POST data) given our forms and GOV.UK templates. Accepting an
+invitation is a thin function view over `assessments.invitations`; sending them is in
+`views.invitations`.
 """
 
 from django.conf import settings
@@ -11,24 +12,19 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
-from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from assessments import invitations
 from assessments.forms.accounts import (
     AccountPasswordChangeForm,
     AccountPasswordResetForm,
     AccountSetPasswordForm,
-    InvitationForm,
     SignInForm,
 )
-from assessments.models import Invitation, User
 
 # --- Signing in and out --------------------------------------------------------------------
 
@@ -86,95 +82,6 @@ password_change_done = auth_views.PasswordChangeDoneView.as_view(
 
 
 # --- Invitations ---------------------------------------------------------------------------
-
-
-def _check_can_invite(user: User) -> None:
-    """Admins invite into any council; officers into their own; nobody else at all."""
-    if not (user.is_staff or (user.is_officer and user.council_id)):
-        raise PermissionDenied
-
-
-def _get_invitation_for_user(user: User, pk: int) -> Invitation:
-    """An invitation the user may manage; 404 for anyone else's council."""
-    _check_can_invite(user)
-    invitations_ = Invitation.objects.select_related("user__council")
-    if not user.is_staff:
-        invitations_ = invitations_.filter(user__council_id=user.council_id)
-    return get_object_or_404(invitations_, pk=pk)
-
-
-@require_http_methods(["GET", "POST"])
-def invite(request):
-    user = request.user
-    _check_can_invite(user)
-    data = request.POST if request.method == "POST" else None
-    form = InvitationForm(data, choose_council=user.is_staff)
-    if request.method == "POST" and form.is_valid():
-        council = form.cleaned_data["council"] if user.is_staff else user.council
-        try:
-            invitation, token = invitations.invitation_create(
-                council=council,
-                full_name=form.cleaned_data["full_name"],
-                email=form.cleaned_data["email"],
-                invited_by=user,
-            )
-        except invitations.InvitationError as error:
-            form.add_error("email", str(error))
-        else:
-            invitations.invitation_send(invitation=invitation, token=token, request=request)
-            messages.success(
-                request,
-                f"Invitation sent to {invitation.user.full_name} at {invitation.user.email}",
-            )
-            return redirect("assessments:invite")
-
-    sent = Invitation.objects.select_related("user", "invited_by").order_by("-created_at")
-    if not user.is_staff:
-        sent = sent.filter(user__council_id=user.council_id)
-    else:
-        sent = sent.select_related("user__council")
-    now = timezone.now()
-    rows = [(inv, invitations.invitation_status(inv, now=now)) for inv in sent[:50]]
-    return render(
-        request,
-        "accounts/invite.html",
-        {"form": form, "rows": rows, "expiry_days": settings.INVITATION_EXPIRY_DAYS},
-    )
-
-
-def _back_to_list(request):
-    """Back to the page the button was on: the council's dashboard sends `next`."""
-    next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(next_url)
-    return redirect("assessments:invite")
-
-
-@require_POST
-def resend_invitation(request, pk: int):
-    invitation = _get_invitation_for_user(request.user, pk)
-    try:
-        new, token = invitations.invitation_resend(invitation=invitation, invited_by=request.user)
-    except invitations.InvitationError as error:
-        messages.error(request, str(error))
-    else:
-        invitations.invitation_send(invitation=new, token=token, request=request)
-        messages.success(request, f"A new invitation was sent to {new.user.email}")
-    return _back_to_list(request)
-
-
-@require_POST
-def revoke_invitation(request, pk: int):
-    invitation = _get_invitation_for_user(request.user, pk)
-    try:
-        invitations.invitation_revoke(invitation=invitation)
-    except invitations.InvitationError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"The invitation to {invitation.user.email} no longer works")
-    return _back_to_list(request)
 
 
 @login_not_required

@@ -2,24 +2,23 @@
 The councillor's dashboard and the journey through the checklist: start, one page per area,
 check your answers, submit, and the read-only submitted assessment.
 
-An assessment is only ever shown to its owner: `_get_assessment_for_user` answers 404 for anyone
-else's, admins and officers included (individual answers are private to their author).
+An assessment is only ever shown to its owner: `permissions.get_assessment_for_owner` answers 404
+for anyone else's, admins and officers included (individual answers are private to their author).
 """
 
 from collections import defaultdict
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import services
+from assessments import permissions, services
 from assessments.forms.answering import AreaAnswersForm, StartForm, SubmitForm
 from assessments.models import Answer, AnswerOption, Area, Assessment, Question, Quote
-from assessments.views import officers
+from assessments.views import dashboards
 
 STALE_MESSAGE = (
     "These answers were changed in another tab or window, so your last changes were not saved. "
@@ -29,15 +28,6 @@ SUBMITTED_MESSAGE = (
     "This assessment has been submitted, so its answers can no longer be changed. "
     "Start a new assessment to answer again."
 )
-
-
-def _can_answer(user) -> bool:
-    """Councillors answer the checklist; officers and admins run the service."""
-    return user.is_councillor and not user.is_staff
-
-
-def _get_assessment_for_user(request, pk: int) -> Assessment:
-    return get_object_or_404(Assessment, pk=pk, owner=request.user)
 
 
 def _areas_of(assessment: Assessment) -> list[Area]:
@@ -81,8 +71,8 @@ def _continue_url(assessment: Assessment) -> str:
 
 @require_safe
 def dashboard(request):
-    if not _can_answer(request.user):
-        return officers.staff_home(request)
+    if not permissions.is_councillor(request.user):
+        return dashboards.staff_home(request)
 
     assessments = list(Assessment.objects.filter(owner=request.user).order_by("-created_at"))
     draft = next((a for a in assessments if a.is_draft), None)
@@ -127,8 +117,7 @@ def assessment_start(request):
     Start a new assessment. With a submitted one behind them, people choose whether to start
     from their last answers; otherwise the POST starts a blank one straight away.
     """
-    if not _can_answer(request.user):
-        raise PermissionDenied
+    permissions.require_councillor(request.user)
     draft = Assessment.objects.filter(owner=request.user, status=Assessment.Status.DRAFT).first()
     if draft is not None:
         return redirect(_continue_url(draft))
@@ -152,7 +141,7 @@ def assessment_start(request):
 
 @require_http_methods(["GET", "POST"])
 def area(request, pk: int, area_code: str):
-    assessment = _get_assessment_for_user(request, pk)
+    assessment = permissions.get_assessment_for_owner(request.user, pk)
     if not assessment.is_draft:
         if request.method == "POST":
             messages.error(request, SUBMITTED_MESSAGE)
@@ -281,7 +270,7 @@ def _render_check_answers(request, assessment, *, form, open_questions=None, sta
 
 @require_safe
 def check_answers(request, pk: int):
-    assessment = _get_assessment_for_user(request, pk)
+    assessment = permissions.get_assessment_for_owner(request.user, pk)
     if not assessment.is_draft:
         return redirect("assessments:assessment_detail", pk=assessment.pk)
     return _render_check_answers(
@@ -291,7 +280,7 @@ def check_answers(request, pk: int):
 
 @require_POST
 def submit(request, pk: int):
-    assessment = _get_assessment_for_user(request, pk)
+    assessment = permissions.get_assessment_for_owner(request.user, pk)
     if not assessment.is_draft:
         # A double click, or a second tab: the first request did the work.
         return redirect("assessments:assessment_detail", pk=assessment.pk)
@@ -319,7 +308,7 @@ def submit(request, pk: int):
 @require_safe
 def assessment_detail(request, pk: int):
     """A submitted assessment, read-only. A draft has nothing to show yet: check its answers."""
-    assessment = _get_assessment_for_user(request, pk)
+    assessment = permissions.get_assessment_for_owner(request.user, pk)
     if assessment.is_draft:
         return redirect("assessments:check_answers", pk=assessment.pk)
     return render(

@@ -2,10 +2,12 @@
 Groups: officers set them up in their own council (admins in any), councillors link their own
 assessments to the groups they belong to, and everyone allowed sees the group's report.
 
-Who may do what, decided once in `_get_group`:
+Who may do what is decided in `assessments.permissions`:
 
-* **manage** (edit, members, agreements, CSV): admins, and officers of the group's council;
-* **see** (the group page, the report, the PDF): those, and the group's members.
+* **manage** (edit, members, agreements, CSV): admins, and officers of the group's council
+  (`get_group_for_manager`);
+* **see** (the group page, the report, the PDF): those, and the group's members
+  (`get_group_for_member`).
 
 Anyone else gets 404, so a group's existence is not given away to other councils. A member who
 tries to manage gets 403: they know the group exists.
@@ -13,14 +15,14 @@ tries to manage gets 403: they know the group exists.
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import exports, group_reports, groups
+from assessments import exports, group_reports, groups, permissions
 from assessments.audit import log_security_event
 from assessments.forms.groups import AddMembersForm, AgreementForm, GroupForm, LinkAssessmentForm
 from assessments.models import (
@@ -29,42 +31,11 @@ from assessments.models import (
     GroupAgreement,
     GroupMembership,
     Question,
-    User,
 )
-
-
-def _can_manage_any(user: User) -> bool:
-    return user.is_staff or (user.is_officer and user.council_id is not None)
-
-
-def _get_group(request, pk: int, *, manage: bool = False) -> CouncillorGroup:
-    """
-    The group, if the user may see it (or manage it, with `manage`); 404 for anyone outside the
-    group's council and for councillors who are not members; 403 for a member trying to manage.
-    """
-    user = request.user
-    queryset = CouncillorGroup.objects.select_related(
-        "council", "checklist", "facilitator"
-    ).annotate(member_count=Count("memberships", distinct=True))
-    if user.is_staff:
-        return get_object_or_404(queryset, pk=pk)
-    if user.is_officer:
-        return get_object_or_404(queryset, pk=pk, council_id=user.council_id or -1)
-    is_member = GroupMembership.objects.filter(group=OuterRef("pk"), user=user)
-    group = get_object_or_404(
-        queryset.filter(Exists(is_member), council_id=user.council_id or -1), pk=pk
-    )
-    if manage:
-        raise PermissionDenied
-    return group
 
 
 def _report(group: CouncillorGroup) -> group_reports.GroupReport:
     return group_reports.build_group_report(group, member_count=group.member_count)
-
-
-def _can_manage(user: User, group: CouncillorGroup) -> bool:
-    return user.is_staff or (user.is_officer and user.council_id == group.council_id)
 
 
 # --- Groups and members ----------------------------------------------------------------------
@@ -73,33 +44,25 @@ def _can_manage(user: User, group: CouncillorGroup) -> bool:
 @require_safe
 def group_list(request):
     user = request.user
-    if _can_manage_any(user):
-        queryset = (
-            CouncillorGroup.objects.all()
-            if user.is_staff
-            else CouncillorGroup.objects.filter(council_id=user.council_id)
-        )
-    else:
-        # A subquery, not a join: joining on the member's own row would make the count below
-        # count that one row.
-        queryset = CouncillorGroup.objects.filter(
-            pk__in=GroupMembership.objects.filter(user=user).values("group")
-        )
-    queryset = queryset.select_related("council", "facilitator").annotate(
-        member_count=Count("memberships", distinct=True)
+    queryset = (
+        permissions.groups_for_user(user)
+        .select_related("council", "facilitator")
+        .annotate(member_count=Count("memberships", distinct=True))
     )
     return render(
         request,
         "assessments/groups/group_list.html",
-        {"groups": queryset.order_by("council__name", "name"), "can_manage": _can_manage_any(user)},
+        {
+            "groups": queryset.order_by("council__name", "name"),
+            "can_manage": permissions.runs_councils(user),
+        },
     )
 
 
 @require_http_methods(["GET", "POST"])
 def group_create(request):
     user = request.user
-    if not _can_manage_any(user):
-        raise PermissionDenied
+    permissions.require_council_runner(user)
     form = GroupForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -119,7 +82,7 @@ def group_create(request):
 
 @require_http_methods(["GET", "POST"])
 def group_edit(request, pk: int):
-    group = _get_group(request, pk, manage=True)
+    group = permissions.get_group_for_manager(request.user, pk)
     initial = {
         "name": group.name,
         "description": group.description,
@@ -140,8 +103,8 @@ def group_edit(request, pk: int):
 
 @require_safe
 def group_detail(request, pk: int):
-    group = _get_group(request, pk)
-    if _can_manage(request.user, group):
+    group = permissions.get_group_for_member(request.user, pk)
+    if permissions.can_manage_group(request.user, group):
         submitted_for_group = Assessment.objects.filter(
             owner=OuterRef("user"), group=group, status=Assessment.Status.SUBMITTED
         )
@@ -179,7 +142,7 @@ def group_detail(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def group_members(request, pk: int):
-    group = _get_group(request, pk, manage=True)
+    group = permissions.get_group_for_manager(request.user, pk)
     form = AddMembersForm(request.POST or None, group=group)
     if request.method == "POST" and form.is_valid():
         try:
@@ -194,7 +157,7 @@ def group_members(request, pk: int):
 
 @require_POST
 def group_remove_member(request, pk: int, user_pk: int):
-    group = _get_group(request, pk, manage=True)
+    group = permissions.get_group_for_manager(request.user, pk)
     membership = get_object_or_404(
         GroupMembership.objects.select_related("user"), group=group, user_id=user_pk
     )
@@ -212,7 +175,7 @@ def group_remove_member(request, pk: int, user_pk: int):
 
 @require_POST
 def group_link(request, pk: int):
-    group = _get_group(request, pk)
+    group = permissions.get_group_for_member(request.user, pk)
     form = LinkAssessmentForm(request.POST, user=request.user, group=group)
     if form.is_valid():
         try:
@@ -230,13 +193,10 @@ def group_link(request, pk: int):
 
 @require_POST
 def group_unlink(request, pk: int, assessment_pk: int):
-    group = _get_group(request, pk)
-    assessment = get_object_or_404(
-        Assessment.objects.select_related("group"),
-        pk=assessment_pk,
-        owner=request.user,
-        group=group,
-    )
+    group = permissions.get_group_for_member(request.user, pk)
+    assessment = permissions.get_assessment_for_owner(request.user, assessment_pk)
+    if assessment.group_id != group.pk:
+        raise Http404("That assessment is not linked to this group.")
     try:
         groups.assessment_unlink_group(assessment=assessment, user=request.user)
     except groups.GroupError as error:
@@ -252,17 +212,17 @@ def group_unlink(request, pk: int, assessment_pk: int):
 @never_cache
 @require_safe
 def group_report(request, pk: int):
-    group = _get_group(request, pk)
+    group = permissions.get_group_for_member(request.user, pk)
     return render(
         request,
         "assessments/groups/report.html",
-        {"report": _report(group), "can_manage": _can_manage(request.user, group)},
+        {"report": _report(group), "can_manage": permissions.can_manage_group(request.user, group)},
     )
 
 
 @require_http_methods(["GET", "POST"])
 def group_agreement(request, pk: int, question_code: str):
-    group = _get_group(request, pk, manage=True)
+    group = permissions.get_group_for_manager(request.user, pk)
     question = get_object_or_404(
         Question.objects.select_related("area"),
         area__checklist_id=group.checklist_id,
@@ -296,7 +256,7 @@ def group_agreement(request, pk: int, question_code: str):
 
 @require_safe
 def group_report_pdf(request, pk: int):
-    group = _get_group(request, pk)
+    group = permissions.get_group_for_member(request.user, pk)
     report = _report(group)
     if not report.is_shown:
         return redirect("assessments:group_report", pk=group.pk)
@@ -306,7 +266,7 @@ def group_report_pdf(request, pk: int):
 
 @require_safe
 def group_report_csv(request, pk: int):
-    group = _get_group(request, pk, manage=True)
+    group = permissions.get_group_for_manager(request.user, pk)
     report = _report(group)
     if not report.is_shown:
         return redirect("assessments:group_report", pk=group.pk)

@@ -7,21 +7,16 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from assessments import exports, reports, scoring
+from assessments import exports, permissions, reports, scoring
 from assessments.audit import log_security_event
 from assessments.forms.action_plan import ActionStepForm
-from assessments.models import ActionStep, Answer, AnswerOption, Assessment
-
-
-def _get_submitted_assessment_for_owner(request, pk: int) -> Assessment:
-    """The signed-in user's own submitted assessment; 404 for drafts and anyone else's."""
-    return get_object_or_404(reports.submitted_assessments(), pk=pk, owner=request.user)
+from assessments.models import ActionStep, Answer, AnswerOption
 
 
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def report(request, pk: int):
-    assessment = _get_submitted_assessment_for_owner(request, pk)
+    assessment = permissions.get_assessment_for_owner(request.user, pk, submitted=True)
     return render(
         request,
         "assessments/report/report.html",
@@ -31,14 +26,14 @@ def report(request, pk: int):
 
 @require_http_methods(["GET", "HEAD"])
 def report_pdf(request, pk: int):
-    assessment = _get_submitted_assessment_for_owner(request, pk)
+    assessment = permissions.get_assessment_for_owner(request.user, pk, submitted=True)
     log_security_event(request, "export", kind="report_pdf", assessment=assessment.pk)
     return exports.report_pdf_response(assessment)
 
 
 @require_http_methods(["GET", "POST"])
 def action_step(request, pk: int, question_code: str):
-    assessment = _get_submitted_assessment_for_owner(request, pk)
+    assessment = permissions.get_assessment_for_owner(request.user, pk, submitted=True)
     answer = get_object_or_404(
         Answer.objects.select_related("question", "option", "action_step"),
         assessment=assessment,

@@ -26,8 +26,8 @@ from assessments.models import (
     GroupMembership,
     User,
 )
-from assessments.officers import report_share
 from assessments.services import assessment_submit
+from assessments.sharing import report_share
 from tests.browser.helpers import heading, sign_in
 from tests.builders import answer_all
 from tests.group_helpers import build_group

@@ -1,4 +1,4 @@
-"""Forms for officers (inviting a list of councillors) and for sharing a report with them."""
+"""Inviting a list of councillors at once: the officers' bulk-invite form."""
 
 import csv
 import io
@@ -144,16 +144,3 @@ class BulkInviteForm(forms.Form):
                 return problem("The name and email address are the wrong way round.")
             return problem("The email address is not in the correct format, like name@example.org.")
         self.lines.append(InviteLine(number, name, email.lower()))
-
-
-class ShareForm(forms.Form):
-    """Which page the share or withdraw button was on, so the person goes back to it."""
-
-    RETURN_TO = {"report": "assessments:report", "assessment": "assessments:assessment_detail"}
-
-    return_to = forms.ChoiceField(choices=[(k, k) for k in RETURN_TO], required=False)
-
-    def return_url_name(self) -> str:
-        if self.is_valid() and self.cleaned_data["return_to"]:
-            return self.RETURN_TO[self.cleaned_data["return_to"]]
-        return self.RETURN_TO["report"]

@@ -1,0 +1,113 @@
+"""
+Inviting councillors: one at a time, a list at once, and sending again or revoking a link.
+
+Admins invite into any council, officers into their own; councillors get 403. An invitation of
+another council answers 404 (`permissions.get_invitation_for_inviter`). Accepting an invitation
+is signing in, in `views.accounts`.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from assessments import invitations, officers, permissions
+from assessments.forms.accounts import InvitationForm
+from assessments.forms.invitations import BulkInviteForm
+
+
+@require_http_methods(["GET", "POST"])
+def invite(request):
+    user = request.user
+    sent = permissions.invitations_for_inviter(user)  # 403 for anyone who may not invite
+    choose_council = permissions.is_admin(user)
+    data = request.POST if request.method == "POST" else None
+    form = InvitationForm(data, choose_council=choose_council)
+    if request.method == "POST" and form.is_valid():
+        council = form.cleaned_data["council"] if choose_council else user.council
+        try:
+            invitation, token = invitations.invitation_create(
+                council=council,
+                full_name=form.cleaned_data["full_name"],
+                email=form.cleaned_data["email"],
+                invited_by=user,
+            )
+        except invitations.InvitationError as error:
+            form.add_error("email", str(error))
+        else:
+            invitations.invitation_send(invitation=invitation, token=token, request=request)
+            messages.success(
+                request,
+                f"Invitation sent to {invitation.user.full_name} at {invitation.user.email}",
+            )
+            return redirect("assessments:invite")
+
+    now = timezone.now()
+    rows = [
+        (inv, invitations.invitation_status(inv, now=now))
+        for inv in sent.order_by("-created_at")[:50]
+    ]
+    return render(
+        request,
+        "accounts/invite.html",
+        {"form": form, "rows": rows, "expiry_days": settings.INVITATION_EXPIRY_DAYS},
+    )
+
+
+def _back_to_list(request):
+    """Back to the page the button was on: the council's dashboard sends `next`."""
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)
+    return redirect("assessments:invite")
+
+
+@require_POST
+def resend_invitation(request, pk: int):
+    invitation = permissions.get_invitation_for_inviter(request.user, pk)
+    try:
+        new, token = invitations.invitation_resend(invitation=invitation, invited_by=request.user)
+    except invitations.InvitationError as error:
+        messages.error(request, str(error))
+    else:
+        invitations.invitation_send(invitation=new, token=token, request=request)
+        messages.success(request, f"A new invitation was sent to {new.user.email}")
+    return _back_to_list(request)
+
+
+@require_POST
+def revoke_invitation(request, pk: int):
+    invitation = permissions.get_invitation_for_inviter(request.user, pk)
+    try:
+        invitations.invitation_revoke(invitation=invitation)
+    except invitations.InvitationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"The invitation to {invitation.user.email} no longer works")
+    return _back_to_list(request)
+
+
+@require_http_methods(["GET", "POST"])
+def bulk_invite(request, slug: str):
+    council = permissions.get_council_for_officer(request.user, slug)
+    if request.method == "POST":
+        form = BulkInviteForm(request.POST, request.FILES)
+    else:
+        form = BulkInviteForm()
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = officers.invite_many(
+            council=council, lines=form.lines, invited_by=request.user, request=request
+        )
+        result.problems = form.problems
+        # What is left to fix goes back in the box; the rest is done or needs no action.
+        form = BulkInviteForm(initial={"pasted": "\n".join(p.text for p in form.problems)})
+    return render(
+        request,
+        "assessments/officers/bulk_invite.html",
+        {"council": council, "form": form, "result": result},
+    )
