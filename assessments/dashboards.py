@@ -8,10 +8,35 @@ started and who submitted, never what anyone answered. Nothing here reads `Answe
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import models
 from django.utils import timezone
 
 from assessments import invitations
 from assessments.models import Assessment, Council, Invitation, User
+
+
+class ProgressState(models.TextChoices):
+    """The furthest step a councillor reached, as their council's officers see it."""
+
+    SUBMITTED = "submitted", "Submitted"
+    DRAFT = "draft", "Started"
+    SIGNED_IN = "signed_in", "Signed in"
+    ACTIVE = "active", "Account set up"
+    PENDING = "pending", "Invited"
+    EXPIRED = "expired", "Invitation expired"
+    REVOKED = "revoked", "Invitation revoked"
+    DEACTIVATED = "deactivated", "Account deactivated"
+    NOT_INVITED = "not_invited", "Not invited"
+
+
+# An inactive account's state follows its latest invitation. An accepted invitation on an
+# inactive account means an admin switched the account off.
+_STATE_OF_INVITATION = {
+    "pending": ProgressState.PENDING,
+    "expired": ProgressState.EXPIRED,
+    "revoked": ProgressState.REVOKED,
+    "accepted": ProgressState.DEACTIVATED,
+}
 
 
 @dataclass
@@ -33,15 +58,15 @@ class CouncillorRow:
         return [a for a in self.submitted if a.shared_at]
 
     @property
-    def state(self) -> str:
-        """The furthest step reached: submitted, draft, signed_in, invited, expired, revoked."""
+    def state(self) -> ProgressState:
+        """The furthest step reached: submitted, then a draft, then the account, then the invitation."""
         if self.submitted:
-            return "submitted"
+            return ProgressState.SUBMITTED
         if self.draft_started:
-            return "draft"
+            return ProgressState.DRAFT
         if self.user.is_active:
-            return "signed_in" if self.user.last_login else "active"
-        return self.invitation_status or "not_invited"
+            return ProgressState.SIGNED_IN if self.user.last_login else ProgressState.ACTIVE
+        return _STATE_OF_INVITATION.get(self.invitation_status, ProgressState.NOT_INVITED)
 
     @property
     def can_resend(self) -> bool:
@@ -84,12 +109,15 @@ def council_councillors(council: Council) -> list[CouncillorRow]:
 
 def progress_counts(rows: list[CouncillorRow]) -> dict[str, int]:
     """How many councillors reached each step, for the summary above the list."""
-    states = ["submitted", "draft", "signed_in", "active", "pending", "expired", "revoked"]
-    counts = dict.fromkeys([*states, "not_invited", "shared"], 0)
+    counts = dict.fromkeys([*ProgressState, "shared"], 0)
     for row in rows:
         counts[row.state] += 1
         counts["shared"] += bool(row.shared)
-    counts["not_started"] = counts["signed_in"] + counts["active"]
-    counts["invited"] = counts["pending"] + counts["expired"] + counts["revoked"]
+    counts["not_started"] = counts[ProgressState.SIGNED_IN] + counts[ProgressState.ACTIVE]
+    counts["invited"] = (
+        counts[ProgressState.PENDING]
+        + counts[ProgressState.EXPIRED]
+        + counts[ProgressState.REVOKED]
+    )
     counts["total"] = len(rows)
     return counts

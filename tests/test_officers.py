@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import invitations, officers
+from assessments.dashboards import ProgressState
 from assessments.models import Assessment, Invitation, User
 from tests.builders import answer_all, make_user
 
@@ -129,6 +130,23 @@ def test_it_shows_each_councillors_state_with_dates(client, officer, council, ch
     assert f"on {signed_in.last_login:%-d %B %Y}, not started yet" in page
     assert "not submitted yet" in page
     assert "Shared report of" in page
+
+
+def test_a_councillor_whose_account_was_switched_off_after_accepting_shows_as_deactivated(
+    client, officer, council
+):
+    invitation = invite(council, "Dee Active", "dee@example.org")
+    Invitation.objects.filter(pk=invitation.pk).update(accepted_at=timezone.now())
+    User.objects.filter(pk=invitation.user_id).update(is_active=False)
+    client.force_login(officer)
+
+    response = client.get(dashboard_url(council))
+
+    assert response.status_code == 200
+    [row] = [r for r in response.context["rows"] if r.user.pk == invitation.user_id]
+    assert row.state == ProgressState.DEACTIVATED
+    assert "Account deactivated" in response.text
+    assert response.context["counts"]["total"] == len(response.context["rows"])
 
 
 def test_resend_and_revoke_from_the_dashboard_come_back_to_it(client, officer, council):

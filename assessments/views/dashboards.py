@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from assessments import dashboards, permissions
+from assessments.dashboards import ProgressState
 from assessments.models import Council
 
 
@@ -40,6 +41,7 @@ def _render_council_dashboard(request, council: Council):
             "council": council,
             "rows": rows,
             "counts": dashboards.progress_counts(rows),
+            "states": ProgressState,
             "can_open_shared": permissions.is_officer_of(request.user, council),
             "return_to": reverse("assessments:council_dashboard", args=[council.slug]),
         },
