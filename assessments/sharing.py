@@ -9,9 +9,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from assessments.models import Assessment, Council, User
+from assessments.refusals import Refusal
 
 
-class SharingError(Exception):
+class SharingError(Refusal):
     """A plain-English reason why a report cannot be shared."""
 
 

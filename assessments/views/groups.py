@@ -32,6 +32,7 @@ from assessments.models import (
     GroupMembership,
     Question,
 )
+from assessments.views import show_refusal
 
 
 def _report(group: CouncillorGroup) -> group_reports.GroupReport:
@@ -72,8 +73,8 @@ def group_create(request):
                 description=form.cleaned_data["description"],
                 facilitator=form.cleaned_data["facilitator"],
             )
-        except groups.GroupError as error:
-            form.add_error(None, str(error))
+        except groups.GroupError as refusal:
+            show_refusal(request, refusal, form=form)
         else:
             messages.success(request, f"Group “{group.name}” created. Now add its members.")
             return redirect("assessments:group_members", pk=group.pk)
@@ -93,8 +94,8 @@ def group_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             groups.group_update(group=group, **form.cleaned_data)
-        except groups.GroupError as error:
-            form.add_error(None, str(error))
+        except groups.GroupError as refusal:
+            show_refusal(request, refusal, form=form)
         else:
             messages.success(request, "Group details saved.")
             return redirect("assessments:group_detail", pk=group.pk)
@@ -147,8 +148,8 @@ def group_members(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             added = groups.group_add_members(group=group, users=list(form.cleaned_data["members"]))
-        except groups.GroupError as error:
-            form.add_error(None, str(error))
+        except groups.GroupError as refusal:
+            show_refusal(request, refusal, form=form)
         else:
             messages.success(request, f"{added} member{'s' if added != 1 else ''} added.")
             return redirect("assessments:group_detail", pk=group.pk)
@@ -182,8 +183,8 @@ def group_link(request, pk: int):
             groups.assessment_link_group(
                 assessment=form.cleaned_data["assessment"], group=group, user=request.user
             )
-        except groups.GroupError as error:
-            messages.error(request, str(error))
+        except groups.GroupError as refusal:
+            show_refusal(request, refusal)
         else:
             messages.success(request, f"Your assessment is now linked to {group.name}.")
     else:
@@ -199,8 +200,8 @@ def group_unlink(request, pk: int, assessment_pk: int):
         raise Http404("That assessment is not linked to this group.")
     try:
         groups.assessment_unlink_group(assessment=assessment, user=request.user)
-    except groups.GroupError as error:
-        messages.error(request, str(error))
+    except groups.GroupError as refusal:
+        show_refusal(request, refusal)
     else:
         messages.success(request, f"Your assessment is no longer linked to {group.name}.")
     return redirect("assessments:group_detail", pk=group.pk)

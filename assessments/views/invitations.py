@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from assessments import invitations, officers, permissions
 from assessments.forms.accounts import InvitationForm
 from assessments.forms.invitations import BulkInviteForm
+from assessments.views import show_refusal
 
 
 @require_http_methods(["GET", "POST"])
@@ -34,8 +35,8 @@ def invite(request):
                 email=form.cleaned_data["email"],
                 invited_by=user,
             )
-        except invitations.InvitationError as error:
-            form.add_error("email", str(error))
+        except invitations.InvitationError as refusal:
+            show_refusal(request, refusal, form=form, field="email")
         else:
             invitations.invitation_send(invitation=invitation, token=token, request=request)
             messages.success(
@@ -71,8 +72,8 @@ def resend_invitation(request, pk: int):
     invitation = permissions.get_invitation_for_inviter(request.user, pk)
     try:
         new, token = invitations.invitation_resend(invitation=invitation, invited_by=request.user)
-    except invitations.InvitationError as error:
-        messages.error(request, str(error))
+    except invitations.InvitationError as refusal:
+        show_refusal(request, refusal)
     else:
         invitations.invitation_send(invitation=new, token=token, request=request)
         messages.success(request, f"A new invitation was sent to {new.user.email}")
@@ -84,8 +85,8 @@ def revoke_invitation(request, pk: int):
     invitation = permissions.get_invitation_for_inviter(request.user, pk)
     try:
         invitations.invitation_revoke(invitation=invitation)
-    except invitations.InvitationError as error:
-        messages.error(request, str(error))
+    except invitations.InvitationError as refusal:
+        show_refusal(request, refusal)
     else:
         messages.success(request, f"The invitation to {invitation.user.email} no longer works")
     return _back_to_list(request)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from assessments import exports, permissions, reports, sharing
 from assessments.audit import log_security_event
 from assessments.forms.sharing import ShareForm
+from assessments.views import show_refusal
 
 # --- Shared reports, as officers see them --------------------------------------------------
 
@@ -44,8 +45,8 @@ def share_report(request, pk: int):
     assessment = permissions.get_assessment_for_owner(request.user, pk, submitted=True)
     try:
         sharing.report_share(assessment=assessment)
-    except sharing.SharingError as error:
-        messages.error(request, str(error))
+    except sharing.SharingError as refusal:
+        show_refusal(request, refusal)
     else:
         messages.success(
             request,
