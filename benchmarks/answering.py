@@ -49,7 +49,7 @@ def prepare(env: dict[str, str]) -> dict[str, str]:
     script = """
 from django.test import Client
 from assessments.models import Answer, AnswerOption, Assessment, Question, User
-from assessments.services import assessment_start
+from assessments.answering import assessment_start
 user, _ = User.objects.get_or_create(email="bench@example.org", defaults={"full_name": "Bench Mark"})
 Assessment.objects.filter(owner=user).delete()
 draft = assessment_start(owner=user, from_previous=False)

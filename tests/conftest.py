@@ -8,8 +8,8 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
+from assessments.answering import assessment_start
 from assessments.models import Assessment, ChecklistVersion, Council, User
-from assessments.services import assessment_start
 from tests.builders import PASSWORD, make_user
 
 

@@ -4,7 +4,7 @@ import re
 
 from django.urls import NoReverseMatch, reverse
 
-from assessments.services import assessment_start, assessment_submit
+from assessments.answering import assessment_start, assessment_submit
 from tests.answering_helpers import area_url, check_url, detail_url, error_summary_links
 from tests.builders import answer_all
 

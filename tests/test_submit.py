@@ -5,13 +5,13 @@ import re
 import pytest
 from django.urls import NoReverseMatch, reverse
 
-from assessments.models import Answer, Assessment
-from assessments.services import (
+from assessments.answering import (
     AssessmentIncomplete,
     StaleAssessment,
     assessment_start,
     assessment_submit,
 )
+from assessments.models import Answer, Assessment
 from tests.answering_helpers import (
     area_codes,
     area_url,

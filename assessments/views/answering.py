@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import permissions, services
+from assessments import answering, permissions
 from assessments.forms.answering import AreaAnswersForm, StartForm, SubmitForm
 from assessments.models import Answer, AnswerOption, Area, Assessment, Question, Quote
 from assessments.views import dashboards
@@ -129,7 +129,7 @@ def assessment_start(request):
     if has_previous:
         form = StartForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and (form is None or form.is_valid()):
-        assessment = services.assessment_start(
+        assessment = answering.assessment_start(
             owner=request.user, from_previous=bool(form and form.from_previous)
         )
         return redirect(_continue_url(assessment))
@@ -172,13 +172,13 @@ def area(request, pk: int, area_code: str):
             areas = _areas_of(assessment)  # the page is shown again: its quote is needed
             return _render_area(request, assessment, areas, position, questions, options)
         try:
-            services.assessment_save_area(
+            answering.assessment_save_area(
                 assessment=assessment,
                 area=current,
                 answers=form.answers(),
                 revision=form.cleaned_data["revision"],
             )
-        except services.StaleAssessment:
+        except answering.StaleAssessment:
             assessment.refresh_from_db(fields=["status"])
             if not assessment.is_draft:
                 messages.error(request, SUBMITTED_MESSAGE)
@@ -288,17 +288,17 @@ def submit(request, pk: int):
     if not form.is_valid():
         return _render_check_answers(request, assessment, form=form)
     try:
-        assessment = services.assessment_submit(
+        assessment = answering.assessment_submit(
             assessment=assessment, revision=form.cleaned_data["revision"]
         )
-    except services.AssessmentIncomplete as incomplete:
+    except answering.AssessmentIncomplete as incomplete:
         return _render_check_answers(
             request,
             assessment,
             form=SubmitForm(initial={"revision": assessment.revision}),
             open_questions=incomplete.open_questions,
         )
-    except services.StaleAssessment:
+    except answering.StaleAssessment:
         messages.warning(request, STALE_MESSAGE)
         return redirect("assessments:check_answers", pk=assessment.pk)
     messages.success(request, "Your assessment has been submitted")

@@ -18,6 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import Page
 
 from assessments import invitations
+from assessments.answering import assessment_submit
 from assessments.models import (
     ActionStep,
     Answer,
@@ -26,7 +27,6 @@ from assessments.models import (
     GroupMembership,
     User,
 )
-from assessments.services import assessment_submit
 from assessments.sharing import report_share
 from tests.browser.helpers import heading, sign_in
 from tests.builders import answer_all
