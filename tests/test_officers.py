@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from assessments import invitations, officers
 from assessments.dashboards import ProgressState
+from assessments.forms.invitations import BulkInviteForm
 from assessments.models import Assessment, Invitation, User
 from tests.builders import answer_all, make_user
 
@@ -428,3 +429,15 @@ def test_invite_many_sends_each_invitation_on_its_own(council, officer):
     assert [line.email for line in result.invited] == ["nia@example.org", "owen@example.org"]
     assert [m.to for m in mail.outbox] == [["nia@example.org"], ["owen@example.org"]]
     assert all(not u.is_active for u in User.objects.filter(email__in=["nia@example.org"]))
+
+
+def test_the_bulk_invite_form_lower_cases_every_address_it_accepts(db):
+    upload = SimpleUploadedFile(
+        "list.csv", b"Nia Jones, Nia.Jones@Example.ORG\nOwen Price, OWEN@EXAMPLE.ORG\n"
+    )
+    pasted = BulkInviteForm({"pasted": "Rhys Evans, Rhys.Evans@EXAMPLE.org"})
+    uploaded = BulkInviteForm({}, {"csv_file": upload})
+
+    assert pasted.is_valid() and uploaded.is_valid()
+    assert [line.email for line in pasted.lines] == ["rhys.evans@example.org"]
+    assert [line.email for line in uploaded.lines] == ["nia.jones@example.org", "owen@example.org"]
