@@ -19,29 +19,34 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Council, Invitation, User
+from assessments.refusals import Refusal
 
 
-class InvitationError(Exception):
+class InvitationError(Refusal):
     """A plain-English reason why an invitation cannot be created, resent or revoked."""
 
 
-class InvitationNotUsable(Exception):
-    """The link is unknown, already used, expired or revoked; `reason` says which."""
+class InvitationNotUsable(Refusal):
+    """
+    The link is unknown, already used, expired or revoked; `reason` says which, and the message
+    (the reason's label) says it to the person who followed the link.
+    """
 
-    UNKNOWN = "unknown"
-    USED = "used"
-    EXPIRED = "expired"
-    REVOKED = "revoked"
+    class Reason(models.TextChoices):
+        UNKNOWN = "unknown", "This invitation link is not valid"
+        USED = "used", "This invitation has already been used"
+        EXPIRED = "expired", "This invitation has expired"
+        REVOKED = "revoked", "This invitation has been withdrawn"
 
-    def __init__(self, reason: str, invitation: Invitation | None = None):
-        super().__init__(reason)
+    def __init__(self, reason: Reason, invitation: Invitation | None = None):
+        super().__init__(reason.label)
         self.reason = reason
         self.invitation = invitation
 
@@ -142,7 +147,7 @@ def invitation_accept(*, token: str, password: str) -> User:
         pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
     ).update(accepted_at=now)
     if not claimed:
-        raise InvitationNotUsable(InvitationNotUsable.USED, invitation)
+        raise InvitationNotUsable(InvitationNotUsable.Reason.USED, invitation)
     user = invitation.user
     user.set_password(password)
     user.is_active = True
@@ -158,14 +163,14 @@ def check_invitation_token(token: str) -> Invitation:
         .first()
     )
     if invitation is None:
-        raise InvitationNotUsable(InvitationNotUsable.UNKNOWN)
+        raise InvitationNotUsable(InvitationNotUsable.Reason.UNKNOWN)
     status = invitation_status(invitation)
     if status == "accepted":
-        raise InvitationNotUsable(InvitationNotUsable.USED, invitation)
+        raise InvitationNotUsable(InvitationNotUsable.Reason.USED, invitation)
     if status == "revoked":
-        raise InvitationNotUsable(InvitationNotUsable.REVOKED, invitation)
+        raise InvitationNotUsable(InvitationNotUsable.Reason.REVOKED, invitation)
     if status == "expired":
-        raise InvitationNotUsable(InvitationNotUsable.EXPIRED, invitation)
+        raise InvitationNotUsable(InvitationNotUsable.Reason.EXPIRED, invitation)
     return invitation
 
 

@@ -142,7 +142,8 @@ def test_accepting_sets_the_password_activates_the_account_and_uses_up_the_link(
     assert invitation.accepted_at is not None
     with pytest.raises(InvitationNotUsable) as problem:
         invitations.invitation_accept(token=token, password="another password entirely")
-    assert problem.value.reason == InvitationNotUsable.USED
+    assert problem.value.reason == InvitationNotUsable.Reason.USED
+    assert str(problem.value) == "This invitation has already been used"
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
 
@@ -152,8 +153,9 @@ def test_resending_revokes_the_old_link_and_sends_a_working_new_one(invitation_a
     new, new_token = invitations.invitation_resend(invitation=old, invited_by=officer)
     old.refresh_from_db()
     assert old.revoked_at is not None
-    with pytest.raises(InvitationNotUsable, match="revoked"):
+    with pytest.raises(InvitationNotUsable, match="This invitation has been withdrawn") as problem:
         invitations.check_invitation_token(old_token)
+    assert problem.value.reason == InvitationNotUsable.Reason.REVOKED
     assert invitations.check_invitation_token(new_token) == new
 
 
@@ -161,9 +163,9 @@ def test_an_accepted_invitation_cannot_be_resent_or_revoked(invitation_and_token
     invitation, token = invitation_and_token
     invitations.invitation_accept(token=token, password=NEW_PASSWORD)
     invitation.refresh_from_db()
-    with pytest.raises(InvitationError):
+    with pytest.raises(InvitationError, match="has already set a password"):
         invitations.invitation_resend(invitation=invitation, invited_by=officer)
-    with pytest.raises(InvitationError):
+    with pytest.raises(InvitationError, match="has already been used, so it cannot be revoked"):
         invitations.invitation_revoke(invitation=invitation)
 
 
