@@ -55,16 +55,28 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invitation_status(invitation: Invitation, *, now: datetime | None = None) -> str:
-    """One of "accepted", "revoked", "expired" or "pending", in that order of precedence."""
+class InvitationStatus(models.TextChoices):
+    """Where an invitation stands. Not stored: `invitation_status` reads it off the dates."""
+
+    PENDING = "pending", "Sent"
+    ACCEPTED = "accepted", "Accepted"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Revoked"
+
+
+def invitation_status(invitation: Invitation, *, now: datetime | None = None) -> InvitationStatus:
+    """
+    Accepted if the link was used; else revoked if withdrawn; else expired once `expires_at` has
+    passed; else pending. In that order: a used link stays accepted after its expiry date.
+    """
     now = now or timezone.now()
     if invitation.accepted_at:
-        return "accepted"
+        return InvitationStatus.ACCEPTED
     if invitation.revoked_at:
-        return "revoked"
+        return InvitationStatus.REVOKED
     if invitation.expires_at <= now:
-        return "expired"
-    return "pending"
+        return InvitationStatus.EXPIRED
+    return InvitationStatus.PENDING
 
 
 def _new_invitation(*, user: User, invited_by: User | None) -> tuple[Invitation, str]:
@@ -165,11 +177,11 @@ def check_invitation_token(token: str) -> Invitation:
     if invitation is None:
         raise InvitationNotUsable(InvitationNotUsable.Reason.UNKNOWN)
     status = invitation_status(invitation)
-    if status == "accepted":
+    if status == InvitationStatus.ACCEPTED:
         raise InvitationNotUsable(InvitationNotUsable.Reason.USED, invitation)
-    if status == "revoked":
+    if status == InvitationStatus.REVOKED:
         raise InvitationNotUsable(InvitationNotUsable.Reason.REVOKED, invitation)
-    if status == "expired":
+    if status == InvitationStatus.EXPIRED:
         raise InvitationNotUsable(InvitationNotUsable.Reason.EXPIRED, invitation)
     return invitation
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import invitations
-from assessments.invitations import InvitationError, InvitationNotUsable
+from assessments.invitations import InvitationError, InvitationNotUsable, InvitationStatus
 from assessments.models import Invitation, User
 
 NEW_PASSWORD = "a brand new garden of lilies"
@@ -167,6 +167,30 @@ def test_an_accepted_invitation_cannot_be_resent_or_revoked(invitation_and_token
         invitations.invitation_resend(invitation=invitation, invited_by=officer)
     with pytest.raises(InvitationError, match="has already been used, so it cannot be revoked"):
         invitations.invitation_revoke(invitation=invitation)
+
+
+@pytest.mark.parametrize(
+    ("accepted", "revoked", "expired", "status"),
+    [
+        (False, False, False, InvitationStatus.PENDING),
+        (False, False, True, InvitationStatus.EXPIRED),
+        (False, True, False, InvitationStatus.REVOKED),
+        (False, True, True, InvitationStatus.REVOKED),
+        (True, False, False, InvitationStatus.ACCEPTED),
+        (True, True, True, InvitationStatus.ACCEPTED),
+    ],
+)
+def test_an_invitations_status_is_read_off_its_dates_used_first_then_revoked_then_expired(
+    accepted, revoked, expired, status
+):
+    now = timezone.now()
+    invitation = Invitation(
+        accepted_at=now - timedelta(days=2) if accepted else None,
+        revoked_at=now - timedelta(days=1) if revoked else None,
+        expires_at=now - timedelta(minutes=1) if expired else now + timedelta(days=1),
+    )
+
+    assert invitations.invitation_status(invitation, now=now) is status
 
 
 # --- Accepting through the link ------------------------------------------------------------
@@ -378,6 +402,38 @@ def test_an_officer_resends_and_revokes_from_the_list(client, officer, invitatio
     client.post(reverse("assessments:revoke_invitation", args=[newest.pk]))
     newest.refresh_from_db()
     assert newest.revoked_at is not None
+
+
+def test_the_invite_page_tags_each_invitation_and_offers_revoke_only_while_it_works(
+    client, officer, council, invitation
+):
+    def invited(name: str) -> Invitation:
+        made, _ = invitations.invitation_create(
+            council=council, full_name=name, email=f"{name.lower()}@example.org", invited_by=officer
+        )
+        return made
+
+    invitations.invitation_revoke(invitation=invited("Revoked"))
+    Invitation.objects.filter(pk=invited("Expired").pk).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    client.force_login(officer)
+
+    html = client.get(reverse("assessments:invite")).content.decode()
+
+    assert 'govuk-tag--blue">Sent</strong>' in html  # Nia Jones's invitation, still usable
+    assert 'govuk-tag--yellow">Expired</strong>' in html
+    assert 'govuk-tag--grey">Revoked</strong>' in html
+    revoke_buttons = re.findall(
+        r"Revoke<span class=\"govuk-visually-hidden\"> the invitation to (\w+)", html
+    )
+    assert revoke_buttons == ["Nia"]
+
+
+def test_the_admins_invitation_list_shows_each_status_by_its_label(admin_client, invitation):
+    html = admin_client.get(reverse("admin:assessments_invitation_changelist")).content.decode()
+
+    assert '<td class="field-status">Sent</td>' in html
 
 
 def test_an_officer_of_another_council_cannot_resend_or_revoke(client, other_officer, invitation):

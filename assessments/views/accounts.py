@@ -138,7 +138,12 @@ def invite(request):
     return render(
         request,
         "accounts/invite.html",
-        {"form": form, "rows": rows, "expiry_days": settings.INVITATION_EXPIRY_DAYS},
+        {
+            "form": form,
+            "rows": rows,
+            "expiry_days": settings.INVITATION_EXPIRY_DAYS,
+            "InvitationStatus": invitations.InvitationStatus,
+        },
     )
 
 
