@@ -11,10 +11,13 @@ The rules:
   invitation revokes the person's earlier ones, so only the latest link works.
 * An email address is invited once. An address that already has an account in the same council
   is refused with a message saying so; an address used in another council is refused plainly.
+* A list (`invite_many`) is invited line by line under the same rules: a known address or a
+  repeated one is reported back, never invited twice.
 """
 
 import hashlib
 import secrets
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -206,3 +209,87 @@ def invitation_revoke(*, invitation: Invitation) -> None:
     Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+
+
+# --- Inviting a list ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InviteLine:
+    """One person on a pasted or uploaded list, with the line number they were on."""
+
+    line: int
+    full_name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    """A line that was not invited: its text as given, and why, for the officer."""
+
+    line: int
+    text: str
+    reason: str
+
+
+@dataclass
+class BulkInviteResult:
+    invited: list[InviteLine] = field(default_factory=list)
+    problems: list[LineProblem] = field(default_factory=list)
+    skipped: list[LineProblem] = field(default_factory=list)  # already invited or with an account
+
+
+def invite_many(
+    *,
+    council: Council,
+    lines: list[InviteLine],
+    invited_by: User,
+    request: HttpRequest,
+) -> BulkInviteResult:
+    """
+    Invite every line that is not already known: each address once, in the order given.
+
+    An address with an account (active or only invited) is reported, not invited again; so is
+    an address that appears earlier in the same list. Each invitation is created and emailed on
+    its own, so one failure never holds back the others.
+    """
+    result = BulkInviteResult()
+    emails = {line.email for line in lines}
+    existing = {
+        user.email: user
+        for user in User.objects.filter(email__in=emails).only("email", "council_id", "is_active")
+    }
+    first_line: dict[str, int] = {}
+    for line in lines:
+        text = f"{line.full_name}, {line.email}"
+        if line.email in first_line:
+            result.skipped.append(
+                LineProblem(
+                    line.line, text, f"The same email address is on line {first_line[line.email]}."
+                )
+            )
+            continue
+        first_line[line.email] = line.line
+        user = existing.get(line.email)
+        if user is not None:
+            result.skipped.append(LineProblem(line.line, text, _known_address(user, council)))
+            continue
+        try:
+            invitation, token = invitation_create(
+                council=council, full_name=line.full_name, email=line.email, invited_by=invited_by
+            )
+        except InvitationError as error:
+            # Someone invited the same address a moment ago.
+            result.skipped.append(LineProblem(line.line, text, str(error)))
+            continue
+        invitation_send(invitation=invitation, token=token, request=request)
+        result.invited.append(line)
+    return result
+
+
+def _known_address(user: User, council: Council) -> str:
+    if user.council_id != council.pk:
+        return "This email address cannot be invited to this council. Ask the service administrators for help."
+    if user.is_active:
+        return "They already have an account. They can sign in, or reset their password."
+    return "They have already been invited. To send a new link, use “Send a new invitation” on the dashboard."

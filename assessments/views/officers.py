@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import officers, pdf, reports
+from assessments import invitations, officers, pdf, reports
 from assessments.audit import log_security_event
 from assessments.forms.officers import BulkInviteForm, ShareForm
 from assessments.models import Assessment, Council, User
@@ -100,7 +100,7 @@ def bulk_invite(request, slug: str):
         form = BulkInviteForm()
     result = None
     if request.method == "POST" and form.is_valid():
-        result = officers.invite_many(
+        result = invitations.invite_many(
             council=council, lines=form.lines, invited_by=request.user, request=request
         )
         result.problems = form.problems
