@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -126,17 +125,19 @@ def invitation_create(
     return _new_invitation(user=user, invited_by=invited_by)
 
 
-def invitation_send(*, invitation: Invitation, token: str, request: HttpRequest) -> None:
-    """Email the invitation link (plain text and HTML) to the invitee."""
+def invitation_send(*, invitation: Invitation, token: str) -> None:
+    """
+    Email the invitation link (plain text and HTML) to the invitee. The link starts with
+    `settings.SITE_URL`: sending needs no request, so it can move to a background task.
+    """
     user = invitation.user
+    path = reverse("assessments:accept_invitation", kwargs={"token": token})
     context = {
         "service_name": settings.SERVICE_NAME,
         "full_name": user.full_name,
         "council": user.council,
         "inviter": invitation.invited_by.full_name if invitation.invited_by else None,
-        "link": request.build_absolute_uri(
-            reverse("assessments:accept_invitation", kwargs={"token": token})
-        ),
+        "link": settings.SITE_URL + path,
         "expires_at": invitation.expires_at,
     }
     message = EmailMultiAlternatives(
@@ -244,7 +245,6 @@ def invite_many(
     council: Council,
     lines: list[InviteLine],
     invited_by: User,
-    request: HttpRequest,
 ) -> BulkInviteResult:
     """
     Invite every line that is not already known: each address once, in the order given.
@@ -282,7 +282,7 @@ def invite_many(
             # Someone invited the same address a moment ago.
             result.skipped.append(LineProblem(line.line, text, str(error)))
             continue
-        invitation_send(invitation=invitation, token=token, request=request)
+        invitation_send(invitation=invitation, token=token)
         result.invited.append(line)
     return result
 

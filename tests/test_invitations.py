@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.test import Client, RequestFactory
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,11 +33,6 @@ def invitation(invitation_and_token) -> Invitation:
 @pytest.fixture
 def accept_url(invitation_and_token) -> str:
     return reverse("assessments:accept_invitation", kwargs={"token": invitation_and_token[1]})
-
-
-def _send(invitation: Invitation, token: str) -> None:
-    request = RequestFactory().get("/", secure=True)
-    invitations.invitation_send(invitation=invitation, token=token, request=request)
 
 
 def _invite(client, **data):
@@ -95,14 +90,18 @@ def test_an_email_of_another_council_gets_a_plain_error(other_councillor, counci
     assert other_councillor.council.slug == "southvale"
 
 
-def test_the_email_names_the_council_inviter_checklist_link_and_expiry(invitation_and_token):
+def test_the_email_names_the_council_inviter_checklist_link_and_expiry(
+    invitation_and_token, settings
+):
+    settings.SITE_URL = "https://innovation.example.org"
     invitation, token = invitation_and_token
-    _send(invitation, token)
+    invitations.invitation_send(invitation=invitation, token=token)  # no request: SITE_URL
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["nia.jones@example.org"]
     assert "Northshire County Council" in message.subject
-    link = "https://testserver" + reverse("assessments:accept_invitation", kwargs={"token": token})
+    path = reverse("assessments:accept_invitation", kwargs={"token": token})
+    link = "https://innovation.example.org" + path
     expiry = timezone.localtime(invitation.expires_at).strftime("%-d %B %Y")
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
@@ -123,7 +122,7 @@ def test_html_in_a_name_is_plain_text_in_the_email(council, officer):
         email="sam.new@example.org",
         invited_by=officer,
     )
-    _send(invitation, token)
+    invitations.invitation_send(invitation=invitation, token=token)
     message = mail.outbox[0]
     assert "Dear <b>Sam</b> & Co," in message.body  # plain text is not HTML-escaped
     html = message.alternatives[0][0]
@@ -307,8 +306,9 @@ def test_an_officer_invites_a_councillor_into_their_own_council(client, officer,
     assert invited.invitations.get().invited_by == officer
     assert len(mail.outbox) == 1
     # The link in the email is absolute and works.
-    link = re.search(r"http://testserver/\S+", mail.outbox[0].body).group(0)
+    link = re.search(re.escape(settings.SITE_URL) + r"/\S+", mail.outbox[0].body).group(0)
     assert Client().get(link).status_code == 200
+    assert "testserver" not in mail.outbox[0].body  # the address the request came in on
     html = client.get(response.url).content.decode()
     assert "Invitation sent to Nia Jones at nia@example.org" in html
     assert "nia@example.org" in html
@@ -373,7 +373,7 @@ def test_html_in_a_name_shows_as_text_on_the_invite_and_set_password_pages(
     html = client.get(reverse("assessments:invite")).content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    link = re.search(r"http://testserver(/\S+)", mail.outbox[0].body).group(1)
+    link = re.search(re.escape(settings.SITE_URL) + r"(/\S+)", mail.outbox[0].body).group(1)
     html = Client().get(link).content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -110,7 +110,7 @@ class InvitationAdmin(admin.ModelAdmin):
             except invitations.InvitationError as error:
                 self.message_user(request, str(error), messages.WARNING)
             else:
-                invitations.invitation_send(invitation=new, token=token, request=request)
+                invitations.invitation_send(invitation=new, token=token)
                 self.message_user(request, f"A new invitation was sent to {new.user.email}.")
 
     @admin.action(description="Revoke (the link stops working)")

@@ -121,7 +121,7 @@ def invite(request):
         except invitations.InvitationError as error:
             form.add_error("email", str(error))
         else:
-            invitations.invitation_send(invitation=invitation, token=token, request=request)
+            invitations.invitation_send(invitation=invitation, token=token)
             messages.success(
                 request,
                 f"Invitation sent to {invitation.user.full_name} at {invitation.user.email}",
@@ -165,7 +165,7 @@ def resend_invitation(request, pk: int):
     except invitations.InvitationError as error:
         messages.error(request, str(error))
     else:
-        invitations.invitation_send(invitation=new, token=token, request=request)
+        invitations.invitation_send(invitation=new, token=token)
         messages.success(request, f"A new invitation was sent to {new.user.email}")
     return _back_to_list(request)
 

@@ -100,9 +100,7 @@ def bulk_invite(request, slug: str):
         form = BulkInviteForm()
     result = None
     if request.method == "POST" and form.is_valid():
-        result = invitations.invite_many(
-            council=council, lines=form.lines, invited_by=request.user, request=request
-        )
+        result = invitations.invite_many(council=council, lines=form.lines, invited_by=request.user)
         result.problems = form.problems
         # What is left to fix goes back in the box; the rest is done or needs no action.
         form = BulkInviteForm(initial={"pasted": "\n".join(p.text for p in form.problems)})
