@@ -10,7 +10,6 @@ and a second browser tab holding an older page can never silently overwrite newe
 
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -24,10 +23,16 @@ from assessments.models import (
     Question,
     User,
 )
+from assessments.refusals import Refusal
 
 
-class StaleAssessment(Exception):
+class StaleAssessment(Refusal):
     """The assessment changed (or was submitted) after the page was rendered; nothing was saved."""
+
+    default_message = (
+        "These answers were changed in another tab or window, so your last changes were not "
+        "saved. The answers below are the ones saved now: check them and save again."
+    )
 
 
 @dataclass(frozen=True)
@@ -44,12 +49,24 @@ class OpenQuestion:
         return f"Answer “{self.question.text}”"
 
 
-class AssessmentIncomplete(ValidationError):
-    """Submission refused: some questions have no answer or an unconfirmed pre-filled one."""
+class AssessmentIncomplete(Refusal):
+    """
+    Submission refused: some questions have no answer or an unconfirmed pre-filled one.
+
+    `open_questions` names them; `messages` says what to do about each, in the same order.
+    """
 
     def __init__(self, open_questions: list[OpenQuestion]):
         self.open_questions = open_questions
-        super().__init__([item.message for item in open_questions])
+        count = len(open_questions)
+        super().__init__(
+            f"Answer or confirm {count} more question{'' if count == 1 else 's'} "
+            "before you submit your assessment."
+        )
+
+    @property
+    def messages(self) -> list[str]:
+        return [item.message for item in self.open_questions]
 
 
 @transaction.atomic

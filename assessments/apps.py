@@ -5,5 +5,6 @@ class AssessmentsConfig(AppConfig):
     name = "assessments"
 
     def ready(self):
-        # Connects the security log's sign-in receivers (they only log).
-        from assessments import audit  # noqa: F401
+        # Connects the security log's sign-in receivers (they only log), and registers the
+        # deploy check on SITE_URL.
+        from assessments import audit, checks  # noqa: F401

@@ -32,10 +32,10 @@ class ProgressState(models.TextChoices):
 # An inactive account's state follows its latest invitation. An accepted invitation on an
 # inactive account means an admin switched the account off.
 _STATE_OF_INVITATION = {
-    "pending": ProgressState.PENDING,
-    "expired": ProgressState.EXPIRED,
-    "revoked": ProgressState.REVOKED,
-    "accepted": ProgressState.DEACTIVATED,
+    invitations.InvitationStatus.PENDING: ProgressState.PENDING,
+    invitations.InvitationStatus.EXPIRED: ProgressState.EXPIRED,
+    invitations.InvitationStatus.REVOKED: ProgressState.REVOKED,
+    invitations.InvitationStatus.ACCEPTED: ProgressState.DEACTIVATED,
 }
 
 
@@ -45,7 +45,7 @@ class CouncillorRow:
 
     user: User
     invitation: Invitation | None = None
-    invitation_status: str | None = None
+    invitation_status: invitations.InvitationStatus | None = None
     draft_started: datetime | None = None
     submitted: list[Assessment] = field(default_factory=list)  # newest first
 
@@ -74,7 +74,7 @@ class CouncillorRow:
 
     @property
     def can_revoke(self) -> bool:
-        return self.invitation_status == "pending"
+        return self.invitation_status == invitations.InvitationStatus.PENDING
 
 
 def council_councillors(council: Council) -> list[CouncillorRow]:

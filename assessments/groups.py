@@ -21,9 +21,10 @@ from assessments.models import (
     Question,
     User,
 )
+from assessments.refusals import Refusal
 
 
-class GroupError(ValueError):
+class GroupError(Refusal):
     """A change to a group that its rules do not allow; the message says why, plainly."""
 
 

@@ -11,37 +11,44 @@ The rules:
   invitation revokes the person's earlier ones, so only the latest link works.
 * An email address is invited once. An address that already has an account in the same council
   is refused with a message saying so; an address used in another council is refused plainly.
+* A list (`invite_many`) is invited line by line under the same rules: a known address or a
+  repeated one is reported back, never invited twice.
 """
 
 import hashlib
 import secrets
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.http import HttpRequest
+from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Council, Invitation, User
+from assessments.refusals import Refusal
 
 
-class InvitationError(Exception):
+class InvitationError(Refusal):
     """A plain-English reason why an invitation cannot be created, resent or revoked."""
 
 
-class InvitationNotUsable(Exception):
-    """The link is unknown, already used, expired or revoked; `reason` says which."""
+class InvitationNotUsable(Refusal):
+    """
+    The link is unknown, already used, expired or revoked; `reason` says which, and the message
+    (the reason's label) says it to the person who followed the link.
+    """
 
-    UNKNOWN = "unknown"
-    USED = "used"
-    EXPIRED = "expired"
-    REVOKED = "revoked"
+    class Reason(models.TextChoices):
+        UNKNOWN = "unknown", "This invitation link is not valid"
+        USED = "used", "This invitation has already been used"
+        EXPIRED = "expired", "This invitation has expired"
+        REVOKED = "revoked", "This invitation has been withdrawn"
 
-    def __init__(self, reason: str, invitation: Invitation | None = None):
-        super().__init__(reason)
+    def __init__(self, reason: Reason, invitation: Invitation | None = None):
+        super().__init__(reason.label)
         self.reason = reason
         self.invitation = invitation
 
@@ -50,16 +57,28 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invitation_status(invitation: Invitation, *, now: datetime | None = None) -> str:
-    """One of "accepted", "revoked", "expired" or "pending", in that order of precedence."""
+class InvitationStatus(models.TextChoices):
+    """Where an invitation stands. Not stored: `invitation_status` reads it off the dates."""
+
+    PENDING = "pending", "Sent"
+    ACCEPTED = "accepted", "Accepted"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Revoked"
+
+
+def invitation_status(invitation: Invitation, *, now: datetime | None = None) -> InvitationStatus:
+    """
+    Accepted if the link was used; else revoked if withdrawn; else expired once `expires_at` has
+    passed; else pending. In that order: a used link stays accepted after its expiry date.
+    """
     now = now or timezone.now()
     if invitation.accepted_at:
-        return "accepted"
+        return InvitationStatus.ACCEPTED
     if invitation.revoked_at:
-        return "revoked"
+        return InvitationStatus.REVOKED
     if invitation.expires_at <= now:
-        return "expired"
-    return "pending"
+        return InvitationStatus.EXPIRED
+    return InvitationStatus.PENDING
 
 
 def _new_invitation(*, user: User, invited_by: User | None) -> tuple[Invitation, str]:
@@ -106,17 +125,19 @@ def invitation_create(
     return _new_invitation(user=user, invited_by=invited_by)
 
 
-def invitation_send(*, invitation: Invitation, token: str, request: HttpRequest) -> None:
-    """Email the invitation link (plain text and HTML) to the invitee."""
+def invitation_send(*, invitation: Invitation, token: str) -> None:
+    """
+    Email the invitation link (plain text and HTML) to the invitee. The link starts with
+    `settings.SITE_URL`: sending needs no request, so it can move to a background task.
+    """
     user = invitation.user
+    path = reverse("assessments:accept_invitation", kwargs={"token": token})
     context = {
         "service_name": settings.SERVICE_NAME,
         "full_name": user.full_name,
         "council": user.council,
         "inviter": invitation.invited_by.full_name if invitation.invited_by else None,
-        "link": request.build_absolute_uri(
-            reverse("assessments:accept_invitation", kwargs={"token": token})
-        ),
+        "link": settings.SITE_URL + path,
         "expires_at": invitation.expires_at,
     }
     message = EmailMultiAlternatives(
@@ -142,7 +163,7 @@ def invitation_accept(*, token: str, password: str) -> User:
         pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
     ).update(accepted_at=now)
     if not claimed:
-        raise InvitationNotUsable(InvitationNotUsable.USED, invitation)
+        raise InvitationNotUsable(InvitationNotUsable.Reason.USED, invitation)
     user = invitation.user
     user.set_password(password)
     user.is_active = True
@@ -158,14 +179,14 @@ def check_invitation_token(token: str) -> Invitation:
         .first()
     )
     if invitation is None:
-        raise InvitationNotUsable(InvitationNotUsable.UNKNOWN)
+        raise InvitationNotUsable(InvitationNotUsable.Reason.UNKNOWN)
     status = invitation_status(invitation)
-    if status == "accepted":
-        raise InvitationNotUsable(InvitationNotUsable.USED, invitation)
-    if status == "revoked":
-        raise InvitationNotUsable(InvitationNotUsable.REVOKED, invitation)
-    if status == "expired":
-        raise InvitationNotUsable(InvitationNotUsable.EXPIRED, invitation)
+    if status == InvitationStatus.ACCEPTED:
+        raise InvitationNotUsable(InvitationNotUsable.Reason.USED, invitation)
+    if status == InvitationStatus.REVOKED:
+        raise InvitationNotUsable(InvitationNotUsable.Reason.REVOKED, invitation)
+    if status == InvitationStatus.EXPIRED:
+        raise InvitationNotUsable(InvitationNotUsable.Reason.EXPIRED, invitation)
     return invitation
 
 
@@ -189,3 +210,86 @@ def invitation_revoke(*, invitation: Invitation) -> None:
     Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+
+
+# --- Inviting a list ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InviteLine:
+    """One person on a pasted or uploaded list, with the line number they were on."""
+
+    line: int
+    full_name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    """A line that was not invited: its text as given, and why, for the officer."""
+
+    line: int
+    text: str
+    reason: str
+
+
+@dataclass
+class BulkInviteResult:
+    invited: list[InviteLine] = field(default_factory=list)
+    problems: list[LineProblem] = field(default_factory=list)
+    skipped: list[LineProblem] = field(default_factory=list)  # already invited or with an account
+
+
+def invite_many(
+    *,
+    council: Council,
+    lines: list[InviteLine],
+    invited_by: User,
+) -> BulkInviteResult:
+    """
+    Invite every line that is not already known: each address once, in the order given.
+
+    An address with an account (active or only invited) is reported, not invited again; so is
+    an address that appears earlier in the same list. Each invitation is created and emailed on
+    its own, so one failure never holds back the others.
+    """
+    result = BulkInviteResult()
+    emails = {line.email for line in lines}
+    existing = {
+        user.email: user
+        for user in User.objects.filter(email__in=emails).only("email", "council_id", "is_active")
+    }
+    first_line: dict[str, int] = {}
+    for line in lines:
+        text = f"{line.full_name}, {line.email}"
+        if line.email in first_line:
+            result.skipped.append(
+                LineProblem(
+                    line.line, text, f"The same email address is on line {first_line[line.email]}."
+                )
+            )
+            continue
+        first_line[line.email] = line.line
+        user = existing.get(line.email)
+        if user is not None:
+            result.skipped.append(LineProblem(line.line, text, _known_address(user, council)))
+            continue
+        try:
+            invitation, token = invitation_create(
+                council=council, full_name=line.full_name, email=line.email, invited_by=invited_by
+            )
+        except InvitationError as error:
+            # Someone invited the same address a moment ago.
+            result.skipped.append(LineProblem(line.line, text, str(error)))
+            continue
+        invitation_send(invitation=invitation, token=token)
+        result.invited.append(line)
+    return result
+
+
+def _known_address(user: User, council: Council) -> str:
+    if user.council_id != council.pk:
+        return "This email address cannot be invited to this council. Ask the service administrators for help."
+    if user.is_active:
+        return "They already have an account. They can sign in, or reset their password."
+    return "They have already been invited. To send a new link, use “Send a new invitation” on the dashboard."

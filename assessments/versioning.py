@@ -18,6 +18,11 @@ from django.db.models import Max
 from django.utils import timezone
 
 from assessments.models import AnswerOption, Area, ChecklistVersion, Question, Quote
+from assessments.refusals import Refusal
+
+
+class VersioningError(Refusal):
+    """A change to a checklist version that the rules above do not allow; the message says why."""
 
 
 def _lock_versions() -> None:
@@ -89,20 +94,22 @@ def checklist_publish(*, checklist: ChecklistVersion) -> ChecklistVersion:
     Make the draft `checklist` the version new assessments start on, and retire the version
     published before it. Assessments already started keep their own version.
 
-    Raises ValueError, with a message for the admin, if the version is not a draft or has no
-    questions or no answer scale.
+    Raises `VersioningError`, with a message for the admin, if the version is not a draft or has
+    no questions or no answer scale.
     """
     _lock_versions()
     checklist = ChecklistVersion.objects.get(pk=checklist.pk)
     if checklist.status != ChecklistVersion.Status.DRAFT:
-        raise ValueError(
+        raise VersioningError(
             f"Version {checklist.number} is {checklist.get_status_display().lower()}, not a "
             "draft, so it cannot be published. Copy it as a new draft version first."
         )
     if not Question.objects.filter(area__checklist=checklist).exists():
-        raise ValueError(f"Version {checklist.number} has no questions, so it cannot be published.")
+        raise VersioningError(
+            f"Version {checklist.number} has no questions, so it cannot be published."
+        )
     if not checklist.answer_options.exists():
-        raise ValueError(
+        raise VersioningError(
             f"Version {checklist.number} has no answer scale, so it cannot be published."
         )
     # Retire first: the constraint allows one published version at a time.

@@ -39,6 +39,12 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# The service's public address, scheme and host only. Every link in an email is built from it,
+# never from the request that happened to send the email, so email can be sent from a
+# background task and a forged Host header cannot put another site's address in a link.
+# `check --deploy` refuses anything but an https:// address (assessments/checks.py).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 SERVICE_NAME = "Key Actions for Innovation"
 
 # A group's figures are shown only once this many members have submitted, so that nobody's

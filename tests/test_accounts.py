@@ -185,8 +185,9 @@ def _reset_link(message) -> str:
 
 
 def test_password_reset_emails_a_link_that_lets_the_person_choose_a_new_password(
-    client, councillor
+    client, councillor, settings
 ):
+    settings.SITE_URL = "https://innovation.example.org"
     response = client.post(reverse("assessments:password_reset"), {"email": councillor.email})
     assert response.url == reverse("assessments:password_reset_done")
     assert len(mail.outbox) == 1
@@ -194,6 +195,9 @@ def test_password_reset_emails_a_link_that_lets_the_person_choose_a_new_password
     assert message.to == [councillor.email]
     assert message.subject == f"Reset your password for {settings.SERVICE_NAME}"
     assert message.alternatives[0].mimetype == "text/html"
+    # The link starts with SITE_URL, not with the address the request came in on.
+    assert _reset_link(message).startswith("https://innovation.example.org/")
+    assert 'href="https://innovation.example.org/' in message.alternatives[0].content
 
     # The link redirects once to a token-free URL, which shows the form.
     response = client.get(_reset_link(message), follow=True)

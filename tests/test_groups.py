@@ -241,7 +241,8 @@ def test_an_officer_adds_councillors_of_the_same_council_only(
 
 def test_the_service_refuses_officers_and_other_councils(setup, officer, other_councillor):
     for user in (officer, other_councillor):
-        with pytest.raises(groups.GroupError):
+        message = f"{user} is not a councillor of {setup.group.council.name}"
+        with pytest.raises(groups.GroupError, match=re.escape(message)):
             groups.group_add_members(group=setup.group, users=[user])
 
 
@@ -328,7 +329,7 @@ def test_nobody_links_someone_elses_assessment(client, membership, councillor, s
     theirs.refresh_from_db()
     assert theirs.group is None
     assert response.status_code == 404
-    with pytest.raises(groups.GroupError):
+    with pytest.raises(groups.GroupError, match="You can only link your own assessments"):
         groups.assessment_link_group(assessment=theirs, group=membership, user=councillor)
 
 

@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.test import Client, RequestFactory
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments import invitations
-from assessments.invitations import InvitationError, InvitationNotUsable
+from assessments.invitations import InvitationError, InvitationNotUsable, InvitationStatus
 from assessments.models import Invitation, User
 
 NEW_PASSWORD = "a brand new garden of lilies"
@@ -33,11 +33,6 @@ def invitation(invitation_and_token) -> Invitation:
 @pytest.fixture
 def accept_url(invitation_and_token) -> str:
     return reverse("assessments:accept_invitation", kwargs={"token": invitation_and_token[1]})
-
-
-def _send(invitation: Invitation, token: str) -> None:
-    request = RequestFactory().get("/", secure=True)
-    invitations.invitation_send(invitation=invitation, token=token, request=request)
 
 
 def _invite(client, **data):
@@ -95,14 +90,18 @@ def test_an_email_of_another_council_gets_a_plain_error(other_councillor, counci
     assert other_councillor.council.slug == "southvale"
 
 
-def test_the_email_names_the_council_inviter_checklist_link_and_expiry(invitation_and_token):
+def test_the_email_names_the_council_inviter_checklist_link_and_expiry(
+    invitation_and_token, settings
+):
+    settings.SITE_URL = "https://innovation.example.org"
     invitation, token = invitation_and_token
-    _send(invitation, token)
+    invitations.invitation_send(invitation=invitation, token=token)  # no request: SITE_URL
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["nia.jones@example.org"]
     assert "Northshire County Council" in message.subject
-    link = "https://testserver" + reverse("assessments:accept_invitation", kwargs={"token": token})
+    path = reverse("assessments:accept_invitation", kwargs={"token": token})
+    link = "https://innovation.example.org" + path
     expiry = timezone.localtime(invitation.expires_at).strftime("%-d %B %Y")
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
@@ -123,7 +122,7 @@ def test_html_in_a_name_is_plain_text_in_the_email(council, officer):
         email="sam.new@example.org",
         invited_by=officer,
     )
-    _send(invitation, token)
+    invitations.invitation_send(invitation=invitation, token=token)
     message = mail.outbox[0]
     assert "Dear <b>Sam</b> & Co," in message.body  # plain text is not HTML-escaped
     html = message.alternatives[0][0]
@@ -142,7 +141,8 @@ def test_accepting_sets_the_password_activates_the_account_and_uses_up_the_link(
     assert invitation.accepted_at is not None
     with pytest.raises(InvitationNotUsable) as problem:
         invitations.invitation_accept(token=token, password="another password entirely")
-    assert problem.value.reason == InvitationNotUsable.USED
+    assert problem.value.reason == InvitationNotUsable.Reason.USED
+    assert str(problem.value) == "This invitation has already been used"
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
 
@@ -152,8 +152,9 @@ def test_resending_revokes_the_old_link_and_sends_a_working_new_one(invitation_a
     new, new_token = invitations.invitation_resend(invitation=old, invited_by=officer)
     old.refresh_from_db()
     assert old.revoked_at is not None
-    with pytest.raises(InvitationNotUsable, match="revoked"):
+    with pytest.raises(InvitationNotUsable, match="This invitation has been withdrawn") as problem:
         invitations.check_invitation_token(old_token)
+    assert problem.value.reason == InvitationNotUsable.Reason.REVOKED
     assert invitations.check_invitation_token(new_token) == new
 
 
@@ -161,10 +162,34 @@ def test_an_accepted_invitation_cannot_be_resent_or_revoked(invitation_and_token
     invitation, token = invitation_and_token
     invitations.invitation_accept(token=token, password=NEW_PASSWORD)
     invitation.refresh_from_db()
-    with pytest.raises(InvitationError):
+    with pytest.raises(InvitationError, match="has already set a password"):
         invitations.invitation_resend(invitation=invitation, invited_by=officer)
-    with pytest.raises(InvitationError):
+    with pytest.raises(InvitationError, match="has already been used, so it cannot be revoked"):
         invitations.invitation_revoke(invitation=invitation)
+
+
+@pytest.mark.parametrize(
+    ("accepted", "revoked", "expired", "status"),
+    [
+        (False, False, False, InvitationStatus.PENDING),
+        (False, False, True, InvitationStatus.EXPIRED),
+        (False, True, False, InvitationStatus.REVOKED),
+        (False, True, True, InvitationStatus.REVOKED),
+        (True, False, False, InvitationStatus.ACCEPTED),
+        (True, True, True, InvitationStatus.ACCEPTED),
+    ],
+)
+def test_an_invitations_status_is_read_off_its_dates_used_first_then_revoked_then_expired(
+    accepted, revoked, expired, status
+):
+    now = timezone.now()
+    invitation = Invitation(
+        accepted_at=now - timedelta(days=2) if accepted else None,
+        revoked_at=now - timedelta(days=1) if revoked else None,
+        expires_at=now - timedelta(minutes=1) if expired else now + timedelta(days=1),
+    )
+
+    assert invitations.invitation_status(invitation, now=now) is status
 
 
 # --- Accepting through the link ------------------------------------------------------------
@@ -281,8 +306,9 @@ def test_an_officer_invites_a_councillor_into_their_own_council(client, officer,
     assert invited.invitations.get().invited_by == officer
     assert len(mail.outbox) == 1
     # The link in the email is absolute and works.
-    link = re.search(r"http://testserver/\S+", mail.outbox[0].body).group(0)
+    link = re.search(re.escape(settings.SITE_URL) + r"/\S+", mail.outbox[0].body).group(0)
     assert Client().get(link).status_code == 200
+    assert "testserver" not in mail.outbox[0].body  # the address the request came in on
     html = client.get(response.url).content.decode()
     assert "Invitation sent to Nia Jones at nia@example.org" in html
     assert "nia@example.org" in html
@@ -347,7 +373,7 @@ def test_html_in_a_name_shows_as_text_on_the_invite_and_set_password_pages(
     html = client.get(reverse("assessments:invite")).content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    link = re.search(r"http://testserver(/\S+)", mail.outbox[0].body).group(1)
+    link = re.search(re.escape(settings.SITE_URL) + r"(/\S+)", mail.outbox[0].body).group(1)
     html = Client().get(link).content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -376,6 +402,38 @@ def test_an_officer_resends_and_revokes_from_the_list(client, officer, invitatio
     client.post(reverse("assessments:revoke_invitation", args=[newest.pk]))
     newest.refresh_from_db()
     assert newest.revoked_at is not None
+
+
+def test_the_invite_page_tags_each_invitation_and_offers_revoke_only_while_it_works(
+    client, officer, council, invitation
+):
+    def invited(name: str) -> Invitation:
+        made, _ = invitations.invitation_create(
+            council=council, full_name=name, email=f"{name.lower()}@example.org", invited_by=officer
+        )
+        return made
+
+    invitations.invitation_revoke(invitation=invited("Revoked"))
+    Invitation.objects.filter(pk=invited("Expired").pk).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    client.force_login(officer)
+
+    html = client.get(reverse("assessments:invite")).content.decode()
+
+    assert 'govuk-tag--blue">Sent</strong>' in html  # Nia Jones's invitation, still usable
+    assert 'govuk-tag--yellow">Expired</strong>' in html
+    assert 'govuk-tag--grey">Revoked</strong>' in html
+    revoke_buttons = re.findall(
+        r"Revoke<span class=\"govuk-visually-hidden\"> the invitation to (\w+)", html
+    )
+    assert revoke_buttons == ["Nia"]
+
+
+def test_the_admins_invitation_list_shows_each_status_by_its_label(admin_client, invitation):
+    html = admin_client.get(reverse("admin:assessments_invitation_changelist")).content.decode()
+
+    assert '<td class="field-status">Sent</td>' in html
 
 
 def test_an_officer_of_another_council_cannot_resend_or_revoke(client, other_officer, invitation):

@@ -1,12 +1,51 @@
-"""Refusals: a rule said no, and the view tells the person why, one way."""
+"""Every rule that says no raises a `Refusal` whose message is written for the person, and views
+show it one way."""
 
+import pytest
 from django import forms
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
 
+from assessments import answering, groups, invitations, versioning
 from assessments.refusals import Refusal
 from assessments.sharing import SharingError
 from assessments.views import show_refusal
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        answering.StaleAssessment,
+        answering.AssessmentIncomplete,
+        groups.GroupError,
+        invitations.InvitationError,
+        invitations.InvitationNotUsable,
+        versioning.VersioningError,
+        SharingError,
+    ],
+)
+def test_each_domain_refusal_shares_the_one_base(refusal):
+    assert issubclass(refusal, Refusal)
+
+
+def test_a_refusal_is_its_message():
+    refusal = groups.GroupError("You can only link your own assessments")
+
+    assert str(refusal) == refusal.message == "You can only link your own assessments"
+
+
+def test_a_refusal_raised_without_a_message_still_says_something_plain():
+    assert str(Refusal()) == "That could not be done."
+    assert str(answering.StaleAssessment()).startswith(
+        "These answers were changed in another tab or window"
+    )
+
+
+def test_a_link_that_cannot_be_used_says_why_in_words():
+    refusal = invitations.InvitationNotUsable(invitations.InvitationNotUsable.Reason.EXPIRED)
+
+    assert refusal.reason == "expired"
+    assert str(refusal) == "This invitation has expired"
 
 
 class NameForm(forms.Form):
@@ -40,8 +79,3 @@ def test_a_refusal_without_a_form_is_an_error_message_for_the_next_page(rf):
     [message] = get_messages(request)
     assert message.level_tag == "error"
     assert str(message) == "Only a submitted assessment can be shared."
-
-
-def test_a_refusal_with_no_message_of_its_own_says_something_plain():
-    assert str(Refusal()) == Refusal.default_message
-    assert issubclass(SharingError, Refusal)

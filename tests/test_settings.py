@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from assessments.checks import check_site_url
 from assessments.models import ChecklistVersion, User
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,6 +20,8 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "sqlite:////tmp/innovation-deploy-check.sqlite3",
     # Production sends real email: without EMAIL_HOST the deploy check reports mail.E001.
     "EMAIL_HOST": "smtp.example.org",
+    # Links in emails start with it; the development default is refused (assessments.E001).
+    "SITE_URL": "https://innovation.example.org",
 }
 
 
@@ -48,6 +51,38 @@ def test_deploy_check_is_clean_with_production_values():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_check_refuses_production_without_a_site_url():
+    env = {name: value for name, value in PRODUCTION_ENV.items() if name != "SITE_URL"}
+
+    result = run_manage("check", "--deploy", env=env)
+
+    assert result.returncode != 0
+    assert "assessments.E001" in result.stderr
+    assert "http://127.0.0.1:8000" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("site_url", "accepted"),
+    [
+        ("https://innovation.example.org", True),
+        ("https://innovation.example.org:8443", True),
+        ("http://innovation.example.org", False),
+        ("http://127.0.0.1:8000", False),
+        ("https://innovation.example.org/innovation", False),
+        ("https://innovation.example.org?next=/", False),
+        ("innovation.example.org", False),
+        ("https://", False),
+        ("", False),
+    ],
+)
+def test_the_site_url_deploy_check_wants_an_https_address_and_nothing_after_the_host(
+    settings, site_url, accepted
+):
+    settings.SITE_URL = site_url
+
+    assert (check_site_url(None) == []) is accepted
 
 
 def test_seed_demo_creates_the_demo_accounts_listed_in_the_readme(db, settings):

@@ -172,7 +172,9 @@ def test_submitting_a_page_older_than_the_last_save_is_refused(signed_in, draft)
 
     assert "These answers were changed in another tab or window" in response.content.decode()
     assert Assessment.objects.get(pk=draft.pk).is_draft
-    with pytest.raises(StaleAssessment):
+    with pytest.raises(
+        StaleAssessment, match="These answers were changed in another tab or window"
+    ):
         assessment_submit(assessment=draft, revision=stale_revision)
 
 
@@ -181,6 +183,9 @@ def test_the_service_refuses_an_incomplete_assessment_and_names_the_questions(dr
         assessment_submit(assessment=draft, revision=draft.revision)
 
     assert len(refused.value.open_questions) == 20
+    assert str(refused.value) == (
+        "Answer or confirm 20 more questions before you submit your assessment."
+    )
     assert refused.value.messages[0] == "Answer “Do you encourage creativity?”"
     assert Assessment.objects.get(pk=draft.pk).is_draft
 

@@ -3,7 +3,7 @@
 import pytest
 
 from assessments.models import AnswerOption, Area, ChecklistVersion, Question, Quote
-from assessments.versioning import checklist_copy_as_draft, checklist_publish
+from assessments.versioning import VersioningError, checklist_copy_as_draft, checklist_publish
 
 
 def _content(checklist: ChecklistVersion) -> dict[str, list[tuple]]:
@@ -100,13 +100,13 @@ def test_publishing_a_draft_makes_it_the_published_version_and_retires_the_old_o
 
 
 def test_it_refuses_to_publish_a_version_that_is_not_a_draft(checklist):
-    with pytest.raises(ValueError, match="Version 1 is published, not a draft"):
+    with pytest.raises(VersioningError, match="Version 1 is published, not a draft"):
         checklist_publish(checklist=checklist)
 
     copy = checklist_copy_as_draft(checklist=checklist)
     checklist_publish(checklist=copy)
     checklist.refresh_from_db()
-    with pytest.raises(ValueError, match="Version 1 is retired, not a draft"):
+    with pytest.raises(VersioningError, match="Version 1 is retired, not a draft"):
         checklist_publish(checklist=checklist)
 
 
@@ -114,7 +114,9 @@ def test_it_refuses_to_publish_a_draft_with_no_questions(checklist):
     copy = checklist_copy_as_draft(checklist=checklist)
     Question.objects.filter(area__checklist=copy).delete()
 
-    with pytest.raises(ValueError, match="Version 2 has no questions, so it cannot be published"):
+    with pytest.raises(
+        VersioningError, match="Version 2 has no questions, so it cannot be published"
+    ):
         checklist_publish(checklist=copy)
 
     assert ChecklistVersion.objects.published() == checklist
@@ -124,5 +126,5 @@ def test_it_refuses_to_publish_a_draft_with_no_answer_scale(checklist):
     copy = checklist_copy_as_draft(checklist=checklist)
     copy.answer_options.all().delete()
 
-    with pytest.raises(ValueError, match="has no answer scale"):
+    with pytest.raises(VersioningError, match="has no answer scale"):
         checklist_publish(checklist=copy)

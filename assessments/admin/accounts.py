@@ -92,7 +92,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Status")
     def status(self, invitation: Invitation) -> str:
-        return invitations.invitation_status(invitation).capitalize()
+        return invitations.invitation_status(invitation).label
 
     def has_add_permission(self, request):
         return False
@@ -110,7 +110,7 @@ class InvitationAdmin(admin.ModelAdmin):
             except invitations.InvitationError as error:
                 self.message_user(request, str(error), messages.WARNING)
             else:
-                invitations.invitation_send(invitation=new, token=token, request=request)
+                invitations.invitation_send(invitation=new, token=token)
                 self.message_user(request, f"A new invitation was sent to {new.user.email}.")
 
     @admin.action(description="Revoke (the link stops working)")

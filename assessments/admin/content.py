@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from assessments.models import Answer, AnswerOption, Area, ChecklistVersion, Question, Quote
-from assessments.versioning import checklist_copy_as_draft, checklist_publish
+from assessments.versioning import VersioningError, checklist_copy_as_draft, checklist_publish
 
 COPY_ACTION = "Copy as new draft version"
 WITH_ANSWERS = (
@@ -331,7 +331,7 @@ class ChecklistVersionAdmin(VersionLockAdmin):
         previous = ChecklistVersion.objects.filter(status=ChecklistVersion.Status.PUBLISHED).first()
         try:
             published = checklist_publish(checklist=queryset.get())
-        except ValueError as error:
+        except VersioningError as error:
             self.message_user(request, str(error), messages.ERROR)
             return
         message = f"Version {published.number} is published: new assessments start on it."

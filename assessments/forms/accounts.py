@@ -1,8 +1,11 @@
 """Forms for signing in, passwords and invitations, laid out with the GOV.UK Design System."""
 
+from urllib.parse import urlsplit
+
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Layout
 from django import forms
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
@@ -185,6 +188,15 @@ class AccountPasswordResetForm(ErrorBorderMixin, PasswordResetForm):
             {"required": "Enter your email address", "invalid": EMAIL_FORMAT_ERROR}
         )
         self.helper = _helper(self, "email", button="Send reset link")
+
+    def save(self, **kwargs) -> None:
+        """
+        Email the reset link. Like every link in an email it starts with `settings.SITE_URL`,
+        not with the address the request came in on (which a forged Host header could set).
+        """
+        site = urlsplit(settings.SITE_URL)
+        kwargs.update(domain_override=site.netloc, use_https=site.scheme == "https")
+        super().save(**kwargs)
 
 
 class InvitationForm(ErrorBorderMixin, forms.Form):

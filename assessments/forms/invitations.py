@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from assessments.officers import InviteLine, LineProblem
+from assessments.invitations import InviteLine, LineProblem
 
 MAX_UPLOAD_BYTES = 100_000
 MAX_LINES = 500

@@ -113,12 +113,13 @@ def accept_invitation(request, token: str):
 
 
 def _invitation_not_usable(request, problem: invitations.InvitationNotUsable):
-    status = 404 if problem.reason == problem.UNKNOWN else 410
+    status = 404 if problem.reason == problem.Reason.UNKNOWN else 410
     return render(
         request,
         "accounts/invitation_not_usable.html",
         {
             "reason": problem.reason,
+            "Reason": invitations.InvitationNotUsable.Reason,
             "invitation": problem.invitation,
             "expiry_days": settings.INVITATION_EXPIRY_DAYS,
         },

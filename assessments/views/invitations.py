@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assessments import invitations, officers, permissions
+from assessments import invitations, permissions
 from assessments.forms.accounts import InvitationForm
 from assessments.forms.invitations import BulkInviteForm
 from assessments.views import show_refusal
@@ -38,7 +38,7 @@ def invite(request):
         except invitations.InvitationError as refusal:
             show_refusal(request, refusal, form=form, field="email")
         else:
-            invitations.invitation_send(invitation=invitation, token=token, request=request)
+            invitations.invitation_send(invitation=invitation, token=token)
             messages.success(
                 request,
                 f"Invitation sent to {invitation.user.full_name} at {invitation.user.email}",
@@ -53,7 +53,12 @@ def invite(request):
     return render(
         request,
         "accounts/invite.html",
-        {"form": form, "rows": rows, "expiry_days": settings.INVITATION_EXPIRY_DAYS},
+        {
+            "form": form,
+            "rows": rows,
+            "expiry_days": settings.INVITATION_EXPIRY_DAYS,
+            "InvitationStatus": invitations.InvitationStatus,
+        },
     )
 
 
@@ -75,7 +80,7 @@ def resend_invitation(request, pk: int):
     except invitations.InvitationError as refusal:
         show_refusal(request, refusal)
     else:
-        invitations.invitation_send(invitation=new, token=token, request=request)
+        invitations.invitation_send(invitation=new, token=token)
         messages.success(request, f"A new invitation was sent to {new.user.email}")
     return _back_to_list(request)
 
@@ -101,9 +106,7 @@ def bulk_invite(request, slug: str):
         form = BulkInviteForm()
     result = None
     if request.method == "POST" and form.is_valid():
-        result = officers.invite_many(
-            council=council, lines=form.lines, invited_by=request.user, request=request
-        )
+        result = invitations.invite_many(council=council, lines=form.lines, invited_by=request.user)
         result.problems = form.problems
         # What is left to fix goes back in the box; the rest is done or needs no action.
         form = BulkInviteForm(initial={"pasted": "\n".join(p.text for p in form.problems)})
