@@ -171,17 +171,16 @@ def area(request, pk: int, area_code: str):
         AnswerOption.objects.filter(checklist_id=assessment.checklist_id).order_by("order")
     )
 
+    form = AreaAnswersForm(
+        request.POST if saving else None,
+        questions=questions,
+        options=options,
+        revision=assessment.revision,
+    )
     if saving:
-        form = AreaAnswersForm(
-            request.POST,
-            questions=questions,
-            options=options,
-            answers={},
-            revision=assessment.revision,
-        )
         if not form.is_valid():
             areas = _areas_of(assessment)  # the page is shown again: its quote is needed
-            return _render_area(request, assessment, areas, position, questions, options)
+            return _render_area(request, assessment, areas, position, form)
         try:
             services.assessment_save_area(
                 assessment=assessment,
@@ -207,28 +206,22 @@ def area(request, pk: int, area_code: str):
             )
         return redirect("assessments:check_answers", pk=assessment.pk)
 
-    return _render_area(request, assessment, areas, position, questions, options)
+    return _render_area(request, assessment, areas, position, form)
 
 
-def _render_area(request, assessment, areas, position, questions, options):
+def _render_area(request, assessment, areas, position, form):
     """An area's page with the saved answers, and on a POST the errors of what was sent."""
     current = areas[position]
-    answers = {
-        a.question_id: a
-        for a in Answer.objects.filter(assessment=assessment, question__area=current)
-    }
-    form = AreaAnswersForm(
-        request.POST if request.method == "POST" else None,
-        questions=questions,
-        options=options,
-        answers=answers,
-        revision=assessment.revision,
+    form.show_saved_answers(
+        {
+            a.question_id: a
+            for a in Answer.objects.filter(assessment=assessment, question__area=current)
+        }
     )
     if position:
         back_url = reverse("assessments:area", args=[assessment.pk, areas[position - 1].code])
     else:
         back_url = reverse("assessments:dashboard")
-    open_count = sum(q.status != "answered" for q in questions)
     return render(
         request,
         "assessments/answering/area.html",
@@ -238,8 +231,8 @@ def _render_area(request, assessment, areas, position, questions, options):
             "area_number": position + 1,
             "area_count": len(areas),
             "form": form,
-            "open_count": open_count,
-            "answered_count": len(questions) - open_count,
+            "open_count": form.open_count,
+            "answered_count": len(form.questions) - form.open_count,
             "back_url": back_url,
         },
     )
