@@ -1,5 +1,6 @@
 """
 The gap report of one submitted assessment: load it, score it, gather what the templates show.
+Also the short summary of each submitted assessment on the councillor's dashboard.
 
 Everything is read in a fixed number of queries, whatever the number of questions: the answers
 (with their questions, areas, options and action steps), the areas with their quotes, the answer
@@ -8,6 +9,7 @@ in `assessments.scoring`.
 """
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -199,6 +201,43 @@ def build_report(assessment: Assessment) -> Report:
         previous=previous,
         progress=progress,
     )
+
+
+@dataclass(frozen=True)
+class SubmittedSummary:
+    """A submitted assessment as the councillor's dashboard lists it."""
+
+    assessment: Assessment
+    area_counts: tuple[tuple[str, str], ...]  # (area title, "4 Yes, 2 Partly"), in area order
+
+
+def submitted_summaries(assessments: list[Assessment]) -> list[SubmittedSummary]:
+    """Each assessment with how many of each answer it gave in each area, in one query."""
+    counts: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for row in (
+        Answer.objects.filter(assessment__in=assessments, option__isnull=False)
+        .values(
+            "assessment_id",
+            "question__area__order",
+            "question__area__title",
+            "option__order",
+            "option__label",
+        )
+        .annotate(n=Count("pk"))
+        .order_by("assessment_id", "question__area__order", "option__order")
+    ):
+        counts[row["assessment_id"]][row["question__area__title"]].append(
+            f"{row['n']} {row['option__label']}"
+        )
+    return [
+        SubmittedSummary(
+            assessment=assessment,
+            area_counts=tuple(
+                (title, ", ".join(labels)) for title, labels in counts[assessment.pk].items()
+            ),
+        )
+        for assessment in assessments
+    ]
 
 
 def last_change(assessment: Assessment) -> tuple:

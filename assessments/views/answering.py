@@ -10,13 +10,13 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import services
+from assessments import reports, services
 from assessments.forms.answering import AreaAnswersForm, StartForm, SubmitForm
 from assessments.models import Answer, AnswerOption, Area, Assessment, Question, Quote
 from assessments.views import officers
@@ -90,33 +90,13 @@ def dashboard(request):
         (a for a in assessments if a.is_submitted), key=lambda a: a.submitted_at, reverse=True
     )
 
-    # Per-area counts of each answer for every submitted assessment, in one query.
-    counts = defaultdict(lambda: defaultdict(list))
-    for row in (
-        Answer.objects.filter(assessment__in=submitted, option__isnull=False)
-        .values(
-            "assessment_id",
-            "question__area__order",
-            "question__area__title",
-            "option__order",
-            "option__label",
-        )
-        .annotate(n=Count("pk"))
-        .order_by("assessment_id", "question__area__order", "option__order")
-    ):
-        counts[row["assessment_id"]][row["question__area__title"]].append(
-            f"{row['n']} {row['option__label']}"
-        )
-    for assessment in submitted:
-        assessment.area_counts = [(t, ", ".join(c)) for t, c in counts[assessment.pk].items()]
-
     return render(
         request,
         "assessments/answering/dashboard.html",
         {
             "draft": draft,
             "draft_continue_url": _continue_url(draft) if draft else None,
-            "submitted": submitted,
+            "submitted": reports.submitted_summaries(submitted),
         },
     )
 
