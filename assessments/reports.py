@@ -1,5 +1,6 @@
 """
 The gap report of one submitted assessment: load it, score it, gather what the templates show.
+Also the short summary of each submitted assessment on the councillor's dashboard.
 
 Everything is read in a fixed number of queries, whatever the number of questions: the answers
 (with their questions, areas, options and action steps), the areas with their quotes, the answer
@@ -8,6 +9,7 @@ in `assessments.scoring`.
 """
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -22,6 +24,7 @@ from assessments.models import (
     Assessment,
     Quote,
 )
+from assessments.scoring_inputs import answer_scale, area_info, scoring_answer
 
 BLANK_LINES = re.compile(r"\n\s*\n\s*(?:\n\s*)*")
 
@@ -145,9 +148,9 @@ def build_report(assessment: Assessment) -> Report:
     checklist_ids = {assessment.checklist_id} | ({previous.checklist_id} if previous else set())
     options = list(AnswerOption.objects.filter(checklist_id__in=checklist_ids))
     scales = {
-        checklist_id: [_option_info(o) for o in group]
+        checklist_id: answer_scale(group)
         for checklist_id, group in groupby(
-            sorted(options, key=lambda o: (o.checklist_id, o.order)), key=lambda o: o.checklist_id
+            sorted(options, key=lambda o: o.checklist_id), key=lambda o: o.checklist_id
         )
     }
 
@@ -200,6 +203,43 @@ def build_report(assessment: Assessment) -> Report:
     )
 
 
+@dataclass(frozen=True)
+class SubmittedSummary:
+    """A submitted assessment as the councillor's dashboard lists it."""
+
+    assessment: Assessment
+    area_counts: tuple[tuple[str, str], ...]  # (area title, "4 Yes, 2 Partly"), in area order
+
+
+def submitted_summaries(assessments: list[Assessment]) -> list[SubmittedSummary]:
+    """Each assessment with how many of each answer it gave in each area, in one query."""
+    counts: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for row in (
+        Answer.objects.filter(assessment__in=assessments, option__isnull=False)
+        .values(
+            "assessment_id",
+            "question__area__order",
+            "question__area__title",
+            "option__order",
+            "option__label",
+        )
+        .annotate(n=Count("pk"))
+        .order_by("assessment_id", "question__area__order", "option__order")
+    ):
+        counts[row["assessment_id"]][row["question__area__title"]].append(
+            f"{row['n']} {row['option__label']}"
+        )
+    return [
+        SubmittedSummary(
+            assessment=assessment,
+            area_counts=tuple(
+                (title, ", ".join(labels)) for title, labels in counts[assessment.pk].items()
+            ),
+        )
+        for assessment in assessments
+    ]
+
+
 def last_change(assessment: Assessment) -> tuple:
     """What a rendered report depends on that can change after submission, in one query."""
     steps = ActionStep.objects.filter(answer__assessment=assessment).aggregate(
@@ -208,37 +248,27 @@ def last_change(assessment: Assessment) -> tuple:
     return (assessment.updated_at, steps["latest"], steps["count"])
 
 
+def answer_is_gap(answer: Answer) -> bool:
+    """
+    Whether a saved answer is a gap (`scoring.is_gap`) on its own checklist version's answer
+    scale: one query, for the scale. Follows `answer.option`.
+    """
+    if answer.option is None:
+        return False
+    scale = answer_scale(AnswerOption.objects.filter(checklist_id=answer.option.checklist_id))
+    return scoring.is_gap(answer.option.points, scoring.full_marks(scale))
+
+
 def _score(answers: list[Answer], scale: list[scoring.OptionInfo], areas: list[Area]):
-    max_points = max((o.points for o in scale if o.points is not None), default=0)
+    max_points = scoring.full_marks(scale)
     return scoring.score(
-        (_scoring_answer(answer, max_points) for answer in answers if answer.option is not None),
-        areas=[_area_info(area) for area in areas],
+        (
+            scoring_answer(answer, max_points=max_points)
+            for answer in answers
+            if answer.option is not None
+        ),
+        areas=[area_info(area) for area in areas],
         scale=scale,
-    )
-
-
-def _scoring_answer(answer: Answer, max_points: int) -> scoring.ScoringAnswer:
-    question = answer.question
-    return scoring.ScoringAnswer(
-        area=_area_info(question.area),
-        question_code=question.code,
-        question_order=question.order,
-        summary=question.summary,
-        text=question.text,
-        is_research_priority=question.is_research_priority,
-        research_finding=question.research_finding,
-        option=_option_info(answer.option),
-        max_points=max_points,
-    )
-
-
-def _area_info(area: Area) -> scoring.AreaInfo:
-    return scoring.AreaInfo(code=area.code, title=area.title, order=area.order)
-
-
-def _option_info(option: AnswerOption) -> scoring.OptionInfo:
-    return scoring.OptionInfo(
-        code=option.code, label=option.label, points=option.points, order=option.order
     )
 
 

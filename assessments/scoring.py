@@ -1,20 +1,24 @@
 """
-Scoring a self-assessment, and comparing it with an earlier one.
+Scoring a self-assessment, comparing it with an earlier one, and the group report's rules.
 
-Plain values in, plain values out: no ORM, no request. `assessments.reports` turns database rows
-into `ScoringAnswer`s and hands them here.
+Plain values in, plain values out: no ORM, no request. `assessments.scoring_inputs` turns database
+rows into these values; `assessments.reports` and `assessments.group_reports` read the rows, hand
+them here and show what comes back. Every rule a report applies is stated here, once.
 
-The rules (PRODUCT.md section 3):
+The rules of one person's assessment (PRODUCT.md section 3):
 
 * Each answer option carries points (Yes 2, Partly 1, Not yet 0) or none ("Not sure"). An answer
   with no points is *unscored*: it is left out of both the points and the denominator.
-* **Area score** = points ÷ full marks of the area's scored answers (full marks are the highest
-  points on the answer scale, 2). It is shown as a whole percentage, rounded half up (12.5 → 13).
-  An area where nothing is scored (every answer "Not sure", or no answers at all) has no score:
-  `percentage` is None and `nothing_scored` is True. It never shows as 0 %.
+* **Full marks** (`full_marks`) are the highest points on the answer scale (2); a scale with no
+  scored option has full marks 0.
+* **Area score** = points ÷ full marks of the area's scored answers. It is shown as a whole
+  percentage, rounded half up (12.5 → 13). An area where nothing is scored (every answer
+  "Not sure", or no answers at all) has no score: `percentage` is None and `nothing_scored` is
+  True. It never shows as 0 %.
 * The **overall figure** is computed the same way over every answer, not as an average of areas.
-* A **strength** is a scored answer with full marks (Yes).
-* A **gap** is a scored answer below full marks (Partly or Not yet). Gaps are ranked:
+* A **strength** (`is_strength`) is a scored answer with full marks (Yes).
+* A **gap** (`is_gap`) is a scored answer below full marks (Partly or Not yet). Gaps are ranked
+  (`gap_rank_key`):
   1. research priorities before everything else;
   2. then fewer points before more (Not yet before Partly);
   3. then leaflet order (area order, then question order within the area);
@@ -32,12 +36,38 @@ changes while wording may:
   from "Not sure" cannot be put in order, so it is *changed* (or *same* when both are Not sure);
 * an area's change is the difference of the two shown (rounded) percentages, in percentage points,
   so the figures the reader sees add up; None when either side has no score or the area is new.
+
+**The group report** (PRODUCT.md section 6; `score_group`) works on each key action's *spread*:
+how many of the counted members gave each answer on the scale (`QuestionSpread`). Which members'
+answers count is a question for the database, answered in `assessments.group_reports`.
+
+* **Area figures** are computed as in the individual report, over every counted answer in the
+  area: points ÷ full marks of the scored answers; "Not sure" left out.
+* **Disagreement** (`disagreement`) of a key action is the variance of the scored answers (Yes 2,
+  Partly 1, Not yet 0) as a share of the largest variance possible (half full marks, half
+  nothing), shown as a whole percentage rounded half up (`disagreement_percent`): 0 % when
+  everyone sure gave the same answer, 100 % for an even Yes/Not yet split. "Not sure" answers are
+  left out of the measure (they neither agree nor disagree), and are shown beside it. A key action
+  with fewer than two scored answers has no disagreement (None), not 0 %.
+* **Agenda** (`agenda_key`): the key actions with some disagreement (more than 0), most
+  disagreement first; ties broken by research priority first, then leaflet order, then code.
+* **Agreed by all**: the key actions whose disagreement is 0 (two or more scored answers, all
+  alike). One with no disagreement measure is neither on the agenda nor agreed by all.
+* **Shared gap** (`is_shared_gap`): a key action that more than half of the members who answered
+  it (Not sure included) answered with a gap (Partly or Not yet); exactly half is not enough.
+  Ranked (`shared_gap_key`) like an individual's gaps: research priorities first, then more
+  members with the gap, then more with the scale's fewest points (Not yet), then leaflet order,
+  then code.
+* **Spread bar** (`spread_segments`): each answer's share of the members who answered, in steps
+  of 5 % that add up to exactly 100 % (largest remainder; on equal remainders the earlier answer
+  on the scale gets the step), so the drawn bar is never wider than its box.
 """
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from fractions import Fraction
 
 BAR_STEP = 5
 
@@ -87,11 +117,11 @@ class ScoringAnswer:
 
     @property
     def is_strength(self) -> bool:
-        return self.is_scored and self.points >= self.max_points
+        return is_strength(self.points, self.max_points)
 
     @property
     def is_gap(self) -> bool:
-        return self.is_scored and self.points < self.max_points
+        return is_gap(self.points, self.max_points)
 
     @property
     def leaflet_order(self) -> tuple[int, int]:
@@ -128,7 +158,7 @@ class Score:
         """The percentage rounded to the nearest BAR_STEP, for drawing a bar."""
         if self.percentage is None:
             return None
-        return BAR_STEP * _round_half_up(Decimal(self.percentage) / BAR_STEP)
+        return BAR_STEP * _round_half_up(Fraction(self.percentage, BAR_STEP))
 
 
 @dataclass(frozen=True)
@@ -153,6 +183,16 @@ class ScoringReport:
     @property
     def research_priority_gaps(self) -> tuple[ScoringAnswer, ...]:
         return tuple(gap for gap in self.gaps if gap.is_research_priority)
+
+
+def full_marks(scale: Iterable[OptionInfo]) -> int:
+    """The highest points on the answer scale; 0 when no option on it is scored."""
+    return max((option.points for option in scale if option.points is not None), default=0)
+
+
+def is_strength(points: int | None, max_points: int) -> bool:
+    """A scored answer with full marks."""
+    return points is not None and points >= max_points
 
 
 def is_gap(points: int | None, max_points: int) -> bool:
@@ -183,23 +223,21 @@ def score(
     scored); `scale` adds answer options that nobody chose, so that counts show them as 0.
     """
     answers = tuple(sorted(answers, key=lambda a: (*a.leaflet_order, a.question_code)))
-    all_areas = {area.code: area for area in areas}
-    all_options = {option.code: option for option in scale}
-    for answer in answers:
-        all_areas.setdefault(answer.area.code, answer.area)
-        all_options.setdefault(answer.option.code, answer.option)
-    ordered_options = sorted(all_options.values(), key=lambda o: (o.order, o.code))
-
-    area_scores = tuple(
-        AreaScore(
-            area=area,
-            score=_score([a for a in answers if a.area.code == area.code], ordered_options),
-        )
-        for area in sorted(all_areas.values(), key=lambda a: (a.order, a.code))
+    ordered_areas, ordered_options = _areas_and_options(
+        areas, scale, ((a.area, a.option) for a in answers)
     )
     return ScoringReport(
-        areas=area_scores,
-        overall=_score(answers, ordered_options),
+        areas=tuple(
+            AreaScore(
+                area=area,
+                score=_score(
+                    ((a.option, a.max_points, 1) for a in answers if a.area.code == area.code),
+                    ordered_options,
+                ),
+            )
+            for area in ordered_areas
+        ),
+        overall=_score(((a.option, a.max_points, 1) for a in answers), ordered_options),
         answers=answers,
         gaps=tuple(sorted((a for a in answers if a.is_gap), key=gap_rank_key)),
         not_sure=tuple(a for a in answers if not a.is_scored),
@@ -207,27 +245,45 @@ def score(
     )
 
 
-def _score(answers: Iterable[ScoringAnswer], options: list[OptionInfo]) -> Score:
-    answers = list(answers)
-    scored = [a for a in answers if a.is_scored]
-    points = sum(a.points for a in scored)
-    max_points = sum(a.max_points for a in scored)
-    percentage = _round_half_up(Decimal(100 * points) / max_points) if max_points else None
-    return Score(
-        counts=tuple(
-            OptionCount(option, sum(1 for a in answers if a.option.code == option.code))
-            for option in options
-        ),
-        answered=len(answers),
-        scored=len(scored),
-        points=points,
-        max_points=max_points,
-        percentage=percentage,
+def _areas_and_options(
+    areas: Iterable[AreaInfo],
+    scale: Iterable[OptionInfo],
+    seen: Iterable[tuple[AreaInfo, OptionInfo]],
+) -> tuple[list[AreaInfo], list[OptionInfo]]:
+    """The areas and answer options to report, each in its order (then code)."""
+    all_areas = {area.code: area for area in areas}
+    all_options = {option.code: option for option in scale}
+    for area, option in seen:
+        all_areas.setdefault(area.code, area)
+        all_options.setdefault(option.code, option)
+    return (
+        sorted(all_areas.values(), key=lambda a: (a.order, a.code)),
+        sorted(all_options.values(), key=lambda o: (o.order, o.code)),
     )
 
 
-def _round_half_up(value: Decimal) -> int:
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+def _score(tallies: Iterable[tuple[OptionInfo, int, int]], options: list[OptionInfo]) -> Score:
+    """The score of answers given as (option chosen, full marks, how many chose it)."""
+    tallies = list(tallies)
+    scored = [(option.points or 0, most, n) for option, most, n in tallies if option.is_scored]
+    points = sum(p * n for p, _, n in scored)
+    max_points = sum(most * n for _, most, n in scored)
+    return Score(
+        counts=tuple(
+            OptionCount(option, sum(n for o, _, n in tallies if o.code == option.code))
+            for option in options
+        ),
+        answered=sum(n for _, _, n in tallies),
+        scored=sum(n for _, _, n in scored),
+        points=points,
+        max_points=max_points,
+        percentage=_round_half_up(Fraction(100 * points, max_points)) if max_points else None,
+    )
+
+
+def _round_half_up(value: Fraction) -> int:
+    """Half up for the non-negative values rounded here (12.5 → 13)."""
+    return math.floor(value + Fraction(1, 2))
 
 
 # --- Progress ----------------------------------------------------------------------------------
@@ -343,8 +399,8 @@ def _movement(answer: ScoringAnswer, previous: ScoringAnswer | None) -> Movement
         return Movement.NEW
     if answer.is_scored and previous.is_scored:
         # Compare shares of full marks, in case the scale itself changed between versions.
-        now = Decimal(answer.points) / answer.max_points
-        then = Decimal(previous.points) / previous.max_points
+        now = Fraction(answer.points, answer.max_points)
+        then = Fraction(previous.points, previous.max_points)
         if now > then:
             return Movement.UP
         if now < then:
@@ -353,3 +409,188 @@ def _movement(answer: ScoringAnswer, previous: ScoringAnswer | None) -> Movement
     if answer.is_scored or previous.is_scored:
         return Movement.CHANGED
     return Movement.SAME
+
+
+# --- The group report --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionSpread:
+    """How many of a group's counted members gave each answer to one key action."""
+
+    area: AreaInfo
+    question_code: str
+    question_order: int
+    is_research_priority: bool
+    counts: tuple[OptionCount, ...]  # one per option of the answer scale, in scale order
+
+    @property
+    def answered(self) -> int:
+        return sum(c.count for c in self.counts)
+
+    @property
+    def not_sure(self) -> int:
+        return sum(c.count for c in self.counts if not c.option.is_scored)
+
+    @property
+    def disagreement(self) -> Fraction | None:
+        return disagreement(self.counts)
+
+    @property
+    def disagreement_percent(self) -> int | None:
+        return disagreement_percent(self.disagreement)
+
+    @property
+    def gap_count(self) -> int:
+        """Members whose answer is a gap (Partly or Not yet)."""
+        return gap_count(self.counts)
+
+    @property
+    def lowest_count(self) -> int:
+        """Members who gave the scale's fewest points (Not yet)."""
+        return lowest_count(self.counts)
+
+    @property
+    def is_shared_gap(self) -> bool:
+        return is_shared_gap(self.counts)
+
+    @property
+    def leaflet_order(self) -> tuple[int, int]:
+        return (self.area.order, self.question_order)
+
+    @property
+    def segments(self) -> list[tuple[OptionCount, int]]:
+        return spread_segments(self.counts)
+
+
+@dataclass(frozen=True)
+class GroupScoring[S: QuestionSpread]:
+    """What the group rules make of the spreads; the spreads come back as they were given."""
+
+    areas: tuple[AreaScore, ...]
+    overall: Score
+    agenda: tuple[S, ...]  # ranked by agenda_key
+    agreed_by_all: tuple[S, ...]  # leaflet order
+    shared_gaps: tuple[S, ...]  # ranked by shared_gap_key
+
+
+def disagreement(counts: Iterable[OptionCount]) -> Fraction | None:
+    """
+    The variance of the scored answers' points as a share of the largest variance possible (half
+    full marks, half nothing: (full marks ÷ 2)²), so 0 when everyone sure answered alike and 1 for
+    an even Yes/Not yet split. Not sure is left out. None with fewer than two scored answers, or
+    on a scale where nothing scores.
+    """
+    scored = [(c.option.points, c.count) for c in counts if c.option.points is not None]
+    n = sum(count for _, count in scored)
+    most = max((points for points, _ in scored), default=0)
+    if n < 2 or most == 0:
+        return None
+    mean = Fraction(sum(points * count for points, count in scored), n)
+    variance = Fraction(sum(count * (points - mean) ** 2 for points, count in scored), n)
+    return variance / Fraction(most, 2) ** 2
+
+
+def disagreement_percent(value: Fraction | None) -> int | None:
+    """A disagreement as a whole percentage, rounded half up; None stays None."""
+    return None if value is None else _round_half_up(value * 100)
+
+
+def gap_count(counts: Iterable[OptionCount]) -> int:
+    """How many answers are gaps (`is_gap`) on the scale the counts cover."""
+    counts = tuple(counts)
+    most = full_marks(c.option for c in counts)
+    return sum(c.count for c in counts if is_gap(c.option.points, most))
+
+
+def lowest_count(counts: Iterable[OptionCount]) -> int:
+    """How many answers have the fewest points on the scale (Not yet); 0 if nothing scores."""
+    counts = tuple(counts)
+    lowest = min((c.option.points for c in counts if c.option.points is not None), default=None)
+    return sum(c.count for c in counts if lowest is not None and c.option.points == lowest)
+
+
+def is_shared_gap(counts: Iterable[OptionCount]) -> bool:
+    """More than half of those who answered (Not sure included) gave a gap; half is not enough."""
+    counts = tuple(counts)
+    answered = sum(c.count for c in counts)
+    return answered > 0 and 2 * gap_count(counts) > answered
+
+
+def agenda_key(spread: QuestionSpread) -> tuple:
+    """Most disagreement first; then research priorities; then leaflet order; then code."""
+    return (
+        -(spread.disagreement or 0),
+        not spread.is_research_priority,
+        *spread.leaflet_order,
+        spread.question_code,
+    )
+
+
+def shared_gap_key(spread: QuestionSpread) -> tuple:
+    """Research priorities first; then more members with the gap; more Not yet; leaflet order;
+    then code."""
+    return (
+        not spread.is_research_priority,
+        -spread.gap_count,
+        -spread.lowest_count,
+        *spread.leaflet_order,
+        spread.question_code,
+    )
+
+
+def spread_segments(counts: Iterable[OptionCount]) -> list[tuple[OptionCount, int]]:
+    """
+    Each chosen answer with its width in the spread bar: its share of the answers in steps of
+    BAR_STEP %, adding up to exactly 100 % (the largest remainders get the steps left over; on
+    equal remainders, the earlier answer on the scale). Answers nobody gave are left out; no
+    answers at all, no bar.
+    """
+    counts = tuple(counts)
+    answered = sum(c.count for c in counts)
+    if not answered:
+        return []
+    steps = 100 // BAR_STEP
+    exact = [Fraction(c.count * steps, answered) for c in counts]
+    whole = [math.floor(x) for x in exact]
+    spare = steps - sum(whole)
+    for i in sorted(range(len(exact)), key=lambda i: (whole[i] - exact[i], i))[:spare]:
+        whole[i] += 1
+    return [(c, w * BAR_STEP) for c, w in zip(counts, whole, strict=True) if c.count]
+
+
+def score_group[S: QuestionSpread](
+    spreads: Iterable[S],
+    *,
+    areas: Iterable[AreaInfo] = (),
+    scale: Iterable[OptionInfo] = (),
+) -> GroupScoring[S]:
+    """
+    Score a group's spreads (see the module docstring for the rules). The area figures count
+    every member's answer as one answer, each out of the scale's full marks; `areas` and `scale`
+    add areas and options with no answers, as in `score`.
+    """
+    spreads = sorted(spreads, key=lambda s: (*s.leaflet_order, s.question_code))
+    ordered_areas, ordered_options = _areas_and_options(
+        areas, scale, ((s.area, c.option) for s in spreads for c in s.counts)
+    )
+    most = full_marks(ordered_options)
+
+    def tallies(area: AreaInfo | None = None):
+        return (
+            (c.option, most, c.count)
+            for s in spreads
+            if area is None or s.area.code == area.code
+            for c in s.counts
+        )
+
+    return GroupScoring(
+        areas=tuple(
+            AreaScore(area=area, score=_score(tallies(area), ordered_options))
+            for area in ordered_areas
+        ),
+        overall=_score(tallies(), ordered_options),
+        agenda=tuple(sorted((s for s in spreads if s.disagreement), key=agenda_key)),
+        agreed_by_all=tuple(s for s in spreads if s.disagreement == 0),
+        shared_gaps=tuple(sorted((s for s in spreads if s.is_shared_gap), key=shared_gap_key)),
+    )

@@ -4,7 +4,10 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
+from assessments.forms.answering import AreaAnswersForm
 from assessments.models import Answer, AnswerOption, Area, Assessment, Question
+from assessments.services import assessment_start
+from assessments.views import answering as answering_views
 from tests.answering_helpers import (
     area_codes,
     area_data,
@@ -13,7 +16,7 @@ from tests.answering_helpers import (
     ids_on,
     save_area,
 )
-from tests.builders import new_checklist_version
+from tests.builders import new_checklist_version, submit
 
 
 def stored(draft) -> dict[str, tuple[str | None, str, bool]]:
@@ -122,6 +125,56 @@ def test_a_page_can_be_saved_with_questions_open_and_then_shows_which_are_open(s
     assert "You have answered 1 of 6 questions in this area." in html
     assert html.count("Not answered</strong>") == 5
     assert stored(draft)["celebrate-achievements"] == (None, "", True)
+
+
+def test_answers_carried_over_from_last_time_are_marked_until_they_are_saved(
+    signed_in, councillor, checklist
+):
+    submit(councillor, checklist, default="partly")
+    again = assessment_start(owner=councillor, from_previous=True)
+
+    html = signed_in.get(area_url(again, "climate")).content.decode()
+
+    assert html.count("From your last assessment: check and save</strong>") == 6
+    assert "Not answered</strong>" not in html
+    assert "You have answered 0 of 6 questions in this area." in html
+
+
+class CountedAreaAnswersForm(AreaAnswersForm):
+    built = 0
+
+    def __init__(self, *args, **kwargs):
+        type(self).built += 1
+        super().__init__(*args, **kwargs)
+
+
+@pytest.fixture
+def counted_form(monkeypatch):
+    monkeypatch.setattr(CountedAreaAnswersForm, "built", 0)
+    monkeypatch.setattr(answering_views, "AreaAnswersForm", CountedAreaAnswersForm)
+    return CountedAreaAnswersForm
+
+
+def test_a_page_sent_with_errors_is_built_once_and_shown_with_the_saved_answers(
+    signed_in, draft, counted_form
+):
+    save_area(signed_in, draft, "climate", answers={"encourage-creativity": "yes"})
+    counted_form.built = 0
+
+    response = save_area(
+        signed_in,
+        draft,
+        "climate",
+        answers={"encourage-creativity": "yes"},
+        notes={"encourage-creativity": "x" * 2001},
+    )
+
+    assert counted_form.built == 1
+    html = response.content.decode()
+    assert "must be 2,000 characters or fewer" in html
+    # The saved answers, read after the form was checked, still mark what is open.
+    assert "You have answered 1 of 6 questions in this area." in html
+    assert html.count("Not answered</strong>") == 5
 
 
 def test_saving_again_changes_an_answer_in_place(signed_in, draft):
@@ -345,3 +398,19 @@ def test_saving_an_area_runs_a_fixed_number_of_queries(
     assert (
         Answer.objects.filter(assessment=draft, option__code="yes").count() == 6 + extra_questions
     )
+
+
+@pytest.mark.parametrize("extra_questions", [0, 14])
+def test_an_area_sent_with_errors_runs_a_fixed_number_of_queries(
+    signed_in, draft, extra_questions, django_assert_num_queries
+):
+    add_questions(Area.objects.get(checklist=draft.checklist, code="climate"), extra_questions)
+    data = area_data(draft, "climate", default="yes", notes={"encourage-creativity": "x" * 2001})
+
+    # session, user, assessment, areas, questions, scale; then, to show the page again, the
+    # areas with a quote each and the saved answers
+    with django_assert_num_queries(8):
+        response = signed_in.post(area_url(draft, "climate"), data)
+
+    assert response.status_code == 200
+    assert not Answer.objects.filter(assessment=draft).exists()

@@ -100,18 +100,6 @@ def test_area_figures_are_computed_as_in_the_individual_report(setup):
     assert report.overall.answered == 240
 
 
-def test_disagreement_leaves_not_sure_out_and_needs_two_scored_answers():
-    scale = [
-        group_reports.scoring.OptionInfo("yes", "Yes", 2, 1),
-        group_reports.scoring.OptionInfo("partly", "Partly", 1, 2),
-        group_reports.scoring.OptionInfo("not-yet", "Not yet", 0, 3),
-        group_reports.scoring.OptionInfo("not-sure", "Not sure", None, 4),
-    ]
-    assert group_reports.disagreement({"yes": 1, "not-yet": 1, "not-sure": 9}, scale) == 1
-    assert group_reports.disagreement({"yes": 1, "not-sure": 5}, scale) is None
-    assert group_reports.disagreement({"partly": 4}, scale) == 0
-
-
 def test_the_spread_bar_always_adds_up_to_the_whole_width(setup):
     report = group_reports.build_group_report(setup.group)
 

@@ -9,8 +9,8 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import Assessment, Question
-from assessments.reports import build_report, submitted_assessments
+from assessments.models import Answer, Area, Assessment, Question
+from assessments.reports import build_report, submitted_assessments, submitted_summaries
 from tests.builders import (
     MIXED_ANSWERS,
     MIXED_GAPS_IN_ORDER,
@@ -349,3 +349,23 @@ def test_the_report_runs_a_fixed_number_of_queries(
     # Session, user, assessment; answers, areas, quotes, options, previous (+ its answers).
     with django_assert_num_queries(9 if with_previous else 8):
         assert client.get(report_url(assessment)).status_code == 200
+
+
+def test_the_dashboard_summary_counts_each_answer_per_area_for_each_assessment_in_one_query(
+    checklist, councillor, django_assert_num_queries
+):
+    mixed = submit(councillor, checklist, MIXED_ANSWERS)
+    all_yes = submit(councillor, checklist)
+    Answer.objects.filter(assessment=all_yes, question__code="persist").update(option=None)
+
+    with django_assert_num_queries(1):
+        summaries = submitted_summaries([all_yes, mixed])
+
+    assert [s.assessment for s in summaries] == [all_yes, mixed]
+    titles = list(
+        Area.objects.filter(checklist=checklist).order_by("order").values_list("title", flat=True)
+    )
+    assert [title for title, _ in summaries[1].area_counts] == titles
+    assert summaries[1].area_counts[0][1] == "3 Yes, 1 Partly, 1 Not yet, 1 Not sure"
+    # An answer left empty is not counted.
+    assert summaries[0].area_counts[3] == (titles[3], "4 Yes")

@@ -1,14 +1,29 @@
 """The scoring rules, table by table, without the database."""
 
+from collections import Counter
+from fractions import Fraction
+
 import pytest
 
 from assessments.scoring import (
     AreaInfo,
     Movement,
+    OptionCount,
     OptionInfo,
+    QuestionSpread,
     ScoringAnswer,
+    agenda_key,
     compare,
+    disagreement,
+    disagreement_percent,
+    full_marks,
+    is_gap,
+    is_shared_gap,
+    is_strength,
     score,
+    score_group,
+    shared_gap_key,
+    spread_segments,
 )
 
 YES = OptionInfo("yes", "Yes", 2, 1)
@@ -262,3 +277,221 @@ def test_an_area_not_in_the_earlier_assessment_is_new():
         ("leadership", True, None),
     ]
     assert progress.overall_change == -25
+
+
+# --- Full marks, gaps and strengths ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("scale", "expected"),
+    [(SCALE, 2), ((NOT_YET, NOT_SURE), 0), ((NOT_SURE,), 0), ((), 0)],
+    ids=["the leaflet's scale", "nothing above zero", "nothing scored", "no scale"],
+)
+def test_full_marks_are_the_highest_points_on_the_scale(scale, expected):
+    assert full_marks(scale) == expected
+
+
+@pytest.mark.parametrize(
+    ("option", "gap", "strength"),
+    [(YES, False, True), (PARTLY, True, False), (NOT_YET, True, False), (NOT_SURE, False, False)],
+    ids=lambda value: value.label if isinstance(value, OptionInfo) else None,
+)
+def test_a_gap_is_a_scored_answer_below_full_marks_and_a_strength_one_with_them(
+    option, gap, strength
+):
+    assert is_gap(option.points, 2) is gap
+    assert is_strength(option.points, 2) is strength
+    scored = answer("q1", option.code)
+    assert (scored.is_gap, scored.is_strength) == (gap, strength)
+
+
+# --- The group report --------------------------------------------------------------------------
+
+
+def counts(*options: str) -> tuple[OptionCount, ...]:
+    """The spread of the given answers over the whole scale, in scale order."""
+    chosen = Counter(options)
+    return tuple(OptionCount(option, chosen[option.code]) for option in SCALE)
+
+
+def spread(code, *options, area=CLIMATE, order=1, priority=False) -> QuestionSpread:
+    return QuestionSpread(
+        area=area,
+        question_code=code,
+        question_order=order,
+        is_research_priority=priority,
+        counts=counts(*options),
+    )
+
+
+Y, P, N, S = "yes", "partly", "not-yet", "not-sure"
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ([P] * 4, Fraction(0)),
+        ([Y] * 6 + [N] * 6, Fraction(1)),
+        ([Y, N] + [S] * 9, Fraction(1)),  # Not sure is left out
+        ([Y] * 4 + [P] * 4 + [N] * 4, Fraction(2, 3)),
+        ([N] * 7 + [P] * 5, Fraction(35, 144)),
+        ([Y] * 6 + [P] * 6, Fraction(1, 4)),
+        ([Y] + [S] * 5, None),  # one scored answer
+        ([Y], None),
+        ([S] * 3, None),
+        ([], None),
+    ],
+    ids=[
+        "unanimous",
+        "evenly split",
+        "not sure left out",
+        "three ways",
+        "lopsided",
+        "half a step apart",
+        "one scored answer among not sure",
+        "one answer",
+        "only not sure",
+        "none",
+    ],
+)
+def test_disagreement_is_the_variance_of_scored_answers_as_a_share_of_the_largest(
+    options, expected
+):
+    assert disagreement(counts(*options)) == expected
+    assert spread("q1", *options).disagreement == expected
+
+
+def test_disagreement_needs_a_scale_that_scores_something():
+    zero = OptionInfo("no", "No", 0, 1)
+
+    assert disagreement((OptionCount(zero, 5), OptionCount(NOT_SURE, 2))) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "percent"),
+    [
+        (Fraction(1), 100),
+        (Fraction(0), 0),
+        (Fraction(2, 3), 67),
+        (Fraction(35, 144), 24),
+        (Fraction(1, 8), 13),  # 12.5 % rounds half up
+        (Fraction(2, 9), 22),
+        (None, None),
+    ],
+)
+def test_disagreement_is_shown_as_a_whole_percentage_rounded_half_up(value, percent):
+    assert disagreement_percent(value) == percent
+
+
+@pytest.mark.parametrize(
+    ("options", "gaps", "not_yet", "shared"),
+    [
+        ([P] * 6 + [N] * 6, 12, 6, True),
+        ([Y] * 5 + [P] * 4 + [N] * 3, 7, 3, True),  # 7 of 12
+        ([Y] * 6 + [N] * 6, 6, 6, False),  # exactly half is not "most"
+        ([Y] * 3 + [P] * 6 + [S] * 3, 6, 0, False),  # Not sure counts among those who answered
+        ([N] * 10 + [S] * 2, 10, 10, True),
+        ([N], 1, 1, True),  # one answer
+        ([S] * 4, 0, 0, False),
+        ([], 0, 0, False),  # none
+    ],
+    ids=[
+        "everyone",
+        "just over half",
+        "exactly half",
+        "half with not sure",
+        "most with not sure",
+        "one answer",
+        "only not sure",
+        "none",
+    ],
+)
+def test_a_shared_gap_is_a_key_action_more_than_half_answered_partly_or_not_yet(
+    options, gaps, not_yet, shared
+):
+    row = spread("q1", *options)
+
+    assert (row.gap_count, row.lowest_count, row.is_shared_gap) == (gaps, not_yet, shared)
+    assert is_shared_gap(counts(*options)) is shared
+
+
+def test_the_agenda_ranks_disagreement_then_priorities_then_leaflet_order():
+    spreads = [
+        spread("l2", Y, P, area=LEAD, order=2),  # 25 %
+        spread("c3", Y, P, order=3, priority=True),  # 25 %, priority
+        spread("l1", Y, P, area=LEAD, order=1),  # 25 %
+        spread("c1", Y, N, order=1),  # 100 %
+        spread("c2", Y, P, order=2),  # 25 %
+        spread("c4", Y, Y, S, order=4),  # agreed by all
+        spread("c5", N, S, order=5),  # one scored answer: neither
+        spread("l3", area=LEAD, order=3),  # nobody answered: neither
+    ]
+
+    result = score_group(spreads, scale=SCALE)
+
+    assert [s.question_code for s in result.agenda] == ["c1", "c3", "c2", "l1", "l2"]
+    assert [s.question_code for s in result.agreed_by_all] == ["c4"]
+
+
+@pytest.mark.parametrize("key", [agenda_key, shared_gap_key])
+def test_agenda_and_shared_gap_ties_in_leaflet_order_fall_back_to_the_code(key):
+    # Two questions at the same place cannot happen in a valid checklist; the order still holds.
+    b, a = spread("b", Y, N, N), spread("a", Y, N, N)
+
+    assert [s.question_code for s in sorted([b, a], key=key)] == ["a", "b"]
+
+
+def test_shared_gaps_rank_priorities_then_more_gaps_then_more_not_yet_then_leaflet_order():
+    spreads = [
+        spread("c1", P, P, P, N, order=1),  # 4 gaps, 1 Not yet
+        spread("c2", P, P, N, N, order=2),  # 4 gaps, 2 Not yet
+        spread("c3", P, P, N, Y, order=3),  # 3 gaps
+        spread("c4", P, N, Y, Y, order=4),  # half: not shared
+        spread("l1", P, P, N, Y, area=LEAD, order=1, priority=True),  # priority, 3 gaps
+        spread("l2", P, P, P, N, area=LEAD, order=2),  # ties with c1: leaflet order
+    ]
+
+    result = score_group(spreads, scale=SCALE)
+
+    assert [s.question_code for s in result.shared_gaps] == ["l1", "c2", "c1", "l2", "c3"]
+
+
+def test_the_groups_area_figures_are_the_individual_rules_over_every_counted_answer():
+    spreads = [
+        spread("c1", Y, Y, P, S, order=1),
+        spread("c2", N, N, P, order=2),
+        spread("l1", S, S, area=LEAD, order=1),
+    ]
+    # The same answers, one member's answer at a time.
+    answers = [
+        answer(s.question_code, c.option.code, area=s.area, order=s.question_order)
+        for s in spreads
+        for c in s.counts
+        for _ in range(c.count)
+    ]
+
+    group = score_group(spreads, areas=AREAS, scale=SCALE)
+    individual = score(answers, areas=AREAS, scale=SCALE)
+
+    assert group.areas == individual.areas
+    assert group.overall == individual.overall
+    climate, lead = (a.score for a in group.areas)
+    assert (climate.points, climate.max_points, climate.percentage) == (6, 12, 50)
+    assert lead.nothing_scored and lead.not_sure == 2
+
+
+@pytest.mark.parametrize(
+    ("options", "widths"),
+    [
+        ([Y] * 6 + [N] * 6, {"yes": 50, "not-yet": 50}),
+        ([Y, P, N], {"yes": 35, "partly": 35, "not-yet": 30}),  # equal remainders: scale order
+        ([Y] * 7 + [P] * 5, {"yes": 60, "partly": 40}),  # 58.3 and 41.7: largest remainder
+        ([S], {"not-sure": 100}),
+        ([], {}),
+    ],
+)
+def test_the_spread_bar_is_drawn_in_steps_of_five_that_add_up_to_the_whole(options, widths):
+    segments = spread_segments(counts(*options))
+
+    assert {c.option.code: width for c, width in segments} == widths
+    assert [c.option.code for c, _ in segments] == [o.code for o in SCALE if o.code in widths]

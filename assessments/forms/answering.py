@@ -8,11 +8,13 @@ rather than quietly saved.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from crispy_forms_gds.choices import Choice
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Div, Field, Layout, Size
 from django import forms
+from django.db import models
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
@@ -29,6 +31,35 @@ ALLOWED_EXTRA_KEYS = {"csrfmiddlewaretoken"}
 def _percent_safe(text: str) -> str:
     """Error messages are %-formatted by Django; a “%” in question text must survive that."""
     return text.replace("%", "%%")
+
+
+class QuestionStatus(models.TextChoices):
+    """Where a question on an area page stands, from its saved answer."""
+
+    OPEN = "open", "Not answered"
+    PREFILLED = "prefilled", "From your last assessment: check and save"
+    ANSWERED = "answered", "Answered"
+
+
+@dataclass(frozen=True)
+class AreaQuestion:
+    """A question on an area page with its saved answer, if any."""
+
+    question: Question
+    answer: Answer | None
+
+    @property
+    def status(self) -> QuestionStatus:
+        """
+        Open when nothing is saved or an answer was saved empty; pre-filled while an answer
+        carried over from the last assessment waits to be confirmed; otherwise answered.
+        """
+        answer = self.answer
+        if answer is None or (answer.option_id is None and answer.confirmed):
+            return QuestionStatus.OPEN
+        if not answer.confirmed:
+            return QuestionStatus.PREFILLED
+        return QuestionStatus.ANSWERED
 
 
 class OptionField(forms.ChoiceField):
@@ -81,6 +112,9 @@ class AreaAnswersForm(HiddenFieldErrorsMixin, forms.Form):
     Every answer may be left open (the assessment is a draft until it is submitted). The
     `revision` is the assessment's revision when the page was rendered; the save is refused if
     it has moved on. `after` is which button was pressed.
+
+    The form is built without the saved answers, because a save that succeeds never reads them;
+    a page that is shown (a GET, or a POST with errors) passes them to `show_saved_answers`.
     """
 
     CONTINUE = "continue"
@@ -98,24 +132,17 @@ class AreaAnswersForm(HiddenFieldErrorsMixin, forms.Form):
         *args,
         questions: list[Question],
         options: list[AnswerOption],
-        answers: dict[int, Answer],
         revision: int,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.questions = questions
         self.fields["revision"].initial = revision
-        # On a first visit every question is open; marking them all would only be noise.
-        mark_open = self.marks_open = bool(answers)
         for question in questions:
-            answer = answers.get(question.pk)
-            question.status = _status(answer)
             code = question.code
             self.fields[code] = OptionField(
                 options=options,
                 label=question.text,
-                help_text=_hint(question, mark_open=mark_open),
-                initial=str(answer.option_id) if answer and answer.option_id else None,
                 error_messages={
                     "invalid_choice": _percent_safe(
                         f"Choose one of the answers shown for “{question.text}”"
@@ -130,13 +157,34 @@ class AreaAnswersForm(HiddenFieldErrorsMixin, forms.Form):
                 help_text="What do you do now, or what could you do?",
                 max_length=NOTE_MAX_LENGTH,
                 required=False,
-                initial=answer.note if answer else "",
                 error_messages={
                     "max_length": _percent_safe(
                         f"Your note on “{question.summary}” must be 2,000 characters or fewer"
                     )
                 },
             )
+        self.show_saved_answers({})
+
+    def show_saved_answers(self, answers: dict[int, Answer]) -> None:
+        """
+        Show each question with its saved answer ({question id: answer}): its status in the
+        question's hint and, on a page not yet sent, the saved choice and note filled in.
+        """
+        # On a first visit every question is open; marking them all would only be noise.
+        self.marks_open = bool(answers)
+        self.area_questions = tuple(AreaQuestion(q, answers.get(q.pk)) for q in self.questions)
+        for item in self.area_questions:
+            code, answer = item.question.code, item.answer
+            self.initial[code] = str(answer.option_id) if answer and answer.option_id else None
+            self.initial[code + NOTE_SUFFIX] = answer.note if answer else ""
+            hint = _hint(item, mark_open=self.marks_open)
+            # The bound field copies the hint when it is made, and validating a POST makes it.
+            self.fields[code].help_text = self[code].help_text = hint
+
+    @property
+    def open_count(self) -> int:
+        """Questions still to answer or confirm."""
+        return sum(item.status != QuestionStatus.ANSWERED for item in self.area_questions)
 
     @cached_property
     def helper(self) -> FormHelper:
@@ -182,25 +230,20 @@ class AreaAnswersForm(HiddenFieldErrorsMixin, forms.Form):
         return self.cleaned_data.get("after") != self.LATER
 
 
-def _status(answer: Answer | None) -> str:
-    if answer is None or (answer.option_id is None and answer.confirmed):
-        return "open"
-    if not answer.confirmed:
-        return "prefilled"
-    return "answered"
-
-
 STATUS_TAGS = {
-    "open": ("govuk-tag--grey", "Not answered"),
-    "prefilled": ("govuk-tag--blue", "From your last assessment: check and save"),
+    QuestionStatus.OPEN: "govuk-tag--grey",
+    QuestionStatus.PREFILLED: "govuk-tag--blue",
 }
 
 
-def _hint(question: Question, *, mark_open: bool):
+def _hint(item: AreaQuestion, *, mark_open: bool):
+    question, status = item.question, item.status
     parts = []
-    if question.status == "prefilled" or (mark_open and question.status == "open"):
+    if status == QuestionStatus.PREFILLED or (mark_open and status == QuestionStatus.OPEN):
         parts.append(
-            format_html('<strong class="govuk-tag {}">{}</strong>', *STATUS_TAGS[question.status])
+            format_html(
+                '<strong class="govuk-tag {}">{}</strong>', STATUS_TAGS[status], status.label
+            )
         )
     if question.is_research_priority:
         parts.append("The research found this one of the most important areas for further action.")

@@ -9,13 +9,13 @@ for anyone else's, admins and officers included (individual answers are private 
 from collections import defaultdict
 
 from django.contrib import messages
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import answering, permissions
+from assessments import answering, permissions, reports
 from assessments.forms.answering import AreaAnswersForm, StartForm, SubmitForm
 from assessments.models import Answer, AnswerOption, Area, Assessment, Question, Quote
 from assessments.views import dashboards
@@ -80,33 +80,13 @@ def dashboard(request):
         (a for a in assessments if a.is_submitted), key=lambda a: a.submitted_at, reverse=True
     )
 
-    # Per-area counts of each answer for every submitted assessment, in one query.
-    counts = defaultdict(lambda: defaultdict(list))
-    for row in (
-        Answer.objects.filter(assessment__in=submitted, option__isnull=False)
-        .values(
-            "assessment_id",
-            "question__area__order",
-            "question__area__title",
-            "option__order",
-            "option__label",
-        )
-        .annotate(n=Count("pk"))
-        .order_by("assessment_id", "question__area__order", "option__order")
-    ):
-        counts[row["assessment_id"]][row["question__area__title"]].append(
-            f"{row['n']} {row['option__label']}"
-        )
-    for assessment in submitted:
-        assessment.area_counts = [(t, ", ".join(c)) for t, c in counts[assessment.pk].items()]
-
     return render(
         request,
         "assessments/answering/dashboard.html",
         {
             "draft": draft,
             "draft_continue_url": _continue_url(draft) if draft else None,
-            "submitted": submitted,
+            "submitted": reports.submitted_summaries(submitted),
         },
     )
 
@@ -160,17 +140,16 @@ def area(request, pk: int, area_code: str):
         AnswerOption.objects.filter(checklist_id=assessment.checklist_id).order_by("order")
     )
 
+    form = AreaAnswersForm(
+        request.POST if saving else None,
+        questions=questions,
+        options=options,
+        revision=assessment.revision,
+    )
     if saving:
-        form = AreaAnswersForm(
-            request.POST,
-            questions=questions,
-            options=options,
-            answers={},
-            revision=assessment.revision,
-        )
         if not form.is_valid():
             areas = _areas_of(assessment)  # the page is shown again: its quote is needed
-            return _render_area(request, assessment, areas, position, questions, options)
+            return _render_area(request, assessment, areas, position, form)
         try:
             answering.assessment_save_area(
                 assessment=assessment,
@@ -196,28 +175,22 @@ def area(request, pk: int, area_code: str):
             )
         return redirect("assessments:check_answers", pk=assessment.pk)
 
-    return _render_area(request, assessment, areas, position, questions, options)
+    return _render_area(request, assessment, areas, position, form)
 
 
-def _render_area(request, assessment, areas, position, questions, options):
+def _render_area(request, assessment, areas, position, form):
     """An area's page with the saved answers, and on a POST the errors of what was sent."""
     current = areas[position]
-    answers = {
-        a.question_id: a
-        for a in Answer.objects.filter(assessment=assessment, question__area=current)
-    }
-    form = AreaAnswersForm(
-        request.POST if request.method == "POST" else None,
-        questions=questions,
-        options=options,
-        answers=answers,
-        revision=assessment.revision,
+    form.show_saved_answers(
+        {
+            a.question_id: a
+            for a in Answer.objects.filter(assessment=assessment, question__area=current)
+        }
     )
     if position:
         back_url = reverse("assessments:area", args=[assessment.pk, areas[position - 1].code])
     else:
         back_url = reverse("assessments:dashboard")
-    open_count = sum(q.status != "answered" for q in questions)
     return render(
         request,
         "assessments/answering/area.html",
@@ -227,8 +200,8 @@ def _render_area(request, assessment, areas, position, questions, options):
             "area_number": position + 1,
             "area_count": len(areas),
             "form": form,
-            "open_count": open_count,
-            "answered_count": len(questions) - open_count,
+            "open_count": form.open_count,
+            "answered_count": len(form.questions) - form.open_count,
             "back_url": back_url,
         },
     )

@@ -7,10 +7,10 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from assessments import exports, permissions, reports, scoring
+from assessments import exports, permissions, reports
 from assessments.audit import log_security_event
 from assessments.forms.action_plan import ActionStepForm
-from assessments.models import ActionStep, Answer, AnswerOption
+from assessments.models import ActionStep, Answer
 
 
 @never_cache
@@ -39,13 +39,7 @@ def action_step(request, pk: int, question_code: str):
         assessment=assessment,
         question__code=question_code,
     )
-    max_points = max(
-        AnswerOption.objects.filter(checklist_id=assessment.checklist_id)
-        .exclude(points=None)
-        .values_list("points", flat=True),
-        default=0,
-    )
-    if answer.option is None or not scoring.is_gap(answer.option.points, max_points):
+    if not reports.answer_is_gap(answer):
         raise Http404("Next steps are planned for gaps only.")
     try:
         step = answer.action_step
