@@ -1,0 +1,188 @@
+"""
+The invariants the database itself keeps (STYLE.md 17): each bad row is refused by a constraint,
+whatever code writes it, and the forms in front of them turn the same rule into a plain message.
+
+Each refusal is tried with a plain `.objects.create`, inside its own `transaction.atomic()` so that
+on PostgreSQL the test's transaction stays usable after the error.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from assessments.models import Question
+from assessments.versioning import checklist_copy_as_draft
+from tests.test_admin import form_data
+
+FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "checklist.json"
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+# --- A question code is unique in its checklist version ----------------------------------------
+
+
+def new_question(area, code, **fields):
+    return Question.objects.create(
+        area=area, code=code, order=fields.pop("order", 90), summary="S", text="Do you?", **fields
+    )
+
+
+def test_the_database_refuses_a_question_code_used_in_another_area_of_the_same_version(checklist):
+    other_area = checklist.areas.get(code="delivery")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        new_question(other_area, "encourage-creativity")
+
+
+def test_the_database_refuses_a_question_code_used_twice_in_one_area(checklist):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        new_question(checklist.areas.get(code="climate"), "encourage-creativity")
+
+
+def test_the_database_refuses_a_repeated_code_from_bulk_create_too(checklist):
+    area = checklist.areas.get(code="delivery")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Question.objects.bulk_create(
+            [Question(area=area, code="persist", order=91, summary="S", text="Do you?")]
+        )
+
+
+def test_another_version_may_use_the_same_codes(checklist):
+    copy = checklist_copy_as_draft(checklist=checklist)
+
+    assert set(copy.questions.values_list("code", flat=True)) == set(
+        checklist.questions.values_list("code", flat=True)
+    )
+    assert not Question.objects.filter(checklist=copy).exclude(area__checklist=copy).exists()
+
+
+def test_a_question_created_in_an_area_takes_the_areas_version(checklist):
+    question = new_question(checklist.areas.get(code="climate"), "a-new-idea")
+
+    assert question.checklist == checklist
+    assert Question.objects.get_by_natural_key(checklist.number, "a-new-idea") == question
+
+
+def test_a_question_cannot_be_created_in_one_version_and_an_area_of_another(checklist):
+    copy = checklist_copy_as_draft(checklist=checklist)
+
+    with pytest.raises(ValueError, match="must be its area's checklist"):
+        new_question(copy.areas.get(code="climate"), "a-new-idea", checklist=checklist)
+    with pytest.raises(ValueError, match="must be its area's checklist"):
+        Question.objects.bulk_create(
+            [
+                Question(
+                    area=copy.areas.get(code="climate"),
+                    checklist=checklist,
+                    code="a-new-idea",
+                    order=91,
+                    summary="S",
+                    text="Do you?",
+                )
+            ]
+        )
+
+
+def test_every_question_in_the_fixture_names_its_areas_checklist_version():
+    objects = json.loads(FIXTURE.read_text())
+    questions = [o["fields"] for o in objects if o["model"] == "assessments.question"]
+
+    assert len(questions) == 20
+    assert all(q["checklist"] == q["area"][:1] for q in questions)
+
+
+def test_an_admin_adding_a_question_on_its_own_page_saves_it_in_the_areas_version(
+    admin_client, checklist
+):
+    draft = checklist_copy_as_draft(checklist=checklist)
+    area = draft.areas.get(code="delivery")
+
+    response = admin_client.post(
+        reverse("admin:assessments_question_add"),
+        {"area": area.pk, "code": "a-new-idea", "order": 9, "summary": "S", "text": "Do you?"},
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Question.objects.get(code="a-new-idea").checklist == draft
+
+
+def test_an_admin_adding_a_question_on_its_areas_page_saves_it_in_the_areas_version(
+    admin_client, checklist
+):
+    draft = checklist_copy_as_draft(checklist=checklist)
+    area = draft.areas.get(code="delivery")
+    url = reverse("admin:assessments_area_change", args=[area.pk])
+    data = form_data(admin_client.get(url))
+    new = int(data["questions-TOTAL_FORMS"])
+    data["questions-TOTAL_FORMS"] = str(new + 1)
+    data.update(
+        {
+            f"questions-{new}-order": "9",
+            f"questions-{new}-code": "a-new-idea",
+            f"questions-{new}-summary": "S",
+            f"questions-{new}-text": "Do you?",
+        }
+    )
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, response.context["errors"]
+    assert Question.objects.get(code="a-new-idea").checklist == draft
+
+
+def test_the_admin_refuses_two_new_questions_with_one_code_on_an_areas_page_plainly(
+    admin_client, checklist
+):
+    draft = checklist_copy_as_draft(checklist=checklist)
+    area = draft.areas.get(code="delivery")
+    url = reverse("admin:assessments_area_change", args=[area.pk])
+    data = form_data(admin_client.get(url))
+    first = int(data["questions-TOTAL_FORMS"])
+    data["questions-TOTAL_FORMS"] = str(first + 2)
+    for n in (first, first + 1):
+        data.update(
+            {
+                f"questions-{n}-order": str(20 + n),
+                f"questions-{n}-code": "a-new-idea",
+                f"questions-{n}-summary": "S",
+                f"questions-{n}-text": "Do you?",
+            }
+        )
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Two questions on this page use this code" in response.content.decode()
+    assert not Question.objects.filter(code="a-new-idea").exists()
+
+
+def test_the_admin_refuses_a_code_from_another_area_of_the_version_on_an_areas_page(
+    admin_client, checklist
+):
+    draft = checklist_copy_as_draft(checklist=checklist)
+    area = draft.areas.get(code="delivery")
+    url = reverse("admin:assessments_area_change", args=[area.pk])
+    page = admin_client.get(url)
+    data = form_data(page)
+    index = next(
+        i
+        for i, form in enumerate(page.context["inline_admin_formsets"][0].formset.forms)
+        if form.instance.code == "persist"
+    )
+    data[f"questions-{index}-code"] = "encourage-creativity"
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "already uses this code" in response.content.decode()
+    assert Question.objects.filter(checklist=draft, code="persist").exists()
