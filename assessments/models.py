@@ -14,7 +14,7 @@ Two halves:
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Length
+from django.db.models.functions import Length, Lower
 from django.db.models.lookups import LessThanOrEqual
 
 NOTE_MAX_LENGTH = 2000
@@ -555,8 +555,9 @@ class CouncillorGroup(models.Model):
     class Meta:
         ordering = ["council", "name"]
         constraints = [
+            # "Cabinet" and "cabinet" in one council would be two groups nobody can tell apart.
             models.UniqueConstraint(
-                fields=["council", "name"], name="unique_group_name_in_council"
+                Lower("name"), "council", name="unique_group_name_in_council_ignoring_case"
             ),
         ]
 

@@ -14,7 +14,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from assessments.models import Question
+from assessments import groups
+from assessments.models import CouncillorGroup, Question
 from assessments.versioning import checklist_copy_as_draft
 from tests.test_admin import form_data
 
@@ -186,3 +187,57 @@ def test_the_admin_refuses_a_code_from_another_area_of_the_version_on_an_areas_p
     assert response.status_code == 200
     assert "already uses this code" in response.content.decode()
     assert Question.objects.filter(checklist=draft, code="persist").exists()
+
+
+# --- A group's name is unique in its council, regardless of case -------------------------------
+
+
+@pytest.fixture
+def cabinet(checklist, council):
+    return groups.group_create(council=council, name="Cabinet")
+
+
+def test_the_database_refuses_a_group_name_in_another_case_in_the_same_council(cabinet):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CouncillorGroup.objects.create(
+            council=cabinet.council, name="CABINET", checklist=cabinet.checklist
+        )
+
+
+def test_another_council_may_have_a_group_of_the_same_name(cabinet, other_council):
+    CouncillorGroup.objects.create(
+        council=other_council, name="cabinet", checklist=cabinet.checklist
+    )
+
+    assert CouncillorGroup.objects.filter(name__iexact="cabinet").count() == 2
+
+
+def test_creating_a_group_that_meets_the_constraint_gives_the_forms_message(cabinet, council):
+    with pytest.raises(groups.GroupError) as refusal:
+        groups.group_create(council=council, name="cabinet")
+
+    assert str(refusal.value) == "Northshire County Council already has a group called “cabinet”"
+    # The refused insert ran in a savepoint: the rest of the transaction goes on.
+    assert CouncillorGroup.objects.filter(council=council).count() == 1
+
+
+def test_renaming_a_group_to_another_groups_name_gives_the_forms_message(cabinet, council):
+    scrutiny = groups.group_create(council=council, name="Scrutiny")
+
+    with pytest.raises(groups.GroupError, match="already has a group called “CABINET”"):
+        groups.group_update(
+            group=scrutiny, name="CABINET", description="", facilitator=None, status="open"
+        )
+
+    assert scrutiny.name == "Scrutiny"
+    scrutiny.refresh_from_db()
+    assert scrutiny.name == "Scrutiny"
+
+
+def test_a_group_may_be_renamed_to_its_own_name_in_another_case(cabinet):
+    groups.group_update(
+        group=cabinet, name="CABINET", description="", facilitator=None, status="open"
+    )
+
+    cabinet.refresh_from_db()
+    assert cabinet.name == "CABINET"
