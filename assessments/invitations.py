@@ -11,6 +11,9 @@ The rules:
   invitation revokes the person's earlier ones, so only the latest link works.
 * An email address is invited once. An address that already has an account in the same council
   is refused with a message saying so; an address used in another council is refused plainly.
+* A person has at most one live (not accepted, not revoked) invitation, and an address (in any
+  case) one account: the database keeps both rules. Two officers inviting the same address at
+  once get one account and, for the second, the same message as the check above.
 """
 
 import hashlib
@@ -19,7 +22,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -73,37 +76,56 @@ def _new_invitation(*, user: User, invited_by: User | None) -> tuple[Invitation,
     return invitation, token
 
 
-@transaction.atomic
+def invitation_refusal(*, council: Council, email: str) -> str | None:
+    """Why `email` (lower-cased) cannot be invited to `council`, in words for the officer, or
+    None if it can: it already has an account there (active or invited), or in another council."""
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is None:
+        return None
+    if existing.council_id == council.pk:
+        if existing.is_active:
+            return (
+                f"{email} already has an account for {council}. They can sign in, "
+                "or reset their password if they have forgotten it."
+            )
+        return (
+            f"{email} has already been invited to {council}. "
+            "To send them a new link, use “Send a new invitation” in the list below."
+        )
+    return (
+        "This email address cannot be invited to this council. "
+        "Ask the service administrators for help."
+    )
+
+
 def invitation_create(
     *, council: Council, full_name: str, email: str, invited_by: User | None
 ) -> tuple[Invitation, str]:
-    """Create an inactive councillor account and its invitation; return it with the raw token."""
+    """
+    Create an inactive councillor account and its invitation; return it with the raw token.
+
+    The check gives the plain refusal early; the database's unique email decides a race. When
+    another request created the account between the check and the insert, the insert is refused
+    and the check, asked again, gives the same message the loser would have seen a moment later.
+    """
     email = User.objects.normalize_email(email).strip().lower()
-    existing = User.objects.filter(email__iexact=email).select_related("council").first()
-    if existing is not None:
-        if existing.council_id == council.pk:
-            if existing.is_active:
-                raise InvitationError(
-                    f"{email} already has an account for {council}. They can sign in, "
-                    "or reset their password if they have forgotten it."
-                )
-            raise InvitationError(
-                f"{email} has already been invited to {council}. "
-                "To send them a new link, use “Send a new invitation” in the list below."
+    if reason := invitation_refusal(council=council, email=email):
+        raise InvitationError(reason)
+    try:
+        with transaction.atomic():  # a savepoint too, when the caller has a transaction open
+            user = User.objects.create_user(
+                email=email,
+                password=None,  # unusable until the invitee sets one
+                full_name=full_name.strip(),
+                council=council,
+                role=User.Role.COUNCILLOR,
+                is_active=False,
             )
-        raise InvitationError(
-            "This email address cannot be invited to this council. "
-            "Ask the service administrators for help."
-        )
-    user = User.objects.create_user(
-        email=email,
-        password=None,  # unusable until the invitee sets one
-        full_name=full_name.strip(),
-        council=council,
-        role=User.Role.COUNCILLOR,
-        is_active=False,
-    )
-    return _new_invitation(user=user, invited_by=invited_by)
+            return _new_invitation(user=user, invited_by=invited_by)
+    except IntegrityError as error:
+        if reason := invitation_refusal(council=council, email=email):
+            raise InvitationError(reason) from error
+        raise
 
 
 def invitation_send(*, invitation: Invitation, token: str, request: HttpRequest) -> None:
@@ -171,14 +193,23 @@ def check_invitation_token(token: str) -> Invitation:
 
 @transaction.atomic
 def invitation_resend(*, invitation: Invitation, invited_by: User | None) -> tuple[Invitation, str]:
-    """Replace an unused invitation with a new one (a fresh link and expiry date)."""
-    if invitation.user.is_active:
-        raise InvitationError(f"{invitation.user.email} has already set a password.")
+    """
+    Replace an unused invitation with a new one (a fresh link and expiry date).
+
+    The person's live invitations are revoked before the new one is created, in this one
+    transaction, as the database allows one live invitation per person. Resends for one person
+    queue on a lock of their account, so two at once each revoke what came before: the second
+    link is the one that works, and neither request fails.
+    """
+    user = invitation.user
+    is_active = User.objects.select_for_update().values_list("is_active", flat=True).get(pk=user.pk)
+    if is_active:
+        raise InvitationError(f"{user.email} has already set a password.")
     now = timezone.now()
-    Invitation.objects.filter(
-        user=invitation.user, accepted_at__isnull=True, revoked_at__isnull=True
-    ).update(revoked_at=now)
-    return _new_invitation(user=invitation.user, invited_by=invited_by)
+    Invitation.objects.filter(user=user, accepted_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    return _new_invitation(user=user, invited_by=invited_by)
 
 
 @transaction.atomic

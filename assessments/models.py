@@ -509,6 +509,14 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # Only the latest link works: a new invitation revokes the live one first.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_live_invitation_per_person",
+            ),
+        ]
 
     def __str__(self):
         return f"Invitation for {self.user.email}"

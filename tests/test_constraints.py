@@ -6,6 +6,7 @@ Each refusal is tried with a plain `.objects.create`, inside its own `transactio
 on PostgreSQL the test's transaction stays usable after the error.
 """
 
+import datetime
 import json
 from pathlib import Path
 
@@ -13,9 +14,10 @@ import pytest
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
-from assessments import groups
-from assessments.models import CouncillorGroup, Question
+from assessments import groups, invitations
+from assessments.models import CouncillorGroup, Invitation, Question, User
 from assessments.versioning import checklist_copy_as_draft
 from tests.test_admin import form_data
 
@@ -241,3 +243,75 @@ def test_a_group_may_be_renamed_to_its_own_name_in_another_case(cabinet):
 
     cabinet.refresh_from_db()
     assert cabinet.name == "CABINET"
+
+
+# --- At most one live invitation per person ----------------------------------------------------
+
+
+def new_invitation(user, token_hash, **fields):
+    return Invitation.objects.create(
+        user=user,
+        token_hash=token_hash,
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+        **fields,
+    )
+
+
+@pytest.fixture
+def invited(council, officer):
+    invitation, _ = invitations.invitation_create(
+        council=council, full_name="Nia Jones", email="nia@example.org", invited_by=officer
+    )
+    return invitation
+
+
+def test_the_database_refuses_a_second_live_invitation_for_one_person(invited):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        new_invitation(invited.user, "second")
+
+
+def test_accepted_and_revoked_invitations_do_not_count_as_live(invited):
+    Invitation.objects.filter(pk=invited.pk).update(revoked_at=timezone.now())
+    new_invitation(invited.user, "accepted", accepted_at=timezone.now())
+    new_invitation(invited.user, "live")
+
+    assert invited.user.invitations.count() == 3
+
+
+def test_resending_revokes_the_live_invitation_before_it_creates_the_new_one(invited, officer):
+    new, _ = invitations.invitation_resend(invitation=invited, invited_by=officer)
+
+    invited.refresh_from_db()
+    assert invited.revoked_at is not None
+    assert list(live_invitations(invited.user)) == [new]
+
+
+def live_invitations(user):
+    return Invitation.objects.filter(user=user, accepted_at=None, revoked_at=None)
+
+
+def test_an_invitation_whose_check_was_overtaken_gives_the_checks_message(
+    invited, council, officer, monkeypatch
+):
+    # As if another officer's request had created the account just after this one checked:
+    # the first check passes, the one after the refused insert is the real one.
+    check = invitations.invitation_refusal
+    calls = []
+
+    def overtaken_check(**kwargs):
+        calls.append(kwargs)
+        return None if len(calls) == 1 else check(**kwargs)
+
+    monkeypatch.setattr(invitations, "invitation_refusal", overtaken_check)
+
+    with pytest.raises(invitations.InvitationError) as refusal:
+        invitations.invitation_create(
+            council=council, full_name="Nia Jones", email="NIA@example.org", invited_by=officer
+        )
+
+    assert str(refusal.value) == (
+        "nia@example.org has already been invited to Northshire County Council. "
+        "To send them a new link, use “Send a new invitation” in the list below."
+    )
+    assert len(calls) == 2
+    assert User.objects.filter(email__iexact="nia@example.org").count() == 1
