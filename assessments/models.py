@@ -341,6 +341,8 @@ class User(AbstractUser):
     username = None
     first_name = None
     last_name = None
+    # `unique=True` as Django's auth requires of USERNAME_FIELD; the constraint below is the rule
+    # that matters, as addresses are not case-sensitive to the people typing them.
     email = models.EmailField("email address", unique=True)
     full_name = models.CharField(max_length=150)
     council = models.ForeignKey(
@@ -355,6 +357,15 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["full_name"]
+        constraints = [
+            # Every form stores addresses lower-cased; this refuses a second account for the
+            # same address in another case, which would make signing in ambiguous.
+            models.UniqueConstraint(
+                Lower("email"),
+                name="unique_email_ignoring_case",
+                violation_error_message="An account with this email address already exists.",
+            ),
+        ]
 
     def __str__(self):
         return self.full_name or self.email

@@ -7,18 +7,23 @@ on PostgreSQL the test's transaction stays usable after the error.
 """
 
 import datetime
+import importlib
 import json
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments import groups, invitations
+from assessments.forms.accounts import AccountPasswordResetForm, InvitationForm, SignInForm
 from assessments.models import CouncillorGroup, Invitation, Question, User
 from assessments.versioning import checklist_copy_as_draft
+from tests.builders import PASSWORD
 from tests.test_admin import form_data
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "checklist.json"
@@ -315,3 +320,106 @@ def test_an_invitation_whose_check_was_overtaken_gives_the_checks_message(
     )
     assert len(calls) == 2
     assert User.objects.filter(email__iexact="nia@example.org").count() == 1
+
+
+# --- One account per email address, regardless of case ----------------------------------------
+
+
+def test_the_database_refuses_an_account_for_an_address_already_used_in_another_case(councillor):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(email=councillor.email.upper(), full_name="Alex Again")
+
+
+def test_the_email_migration_lower_cases_the_addresses_already_stored(councillor):
+    User.objects.filter(pk=councillor.pk).update(email="Alex.Councillor@EXAMPLE.org")
+    migration = importlib.import_module("assessments.migrations.0009_lower_case_emails")
+
+    migration.lower_case_emails(django_apps, None)
+
+    councillor.refresh_from_db()
+    assert councillor.email == "alex.councillor@example.org"
+
+
+def user_change_data(user, **changes) -> dict:
+    """What the admin's account page posts for `user` as it stands, with `changes`."""
+    joined = timezone.localtime(user.date_joined)
+    return {
+        "email": user.email,
+        "full_name": user.full_name,
+        "council": user.council_id or "",
+        "role": user.role,
+        "is_active": "on",
+        "date_joined_0": joined.date().isoformat(),
+        "date_joined_1": joined.time().replace(microsecond=0).isoformat(),
+        **changes,
+    }
+
+
+def test_the_admins_change_form_stores_the_address_lower_cased(admin_client, councillor):
+    url = reverse("admin:assessments_user_change", args=[councillor.pk])
+    data = user_change_data(councillor, email="S1@TINY.TEST")
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    councillor.refresh_from_db()
+    assert councillor.email == "s1@tiny.test"
+
+
+def test_the_admins_change_form_refuses_another_accounts_address_in_another_case(
+    admin_client, councillor, second_councillor
+):
+    url = reverse("admin:assessments_user_change", args=[councillor.pk])
+    data = user_change_data(councillor, email=second_councillor.email.upper())
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["email"] == [
+        "An account with this email address already exists."
+    ]
+    councillor.refresh_from_db()
+    assert councillor.email == "alex.councillor@example.org"
+
+
+def test_the_admins_add_form_refuses_an_address_in_use_in_another_case(admin_client, councillor):
+    response = admin_client.post(
+        reverse("admin:assessments_user_add"),
+        {
+            "email": councillor.email.upper(),
+            "full_name": "Alex Again",
+            "role": "councillor",
+            "password1": "a long enough new password",
+            "password2": "a long enough new password",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "An account with this email address already exists." in response.content.decode()
+    assert User.objects.filter(email__iexact=councillor.email).count() == 1
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        lambda data: SignInForm(RequestFactory().post("/"), data={**data, "password": PASSWORD}),
+        lambda data: AccountPasswordResetForm(data=data),
+        lambda data: InvitationForm(data={**data, "full_name": "Nia"}, choose_council=False),
+    ],
+    ids=["sign-in", "password reset", "invitation"],
+)
+def test_every_form_that_takes_an_address_gives_it_lower_cased(councillor, form):
+    bound = form({"email": "Alex.Councillor@Example.ORG"})
+
+    assert bound.is_valid(), bound.errors
+    assert bound.cleaned_data["email"] == "alex.councillor@example.org"
+
+
+def test_an_invitation_posted_in_capitals_is_stored_lower_cased(client, officer):
+    client.force_login(officer)
+
+    client.post(
+        reverse("assessments:invite"), {"full_name": "Nia Jones", "email": "NIA@Example.org"}
+    )
+
+    assert User.objects.get(full_name="Nia Jones").email == "nia@example.org"
