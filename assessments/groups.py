@@ -3,12 +3,14 @@ Writes about groups: creating and editing them, their members, the assessments m
 them, and what the group agreed.
 
 Keyword-only, one transaction each. A rule broken here raises `GroupError` with a message written
-for the person (forms check the same rules first; these are the last line).
+for the person (forms check the same rules first; these are the last line). A group's name is
+unique in its council regardless of case: the database keeps that rule, and a write that meets
+it (two people creating the same group at once) gets the form's own message.
 """
 
 import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from assessments.models import (
     AnswerOption,
@@ -46,15 +48,19 @@ def group_create(
 ) -> CouncillorGroup:
     """A new group, open for answers, laid out on the published checklist unless told."""
     _check_facilitator(council, facilitator)
-    if CouncillorGroup.objects.filter(council=council, name__iexact=name).exists():
-        raise GroupError(f"{council.name} already has a group called “{name}”")
-    return CouncillorGroup.objects.create(
-        council=council,
-        name=name,
-        description=description,
-        facilitator=facilitator,
-        checklist=checklist or ChecklistVersion.objects.published(),
-    )
+    checklist = checklist or ChecklistVersion.objects.published()
+    try:
+        with transaction.atomic():  # a savepoint: on PostgreSQL the error must not end the rest
+            return CouncillorGroup.objects.create(
+                council=council,
+                name=name,
+                description=description,
+                facilitator=facilitator,
+                checklist=checklist,
+            )
+    except IntegrityError as error:
+        _refuse_name_taken(council=council, name=name, error=error)
+        raise
 
 
 @transaction.atomic
@@ -67,17 +73,33 @@ def group_update(
     status: str,
 ) -> CouncillorGroup:
     _check_facilitator(group.council, facilitator)
-    if (
-        CouncillorGroup.objects.filter(council_id=group.council_id, name__iexact=name)
-        .exclude(pk=group.pk)
-        .exists()
-    ):
-        raise GroupError(f"{group.council.name} already has a group called “{name}”")
-    group.name = name
-    group.description = description
-    group.facilitator = facilitator
-    group.save(update_fields=["name", "description", "facilitator", "updated_at"])
+    before = (group.name, group.description, group.facilitator)
+    group.name, group.description, group.facilitator = name, description, facilitator
+    try:
+        with transaction.atomic():
+            group.save(update_fields=["name", "description", "facilitator", "updated_at"])
+    except IntegrityError as error:
+        # The page that shows the refusal still names the group as it is saved.
+        group.name, group.description, group.facilitator = before
+        _refuse_name_taken(council=group.council, name=name, error=error, exclude=group)
+        raise
     return group_set_status(group=group, status=status)
+
+
+def _refuse_name_taken(
+    *,
+    council: Council,
+    name: str,
+    error: IntegrityError,
+    exclude: CouncillorGroup | None = None,
+) -> None:
+    """After the database refused a group's name: if another group of the council has it (in
+    any case), say so as the form does. Any other refusal is left to the caller to re-raise."""
+    others = CouncillorGroup.objects.filter(council=council, name__iexact=name)
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    if others.exists():
+        raise GroupError(f"{council.name} already has a group called “{name}”") from error
 
 
 @transaction.atomic

@@ -11,6 +11,9 @@ The rules:
   invitation revokes the person's earlier ones, so only the latest link works.
 * An email address is invited once. An address that already has an account in the same council
   is refused with a message saying so; an address used in another council is refused plainly.
+* A person has at most one live (not accepted, not revoked) invitation, and an address (in any
+  case) one account: the database keeps both rules. Two officers inviting the same address at
+  once get one account and, for the second, the same message as the check above.
 * A list (`invite_many`) is invited line by line under the same rules: a known address or a
   repeated one is reported back, never invited twice.
 """
@@ -22,7 +25,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -92,37 +95,59 @@ def _new_invitation(*, user: User, invited_by: User | None) -> tuple[Invitation,
     return invitation, token
 
 
-@transaction.atomic
-def invitation_create(
-    *, council: Council, full_name: str, email: str, invited_by: User | None
-) -> tuple[Invitation, str]:
-    """Create an inactive councillor account and its invitation; return it with the raw token."""
-    email = User.objects.normalize_email(email).strip().lower()
-    existing = User.objects.filter(email__iexact=email).select_related("council").first()
-    if existing is not None:
-        if existing.council_id == council.pk:
-            if existing.is_active:
-                raise InvitationError(
-                    f"{email} already has an account for {council}. They can sign in, "
-                    "or reset their password if they have forgotten it."
-                )
-            raise InvitationError(
-                f"{email} has already been invited to {council}. "
-                "To send them a new link, use “Send a new invitation” in the list below."
-            )
-        raise InvitationError(
+def existing_account_refusal(user: User, council: Council) -> str:
+    """Why an address that already has an account (`user`) cannot be invited to `council`."""
+    if user.council_id != council.pk:
+        return (
             "This email address cannot be invited to this council. "
             "Ask the service administrators for help."
         )
-    user = User.objects.create_user(
-        email=email,
-        password=None,  # unusable until the invitee sets one
-        full_name=full_name.strip(),
-        council=council,
-        role=User.Role.COUNCILLOR,
-        is_active=False,
+    if user.is_active:
+        return (
+            f"{user.email} already has an account for {council}. They can sign in, "
+            "or reset their password if they have forgotten it."
+        )
+    return (
+        f"{user.email} has already been invited to {council}. "
+        "To send them a new link, use “Send a new invitation” beside their name."
     )
-    return _new_invitation(user=user, invited_by=invited_by)
+
+
+def invitation_refusal(*, council: Council, email: str) -> str | None:
+    """Why `email` (lower-cased) cannot be invited to `council`, in words for the officer, or
+    None if it can."""
+    existing = User.objects.filter(email__iexact=email).first()
+    return None if existing is None else existing_account_refusal(existing, council)
+
+
+def invitation_create(
+    *, council: Council, full_name: str, email: str, invited_by: User | None
+) -> tuple[Invitation, str]:
+    """
+    Create an inactive councillor account and its invitation; return it with the raw token.
+
+    The check gives the plain refusal early; the database's unique email decides a race. When
+    another request created the account between the check and the insert, the insert is refused
+    and the check, asked again, gives the same message the loser would have seen a moment later.
+    """
+    email = User.objects.normalize_email(email).strip().lower()
+    if reason := invitation_refusal(council=council, email=email):
+        raise InvitationError(reason)
+    try:
+        with transaction.atomic():  # a savepoint too, when the caller has a transaction open
+            user = User.objects.create_user(
+                email=email,
+                password=None,  # unusable until the invitee sets one
+                full_name=full_name.strip(),
+                council=council,
+                role=User.Role.COUNCILLOR,
+                is_active=False,
+            )
+            return _new_invitation(user=user, invited_by=invited_by)
+    except IntegrityError as error:
+        if reason := invitation_refusal(council=council, email=email):
+            raise InvitationError(reason) from error
+        raise
 
 
 def invitation_send(*, invitation: Invitation, token: str) -> None:
@@ -192,14 +217,23 @@ def check_invitation_token(token: str) -> Invitation:
 
 @transaction.atomic
 def invitation_resend(*, invitation: Invitation, invited_by: User | None) -> tuple[Invitation, str]:
-    """Replace an unused invitation with a new one (a fresh link and expiry date)."""
-    if invitation.user.is_active:
-        raise InvitationError(f"{invitation.user.email} has already set a password.")
+    """
+    Replace an unused invitation with a new one (a fresh link and expiry date).
+
+    The person's live invitations are revoked before the new one is created, in this one
+    transaction, as the database allows one live invitation per person. Resends for one person
+    queue on a lock of their account, so two at once each revoke what came before: the second
+    link is the one that works, and neither request fails.
+    """
+    user = invitation.user
+    is_active = User.objects.select_for_update().values_list("is_active", flat=True).get(pk=user.pk)
+    if is_active:
+        raise InvitationError(f"{user.email} has already set a password.")
     now = timezone.now()
-    Invitation.objects.filter(
-        user=invitation.user, accepted_at__isnull=True, revoked_at__isnull=True
-    ).update(revoked_at=now)
-    return _new_invitation(user=invitation.user, invited_by=invited_by)
+    Invitation.objects.filter(user=user, accepted_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    return _new_invitation(user=user, invited_by=invited_by)
 
 
 @transaction.atomic
@@ -272,7 +306,9 @@ def invite_many(
         first_line[line.email] = line.line
         user = existing.get(line.email)
         if user is not None:
-            result.skipped.append(LineProblem(line.line, text, _known_address(user, council)))
+            result.skipped.append(
+                LineProblem(line.line, text, existing_account_refusal(user, council))
+            )
             continue
         try:
             invitation, token = invitation_create(
@@ -285,11 +321,3 @@ def invite_many(
         invitation_send(invitation=invitation, token=token)
         result.invited.append(line)
     return result
-
-
-def _known_address(user: User, council: Council) -> str:
-    if user.council_id != council.pk:
-        return "This email address cannot be invited to this council. Ask the service administrators for help."
-    if user.is_active:
-        return "They already have an account. They can sign in, or reset their password."
-    return "They have already been invited. To send a new link, use “Send a new invitation” on the dashboard."

@@ -14,7 +14,7 @@ Two halves:
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Length
+from django.db.models.functions import Length, Lower
 from django.db.models.lookups import LessThanOrEqual
 
 NOTE_MAX_LENGTH = 2000
@@ -120,15 +120,51 @@ class Area(models.Model):
     natural_key.dependencies = ["assessments.checklistversion"]
 
 
-class QuestionManager(models.Manager):
+class QuestionQuerySet(models.QuerySet):
+    """
+    Creating questions through the ORM fills in `checklist` from `area` when it is not given,
+    and refuses a `checklist` that is not the area's.
+
+    `Question.checklist` repeats `area.checklist` so that the database can keep codes unique in
+    a version (a constraint cannot reach through a join). The other paths that create questions
+    set it themselves: the fixture lists it, and the admin's question form copies it from the
+    area it saves.
+    """
+
+    def create(self, **kwargs):
+        area = kwargs.get("area")
+        if area is not None:
+            checklist = kwargs.pop("checklist", None)
+            checklist_id = kwargs.pop("checklist_id", None) or getattr(checklist, "pk", None)
+            if checklist_id not in (None, area.checklist_id):
+                raise ValueError("A question's checklist must be its area's checklist.")
+            kwargs["checklist_id"] = area.checklist_id
+        return super().create(**kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for question in objs:
+            if question.checklist_id is None:
+                question.checklist_id = question.area.checklist_id
+            elif question.checklist_id != question.area.checklist_id:
+                raise ValueError("A question's checklist must be its area's checklist.")
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class QuestionManager(models.Manager.from_queryset(QuestionQuerySet)):
     def get_by_natural_key(self, checklist_number, code):
-        return self.get(area__checklist__number=checklist_number, code=code)
+        return self.get(checklist__number=checklist_number, code=code)
 
 
 class Question(models.Model):
     """A key action, asked as the leaflet's own “Do you …?” question."""
 
     area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="questions")
+    # Always `area.checklist` (see QuestionQuerySet): here so that the database itself keeps
+    # question codes unique in a version, which the natural key and answer matching rely on.
+    checklist = models.ForeignKey(
+        ChecklistVersion, on_delete=models.CASCADE, related_name="questions", editable=False
+    )
     code = models.SlugField(
         max_length=80,
         help_text="Stable code, unique in the checklist; used to compare answers across versions.",
@@ -153,7 +189,9 @@ class Question(models.Model):
     class Meta:
         ordering = ["area__order", "order"]
         constraints = [
-            models.UniqueConstraint(fields=["area", "code"], name="unique_question_code_in_area"),
+            models.UniqueConstraint(
+                fields=["checklist", "code"], name="unique_question_code_in_checklist"
+            ),
             models.UniqueConstraint(fields=["area", "order"], name="unique_question_order"),
             models.CheckConstraint(
                 condition=Q(is_research_priority=False) | ~Q(research_finding=""),
@@ -303,6 +341,8 @@ class User(AbstractUser):
     username = None
     first_name = None
     last_name = None
+    # `unique=True` as Django's auth requires of USERNAME_FIELD; the constraint below is the rule
+    # that matters, as addresses are not case-sensitive to the people typing them.
     email = models.EmailField("email address", unique=True)
     full_name = models.CharField(max_length=150)
     council = models.ForeignKey(
@@ -317,6 +357,15 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["full_name"]
+        constraints = [
+            # Every form stores addresses lower-cased; this refuses a second account for the
+            # same address in another case, which would make signing in ambiguous.
+            models.UniqueConstraint(
+                Lower("email"),
+                name="unique_email_ignoring_case",
+                violation_error_message="An account with this email address already exists.",
+            ),
+        ]
 
     def __str__(self):
         return self.full_name or self.email
@@ -471,6 +520,14 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # Only the latest link works: a new invitation revokes the live one first.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_live_invitation_per_person",
+            ),
+        ]
 
     def __str__(self):
         return f"Invitation for {self.user.email}"
@@ -517,8 +574,9 @@ class CouncillorGroup(models.Model):
     class Meta:
         ordering = ["council", "name"]
         constraints = [
+            # "Cabinet" and "cabinet" in one council would be two groups nobody can tell apart.
             models.UniqueConstraint(
-                fields=["council", "name"], name="unique_group_name_in_council"
+                Lower("name"), "council", name="unique_group_name_in_council_ignoring_case"
             ),
         ]
 

@@ -72,6 +72,7 @@ def checklist_copy_as_draft(*, checklist: ChecklistVersion) -> ChecklistVersion:
         Question.objects.bulk_create(
             Question(
                 area=new_area,
+                checklist=copy,
                 code=question.code,
                 order=question.order,
                 summary=question.summary,

@@ -241,6 +241,7 @@ def _question(area_code, code, order, number=1):
         "model": "assessments.question",
         "fields": {
             "area": [number, area_code],
+            "checklist": [number],
             "code": code,
             "order": order,
             "summary": f"Summary of {code}",

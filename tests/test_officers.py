@@ -307,9 +307,10 @@ def test_a_pasted_list_invites_good_lines_and_reports_bad_ones_by_line_number(
     }
     skipped = {p.line: p.reason for p in result.skipped}
     assert skipped == {
-        6: "They already have an account. They can sign in, or reset their password.",
-        7: "They have already been invited. To send a new link, use “Send a new invitation” "
-        "on the dashboard.",
+        6: "alex.councillor@example.org already has an account for Northshire County Council. "
+        "They can sign in, or reset their password if they have forgotten it.",
+        7: "already@example.org has already been invited to Northshire County Council. "
+        "To send them a new link, use “Send a new invitation” beside their name.",
         9: "The same email address is on line 2.",
     }
     assert sorted(m.to[0] for m in mail.outbox) == ["cerys@example.org", "nia@example.org"]

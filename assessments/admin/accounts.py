@@ -21,21 +21,29 @@ class CouncilAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class AccountCreationForm(UserCreationForm):
+class LowerCaseEmailMixin:
+    """Admins' account forms store the address lower-cased, as every form does, and refuse one
+    that another account has in any case (the database would refuse it too)."""
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        others = User.objects.filter(email__iexact=email)
+        if self.instance.pk is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError("An account with this email address already exists.")
+        return email
+
+
+class AccountCreationForm(LowerCaseEmailMixin, UserCreationForm):
     """Admins create accounts (councillors included) with a password they pass on."""
 
     class Meta:
         model = User
         fields = ["email", "full_name", "council", "role"]
 
-    def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email address already exists.")
-        return email
 
-
-class AccountChangeForm(UserChangeForm):
+class AccountChangeForm(LowerCaseEmailMixin, UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"

@@ -189,16 +189,17 @@ class QuestionForm(InEditableAreaForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        # The database only keeps codes unique within an area; natural keys need them unique in
-        # the whole version.
         code = cleaned_data.get("code")
         area = cleaned_data.get("area") or (
             Area.objects.filter(pk=self.instance.area_id).first() if self.instance.area_id else None
         )
+        if area is not None:
+            # `checklist` is not on the form: it always follows the area (see QuestionQuerySet).
+            self.instance.checklist_id = area.checklist_id
         if code and area:
+            # The database refuses a code used twice in a version; this says so plainly first.
             clash = (
-                Question.objects.filter(area__checklist_id=area.checklist_id, code=code)
-                .exclude(area=area)
+                Question.objects.filter(checklist_id=area.checklist_id, code=code)
                 .exclude(pk=self.instance.pk)
                 .select_related("area")
                 .first()
@@ -210,6 +211,27 @@ class QuestionForm(InEditableAreaForm):
                     "uses this code. Each question code must be unique in a version.",
                 )
         return cleaned_data
+
+
+class QuestionInlineFormSet(forms.BaseInlineFormSet):
+    """An area's questions: two of them given the same code in one save is refused plainly.
+    (Django checks the formset's unique constraints only on fields the forms show, and
+    `checklist` is not one.)"""
+
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
+                continue
+            code = form.cleaned_data.get("code")
+            if code in seen:
+                form.add_error(
+                    "code",
+                    "Two questions on this page use this code. Each question code must be unique in a version.",
+                )
+            elif code:
+                seen.add(code)
 
 
 class QuoteForm(InEditableAreaForm):
@@ -348,6 +370,7 @@ class ChecklistVersionAdmin(VersionLockAdmin):
 class QuestionInline(VersionLockInline, admin.StackedInline):
     model = Question
     form = QuestionForm
+    formset = QuestionInlineFormSet
     fields = [
         ("order", "code"),
         "summary",

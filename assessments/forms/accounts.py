@@ -60,6 +60,14 @@ def _helper(form: forms.Form, *names: str, button: str) -> FormHelper:
     return helper
 
 
+class LowerCaseEmailField(forms.EmailField):
+    """An email address as it is stored: lower-cased, since one address is one account whatever
+    its case (the database refuses a second account in another case)."""
+
+    def to_python(self, value):
+        return super().to_python(value).lower()
+
+
 def _email_input(autocomplete: str = "email") -> forms.EmailInput:
     return forms.EmailInput(
         attrs={"autocomplete": autocomplete, "spellcheck": "false", "autocapitalize": "none"}
@@ -75,7 +83,7 @@ class SignInForm(ErrorBorderMixin, forms.Form):
 
     INVALID_LOGIN = "Enter a correct email address and password"
 
-    email = forms.EmailField(
+    email = LowerCaseEmailField(
         label="Email address",
         max_length=254,
         widget=_email_input(),
@@ -104,7 +112,7 @@ class SignInForm(ErrorBorderMixin, forms.Form):
         email = self.cleaned_data.get("email")
         password = self.cleaned_data.get("password")
         if email and password:
-            self.user_cache = authenticate(self.request, email=email.lower(), password=password)
+            self.user_cache = authenticate(self.request, email=email, password=password)
             if self.user_cache is None:
                 self.add_error("email", self.INVALID_LOGIN)
         return self.cleaned_data
@@ -179,14 +187,15 @@ class AccountPasswordChangeForm(ErrorBorderMixin, _NewPasswordMixin, PasswordCha
 class AccountPasswordResetForm(ErrorBorderMixin, PasswordResetForm):
     """Django's reset form: it emails only active accounts with a password, and says nothing."""
 
+    email = LowerCaseEmailField(
+        label="Email address",
+        max_length=254,
+        widget=_email_input(),
+        error_messages={"required": "Enter your email address", "invalid": EMAIL_FORMAT_ERROR},
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        email = self.fields["email"]
-        email.label = "Email address"
-        email.widget = _email_input()
-        email.error_messages.update(
-            {"required": "Enter your email address", "invalid": EMAIL_FORMAT_ERROR}
-        )
         self.helper = _helper(self, "email", button="Send reset link")
 
     def save(self, **kwargs) -> None:
@@ -210,7 +219,7 @@ class InvitationForm(ErrorBorderMixin, forms.Form):
             "max_length": "Full name must be 150 characters or fewer",
         },
     )
-    email = forms.EmailField(
+    email = LowerCaseEmailField(
         label="Email address",
         max_length=254,
         # Someone else's address: the browser should not offer the officer's own.

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from assessments import exports, permissions, reports
+from assessments import action_plan, exports, permissions, reports
 from assessments.audit import log_security_event
 from assessments.forms.action_plan import ActionStepForm
 from assessments.models import ActionStep, Answer
@@ -48,7 +48,7 @@ def action_step(request, pk: int, question_code: str):
 
     form = ActionStepForm(request.POST or None, instance=step)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        action_plan.action_step_save(answer=answer, **form.cleaned_data)
         messages.success(request, f"Next step saved for “{answer.question.summary}”.")
         report_url = reverse("assessments:report", args=[assessment.pk])
         return redirect(f"{report_url}#gap-{answer.question.code}")

@@ -1,0 +1,199 @@
+"""
+Races that meet the database's constraints (STYLE.md 17): two people, or one double click,
+submitting the same thing at once get one row and a plain page, never a 500.
+
+Each test posts the same form twice from two threads, each with its own test client and its own
+database connection, in a transactional test so that each thread sees what the other commits.
+The form's check is held (`Race`) until both posts have passed it, so both go on to write as if
+neither had seen the other: the constraint alone decides. Two orders:
+
+* "one after the other": the first post then runs to its end before the second writes. This is
+  the race as SQLite meets it, where writers queue at BEGIN IMMEDIATE.
+* "at the same moment": both write at once; on PostgreSQL the second insert waits on the first's
+  unique index entry and is refused when it commits. Run on PostgreSQL only: the in-memory SQLite
+  test database refuses a second writer outright ("database table is locked") instead of queueing
+  it as a file database does.
+
+Run them on PostgreSQL with
+`DATABASE_URL=postgres://postgres@127.0.0.1:5432/innov_<name> pytest --create-db tests/test_races.py`.
+"""
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.core import mail
+from django.db import connection, connections
+from django.test import Client
+from django.urls import reverse
+
+from assessments import invitations
+from assessments.forms.action_plan import ActionStepForm
+from assessments.forms.groups import GroupForm
+from assessments.models import ActionStep, CouncillorGroup, Invitation, User
+from tests.builders import MIXED_ANSWERS, make_user, submit
+
+# How long a thread waits for the other before the test fails instead of hanging (a safety net,
+# not a timing assertion: a passing run never waits this long).
+GIVE_UP_AFTER = 30
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(params=["one after the other", "at the same moment"])
+def together(request) -> bool:
+    if request.param == "at the same moment" and connection.vendor == "sqlite":
+        pytest.skip("the in-memory SQLite test database cannot queue two writers")
+    return request.param == "at the same moment"
+
+
+class Race:
+    """
+    Holds each thread once, just before or after it calls `target.name` (the check), until every
+    thread has got there; then, unless `together`, lets one thread run its call to the end
+    before the others go on.
+    """
+
+    def __init__(self, monkeypatch, target, name: str, *, together: bool, when: str = "after"):
+        self.together = together
+        self.barrier = threading.Barrier(2, timeout=GIVE_UP_AFTER)
+        self.one_finished = threading.Event()
+        self.held = threading.local()
+        original = getattr(target, name)
+
+        def held_call(*args, **kwargs):
+            if when == "before":
+                self._hold()
+            result = original(*args, **kwargs)
+            if when == "after":
+                self._hold()
+            return result
+
+        monkeypatch.setattr(target, name, held_call)
+
+    def _hold(self) -> None:
+        if getattr(self.held, "done", False):
+            return  # once per thread: a check asked again after a refusal runs straight through
+        self.held.done = True
+        first = self.barrier.wait() == 0
+        if not (self.together or first):
+            assert self.one_finished.wait(GIVE_UP_AFTER), "the other post never finished"
+
+    def run(self, *calls: Callable):
+        """Run each call in its own thread; return what each returned, or the exception it
+        raised (the test client raises what a view raised, so a 500 shows up here)."""
+        results: list = [None] * len(calls)
+
+        def worker(index, call):
+            try:
+                results[index] = call()
+            except BaseException as error:
+                results[index] = error
+            finally:
+                self.one_finished.set()
+                connections.close_all()
+
+        threads = [threading.Thread(target=worker, args=pair) for pair in enumerate(calls)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return results
+
+
+def signed_in_client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def status_codes(responses) -> list:
+    return sorted(getattr(r, "status_code", r) for r in responses)
+
+
+@pytest.fixture
+def second_officer(council) -> User:
+    return make_user(
+        email="lee.officer@example.org",
+        full_name="Lee Price",
+        council=council,
+        role=User.Role.OFFICER,
+    )
+
+
+def test_two_officers_creating_one_group_at_once_get_one_group_and_the_forms_message(
+    checklist, council, officer, second_officer, monkeypatch, together
+):
+    race = Race(monkeypatch, GroupForm, "clean", together=together)
+    url = reverse("assessments:group_create")
+    first, second = signed_in_client(officer), signed_in_client(second_officer)
+
+    responses = race.run(
+        lambda: first.post(url, {"name": "Cabinet"}),
+        lambda: second.post(url, {"name": "CABINET"}),
+    )
+
+    assert status_codes(responses) == [200, 302], responses
+    refused = next(r for r in responses if r.status_code == 200)
+    assert "Northshire County Council already has a group called" in refused.content.decode()
+    assert CouncillorGroup.objects.filter(council=council).count() == 1
+
+
+def test_two_officers_inviting_one_address_at_once_get_one_account_and_the_checks_message(
+    council, officer, second_officer, monkeypatch, together
+):
+    race = Race(monkeypatch, invitations, "invitation_refusal", together=together)
+    url = reverse("assessments:invite")
+    first, second = signed_in_client(officer), signed_in_client(second_officer)
+
+    responses = race.run(
+        lambda: first.post(url, {"full_name": "Nia Jones", "email": "nia@example.org"}),
+        lambda: second.post(url, {"full_name": "Nia Jones", "email": "NIA@example.org"}),
+    )
+
+    assert status_codes(responses) == [200, 302], responses
+    refused = next(r for r in responses if r.status_code == 200)
+    assert (
+        "nia@example.org has already been invited to Northshire County Council"
+        in refused.content.decode()
+    )
+    assert User.objects.filter(email__iexact="nia@example.org").count() == 1
+    assert Invitation.objects.count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_two_resends_of_one_invitation_at_once_leave_one_live_link_and_no_error(
+    council, officer, second_officer, monkeypatch, together
+):
+    invitation, _ = invitations.invitation_create(
+        council=council, full_name="Nia Jones", email="nia@example.org", invited_by=officer
+    )
+    race = Race(monkeypatch, invitations, "invitation_resend", together=together, when="before")
+    url = reverse("assessments:resend_invitation", args=[invitation.pk])
+    first, second = signed_in_client(officer), signed_in_client(second_officer)
+
+    responses = race.run(lambda: first.post(url), lambda: second.post(url))
+
+    assert status_codes(responses) == [302, 302], responses
+    live = Invitation.objects.filter(accepted_at=None, revoked_at=None)
+    assert live.count() == 1
+    assert Invitation.objects.count() == 3
+    assert len(mail.outbox) == 2
+
+
+def test_two_saves_of_one_new_next_step_at_once_give_one_step_holding_one_of_them(
+    checklist, councillor, monkeypatch, together
+):
+    assessment = submit(councillor, checklist, MIXED_ANSWERS)
+    race = Race(monkeypatch, ActionStepForm, "clean", together=together)
+    url = reverse("assessments:action_step", args=[assessment.pk, "devote-resources"])
+    first, second = signed_in_client(councillor), signed_in_client(councillor)
+
+    responses = race.run(
+        lambda: first.post(url, {"what": "Ask for a budget line"}),
+        lambda: second.post(url, {"what": "Ask for a budget line, and staff"}),
+    )
+
+    assert status_codes(responses) == [302, 302], responses
+    step = ActionStep.objects.get(answer__assessment=assessment)
+    assert step.what in ("Ask for a budget line", "Ask for a budget line, and staff")
