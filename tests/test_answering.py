@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
+from assessments.answering import assessment_start
 from assessments.forms.answering import AreaAnswersForm
 from assessments.models import Answer, AnswerOption, Area, Assessment, Question
-from assessments.services import assessment_start
 from assessments.views import answering as answering_views
 from tests.answering_helpers import (
     area_codes,
