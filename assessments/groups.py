@@ -12,6 +12,7 @@ import datetime
 
 from django.db import IntegrityError, transaction
 
+from assessments import permissions
 from assessments.models import (
     AnswerOption,
     Assessment,
@@ -31,9 +32,7 @@ class GroupError(Refusal):
 
 
 def _check_facilitator(council: Council, facilitator: User | None) -> None:
-    if facilitator is not None and not (
-        facilitator.is_officer and facilitator.council_id == council.pk
-    ):
+    if facilitator is not None and not permissions.is_officer_of(facilitator, council):
         raise GroupError(f"The facilitator must be an officer of {council.name}")
 
 
@@ -117,7 +116,7 @@ def group_add_members(*, group: CouncillorGroup, users: list[User]) -> int:
     """Add councillors of the group's council; those already members are left as they are.
     Returns how many were added."""
     for user in users:
-        if not (user.is_councillor and user.council_id == group.council_id):
+        if not (permissions.is_councillor(user) and user.council_id == group.council_id):
             raise GroupError(f"{user} is not a councillor of {group.council.name}")
     existing = set(group.memberships.values_list("user_id", flat=True))
     new = [GroupMembership(group=group, user=u) for u in users if u.pk not in existing]

@@ -583,6 +583,10 @@ class CouncillorGroup(models.Model):
     def __str__(self):
         return f"{self.name} ({self.council})"
 
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
 
 class GroupMembership(models.Model):
     """A councillor's place in a group. Removing it leaves their assessments untouched."""

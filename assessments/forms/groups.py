@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from assessments import permissions
 from assessments.forms.accounts import ErrorBorderMixin
 from assessments.forms.action_plan import DATE_EXAMPLE, DueDateField
 from assessments.models import (
@@ -75,7 +76,7 @@ class GroupForm(ErrorBorderMixin, forms.Form):
     def __init__(self, *args, user: User, group: CouncillorGroup | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.group = group
-        choose_council = user.is_staff and group is None
+        choose_council = permissions.is_admin(user) and group is None
         council = group.council if group else user.council
         self.council = None if choose_council else council
         officers = User.objects.filter(role=User.Role.OFFICER, is_active=True)

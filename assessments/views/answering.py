@@ -18,12 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from assessments import answering, permissions, reports
 from assessments.forms.answering import AreaAnswersForm, StartForm, SubmitForm
 from assessments.models import Answer, AnswerOption, Area, Assessment, Question, Quote
-from assessments.views import dashboards
+from assessments.views import dashboards, show_refusal
 
-STALE_MESSAGE = (
-    "These answers were changed in another tab or window, so your last changes were not saved. "
-    "The answers below are the ones saved now: check them and save again."
-)
 SUBMITTED_MESSAGE = (
     "This assessment has been submitted, so its answers can no longer be changed. "
     "Start a new assessment to answer again."
@@ -157,12 +153,12 @@ def area(request, pk: int, area_code: str):
                 answers=form.answers(),
                 revision=form.cleaned_data["revision"],
             )
-        except answering.StaleAssessment:
+        except answering.StaleAssessment as refusal:
             assessment.refresh_from_db(fields=["status"])
             if not assessment.is_draft:
                 messages.error(request, SUBMITTED_MESSAGE)
                 return redirect("assessments:assessment_detail", pk=assessment.pk)
-            messages.warning(request, STALE_MESSAGE)
+            show_refusal(request, refusal, level=messages.WARNING)
             return redirect("assessments:area", pk=assessment.pk, area_code=current.code)
         if not form.saves_and_continues:
             messages.success(
@@ -271,8 +267,8 @@ def submit(request, pk: int):
             form=SubmitForm(initial={"revision": assessment.revision}),
             open_questions=incomplete.open_questions,
         )
-    except answering.StaleAssessment:
-        messages.warning(request, STALE_MESSAGE)
+    except answering.StaleAssessment as refusal:
+        show_refusal(request, refusal, level=messages.WARNING)
         return redirect("assessments:check_answers", pk=assessment.pk)
     messages.success(request, "Your assessment has been submitted")
     return redirect("assessments:assessment_detail", pk=assessment.pk)
