@@ -39,11 +39,30 @@ def _plain_static_storage(settings):
     }
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the published checklist loaded once, as a fresh install loads it
+    (`--reuse-db` loads it again: loading the fixture twice changes nothing)."""
+    with django_db_blocker.unblock():
+        call_command("loaddata", "checklist", verbosity=0)
+
+
 @pytest.fixture
 def checklist(db) -> ChecklistVersion:
-    """The published checklist, loaded from the fixtures as a fresh install loads it."""
-    call_command("loaddata", "checklist", verbosity=0)
-    return ChecklistVersion.objects.published()
+    """The published checklist. Each test's transaction keeps the copy loaded with the database;
+    a transactional test (live server, threads) empties the tables after it runs, so the next
+    one loads the fixture again."""
+    version = ChecklistVersion.objects.filter(status=ChecklistVersion.Status.PUBLISHED).first()
+    if version is None:
+        call_command("loaddata", "checklist", verbosity=0)
+        version = ChecklistVersion.objects.published()
+    return version
+
+
+@pytest.fixture
+def no_checklist(db) -> None:
+    """A database without any checklist, as a fresh install has before `loaddata checklist`."""
+    ChecklistVersion.objects.all().delete()
 
 
 @pytest.fixture
