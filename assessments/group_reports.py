@@ -43,6 +43,7 @@ from assessments import scoring
 from assessments.models import (
     Answer,
     AnswerOption,
+    Area,
     Assessment,
     CouncillorGroup,
     GroupAgreement,
@@ -87,7 +88,7 @@ def disagreement(counts: dict[str, int], scale: list[scoring.OptionInfo]) -> Fra
     The variance of the scored answers as a share of the largest possible (see the module
     docstring); None with fewer than two scored answers.
     """
-    scored = [(o.points, counts.get(o.code, 0)) for o in scale if o.is_scored]
+    scored = [(o.points, counts.get(o.code, 0)) for o in scale if o.points is not None]
     n = sum(c for _, c in scored)
     max_points = max((p for p, _ in scored), default=0)
     if n < 2 or max_points == 0:
@@ -151,7 +152,7 @@ class QuestionRow:
 
 @dataclass(frozen=True)
 class AreaRow:
-    area: object  # assessments.models.Area
+    area: Area
     score: scoring.Score
     questions: tuple[QuestionRow, ...]
 
@@ -253,8 +254,8 @@ def build_group_report(group: CouncillorGroup, *, member_count: int | None = Non
         for a in GroupAgreement.objects.filter(group=group).select_related("option", "updated_by")
     }
 
-    max_points = max((o.points for o in scale if o.is_scored), default=0)
-    lowest = min((o.points for o in scale if o.is_scored), default=None)
+    max_points = max((o.points for o in scale if o.points is not None), default=0)
+    lowest = min((o.points for o in scale if o.points is not None), default=None)
     rows_by_area = defaultdict(list)
     areas = {}
     replicated = []  # one ScoringAnswer per counted answer, for the area figures

@@ -23,6 +23,9 @@ from assessments.models import (
     Quote,
 )
 
+# By name: inside Report, `scoring` is the report's field, not the module.
+from assessments.scoring import OptionInfo, Progress
+
 BLANK_LINES = re.compile(r"\n\s*\n\s*(?:\n\s*)*")
 
 
@@ -71,7 +74,7 @@ class Report:
     not_sure: tuple[ReportItem, ...]
     strengths: tuple[ReportItem, ...]
     previous: Assessment | None
-    progress: scoring.Progress | None
+    progress: Progress | None
 
     @property
     def owner(self):
@@ -86,11 +89,11 @@ class Report:
         return len(self.scoring.research_priority_gaps)
 
     @property
-    def scored_options(self) -> list[scoring.OptionInfo]:
+    def scored_options(self) -> list[OptionInfo]:
         return [c.option for c in self.scoring.overall.counts if c.option.is_scored]
 
     @property
-    def unscored_options(self) -> list[scoring.OptionInfo]:
+    def unscored_options(self) -> list[OptionInfo]:
         return [c.option for c in self.scoring.overall.counts if not c.option.is_scored]
 
     @property
@@ -218,7 +221,8 @@ def _score(answers: list[Answer], scale: list[scoring.OptionInfo], areas: list[A
 
 
 def _scoring_answer(answer: Answer, max_points: int) -> scoring.ScoringAnswer:
-    question = answer.question
+    question, option = answer.question, answer.option
+    assert option is not None, "only answered questions are scored"
     return scoring.ScoringAnswer(
         area=_area_info(question.area),
         question_code=question.code,
@@ -227,7 +231,7 @@ def _scoring_answer(answer: Answer, max_points: int) -> scoring.ScoringAnswer:
         text=question.text,
         is_research_priority=question.is_research_priority,
         research_finding=question.research_finding,
-        option=_option_info(answer.option),
+        option=_option_info(option),
         max_points=max_points,
     )
 

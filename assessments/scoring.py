@@ -87,11 +87,11 @@ class ScoringAnswer:
 
     @property
     def is_strength(self) -> bool:
-        return self.is_scored and self.points >= self.max_points
+        return self.points is not None and self.points >= self.max_points
 
     @property
     def is_gap(self) -> bool:
-        return self.is_scored and self.points < self.max_points
+        return self.points is not None and self.points < self.max_points
 
     @property
     def leaflet_order(self) -> tuple[int, int]:
@@ -210,7 +210,7 @@ def score(
 def _score(answers: Iterable[ScoringAnswer], options: list[OptionInfo]) -> Score:
     answers = list(answers)
     scored = [a for a in answers if a.is_scored]
-    points = sum(a.points for a in scored)
+    points = sum(a.points for a in scored if a.points is not None)
     max_points = sum(a.max_points for a in scored)
     percentage = _round_half_up(Decimal(100 * points) / max_points) if max_points else None
     return Score(
@@ -341,7 +341,7 @@ def compare(current: ScoringReport, previous: ScoringReport) -> Progress:
 def _movement(answer: ScoringAnswer, previous: ScoringAnswer | None) -> Movement:
     if previous is None:
         return Movement.NEW
-    if answer.is_scored and previous.is_scored:
+    if answer.points is not None and previous.points is not None:
         # Compare shares of full marks, in case the scale itself changed between versions.
         now = Decimal(answer.points) / answer.max_points
         then = Decimal(previous.points) / previous.max_points

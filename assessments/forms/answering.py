@@ -53,7 +53,8 @@ class NoteField(forms.CharField):
     """Free text. Browsers send line breaks as two characters; the character count counts one."""
 
     def to_python(self, value) -> str:
-        return super().to_python(value).replace("\r\n", "\n")
+        text = super().to_python(value)
+        return text.replace("\r\n", "\n") if text else ""
 
 
 class HiddenFieldErrorsMixin:
@@ -107,14 +108,16 @@ class AreaAnswersForm(HiddenFieldErrorsMixin, forms.Form):
         self.fields["revision"].initial = revision
         # On a first visit every question is open; marking them all would only be noise.
         mark_open = self.marks_open = bool(answers)
+        # Each question's state (open, prefilled, answered), by question pk.
+        self.statuses: dict[int, str] = {}
         for question in questions:
             answer = answers.get(question.pk)
-            question.status = _status(answer)
+            status = self.statuses[question.pk] = _status(answer)
             code = question.code
             self.fields[code] = OptionField(
                 options=options,
                 label=question.text,
-                help_text=_hint(question, mark_open=mark_open),
+                help_text=_hint(question, status=status, mark_open=mark_open),
                 initial=str(answer.option_id) if answer and answer.option_id else None,
                 error_messages={
                     "invalid_choice": _percent_safe(
@@ -196,12 +199,10 @@ STATUS_TAGS = {
 }
 
 
-def _hint(question: Question, *, mark_open: bool):
-    parts = []
-    if question.status == "prefilled" or (mark_open and question.status == "open"):
-        parts.append(
-            format_html('<strong class="govuk-tag {}">{}</strong>', *STATUS_TAGS[question.status])
-        )
+def _hint(question: Question, *, status: str, mark_open: bool):
+    parts: list[str] = []
+    if status == "prefilled" or (mark_open and status == "open"):
+        parts.append(format_html('<strong class="govuk-tag {}">{}</strong>', *STATUS_TAGS[status]))
     if question.is_research_priority:
         parts.append("The research found this one of the most important areas for further action.")
     if question.guidance:

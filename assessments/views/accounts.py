@@ -99,7 +99,7 @@ def _get_invitation_for_user(user: User, pk: int) -> Invitation:
     _check_can_invite(user)
     invitations_ = Invitation.objects.select_related("user__council")
     if not user.is_staff:
-        invitations_ = invitations_.filter(user__council_id=user.council_id)
+        invitations_ = invitations_.filter(user__council_id=user.council_id or -1)
     return get_object_or_404(invitations_, pk=pk)
 
 

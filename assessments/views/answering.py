@@ -228,7 +228,7 @@ def _render_area(request, assessment, areas, position, questions, options):
         back_url = reverse("assessments:area", args=[assessment.pk, areas[position - 1].code])
     else:
         back_url = reverse("assessments:dashboard")
-    open_count = sum(q.status != "answered" for q in questions)
+    open_count = sum(status != "answered" for status in form.statuses.values())
     return render(
         request,
         "assessments/answering/area.html",

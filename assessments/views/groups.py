@@ -13,6 +13,7 @@ tries to manage gets 403: they know the group exists.
 
 import csv
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib import messages
@@ -39,6 +40,17 @@ from assessments.models import (
     User,
 )
 
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _Counted(TypedDict):
+        member_count: int
+
+    # A group with its `member_count` annotation (typing only).
+    CountedGroup = WithAnnotations[CouncillorGroup, _Counted]
+
 PDF_TEMPLATE = "assessments/groups/report_pdf.html"
 # A cell starting with one of these is read as a formula by spreadsheet programs.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -48,7 +60,7 @@ def _can_manage_any(user: User) -> bool:
     return user.is_staff or (user.is_officer and user.council_id is not None)
 
 
-def _get_group(request, pk: int, *, manage: bool = False) -> CouncillorGroup:
+def _get_group(request, pk: int, *, manage: bool = False) -> "CountedGroup":
     """
     The group, if the user may see it (or manage it, with `manage`); 404 for anyone outside the
     group's council and for councillors who are not members; 403 for a member trying to manage.
@@ -70,7 +82,7 @@ def _get_group(request, pk: int, *, manage: bool = False) -> CouncillorGroup:
     return group
 
 
-def _report(group: CouncillorGroup) -> group_reports.GroupReport:
+def _report(group: "CountedGroup") -> group_reports.GroupReport:
     return group_reports.build_group_report(group, member_count=group.member_count)
 
 
@@ -235,7 +247,7 @@ def group_link(request, pk: int):
         else:
             messages.success(request, f"Your assessment is now linked to {group.name}.")
     else:
-        messages.error(request, form.errors["assessment"][0])
+        messages.error(request, str(form.errors["assessment"][0]))
     return redirect("assessments:group_detail", pk=group.pk)
 
 

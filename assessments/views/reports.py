@@ -48,12 +48,10 @@ def action_step(request, pk: int, question_code: str):
         assessment=assessment,
         question__code=question_code,
     )
-    max_points = max(
-        AnswerOption.objects.filter(checklist_id=assessment.checklist_id)
-        .exclude(points=None)
-        .values_list("points", flat=True),
-        default=0,
+    points = AnswerOption.objects.filter(checklist_id=assessment.checklist_id).values_list(
+        "points", flat=True
     )
+    max_points = max((p for p in points if p is not None), default=0)
     if answer.option is None or not scoring.is_gap(answer.option.points, max_points):
         raise Http404("Next steps are planned for gaps only.")
     try:

@@ -108,12 +108,12 @@ def fixture_problem(objects: list[dict[str, Any]], where: str, using: str) -> st
             value = fields.get(name)
             if not isinstance(value, list):
                 continue
-            key = tuple(value)
-            if (target, key) not in seen and not exists_in_database(target, key, using):
+            ref = tuple(value)
+            if (target, ref) not in seen and not exists_in_database(target, ref, using):
                 noun = apps.get_model(target)._meta.verbose_name
                 return (
                     f"{describe_object(model, fields)} in fixture '{where}' points at "
-                    f"{describe(target, key)}, which does not exist. Add the {noun} to the "
+                    f"{describe(target, ref)}, which does not exist. Add the {noun} to the "
                     "fixture before anything that points at it, or correct the reference."
                 )
         key = natural_key(model, fields)
