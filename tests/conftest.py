@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from assessments.models import Assessment, ChecklistVersion, Council, User
 from assessments.services import assessment_start
-from tests.builders import PASSWORD, make_user
+from tests.builders import MIXED_ANSWERS, PASSWORD, make_user, submit
 
 
 @pytest.fixture(autouse=True)
@@ -123,6 +123,13 @@ def admin_user(db) -> User:
 def draft(checklist, councillor) -> Assessment:
     """The councillor's draft assessment on the published checklist, nothing answered yet."""
     return assessment_start(owner=councillor, from_previous=False)
+
+
+@pytest.fixture
+def submitted(checklist, councillor) -> Assessment:
+    """The councillor's submitted assessment, answered with MIXED_ANSWERS (10 Yes, 8 gaps, 2
+    Not sure)."""
+    return submit(councillor, checklist, MIXED_ANSWERS)
 
 
 @pytest.fixture
