@@ -413,3 +413,15 @@ def test_it_refuses_an_area_listed_before_its_version_and_changes_nothing(no_che
         "correct the reference."
     )
     assert not ChecklistVersion.objects.exists()
+
+
+def test_it_checks_a_fixture_named_without_its_path_or_extension(checklist, tmp_path, settings):
+    settings.FIXTURE_DIRS = [*settings.FIXTURE_DIRS, tmp_path]
+    _write_fixture(
+        tmp_path, [_question("climate", "new-idea", 7), _question("climate", "new-idea", 8)]
+    )
+
+    with pytest.raises(CommandError, match="Duplicate question code 'new-idea'"):
+        call_command("loaddata", "bad_checklist", verbosity=0)
+
+    assert not Question.objects.filter(code="new-idea").exists()

@@ -134,20 +134,26 @@ def fixture_problem(objects: list[dict[str, Any]], where: str, using: str) -> st
 
 
 def json_fixture_files(label: str, app_label: str | None) -> list[Path]:
-    """The plain JSON files `loaddata` would read for `label`: a path, or a name looked up in
-    every app's fixtures folder and FIXTURE_DIRS. Compressed and other formats are not listed."""
+    """The plain JSON files `loaddata` would read for `label`: an absolute path, or a name (or
+    relative path) looked up, as Django does, in every app's fixtures folder, FIXTURE_DIRS and
+    the current folder. Compressed and other formats are not listed."""
     path = Path(label)
-    if path.suffix not in ("", ".json"):
+    if not path.suffix:
+        path = path.with_name(f"{path.name}.json")
+    if path.suffix != ".json":
         return []
-    if path.is_absolute() or len(path.parts) > 1:
-        return [path] if path.suffix == ".json" and path.is_file() else []
-    folders = [
-        Path(app.path) / "fixtures"
-        for app in apps.get_app_configs()
-        if app_label is None or app.label == app_label
-    ] + [Path(folder) for folder in settings.FIXTURE_DIRS]
-    name = path.name if path.suffix else f"{path.name}.json"
-    return [folder / name for folder in folders if (folder / name).is_file()]
+    if path.is_absolute():
+        return [path] if path.is_file() else []
+    folders = (
+        [
+            Path(app.path) / "fixtures"
+            for app in apps.get_app_configs()
+            if app_label is None or app.label == app_label
+        ]
+        + [Path(folder) for folder in settings.FIXTURE_DIRS]
+        + [Path()]
+    )
+    return [folder / path for folder in folders if (folder / path).is_file()]
 
 
 class Command(loaddata.Command):
