@@ -66,7 +66,9 @@ class CouncillorRow:
             return ProgressState.DRAFT
         if self.user.is_active:
             return ProgressState.SIGNED_IN if self.user.last_login else ProgressState.ACTIVE
-        return _STATE_OF_INVITATION.get(self.invitation_status, ProgressState.NOT_INVITED)
+        if self.invitation_status is None:
+            return ProgressState.NOT_INVITED
+        return _STATE_OF_INVITATION[self.invitation_status]
 
     @property
     def can_resend(self) -> bool:

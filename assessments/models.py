@@ -11,6 +11,8 @@ Two halves:
 * **People and answers** (`Council`, `User`, `Assessment`, `Answer`).
 """
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -23,7 +25,7 @@ NOTE_MAX_LENGTH = 2000
 # --- Content -------------------------------------------------------------------------------
 
 
-class ChecklistVersionManager(models.Manager):
+class ChecklistVersionManager(models.Manager["ChecklistVersion"]):
     def get_by_natural_key(self, number):
         return self.get(number=number)
 
@@ -117,7 +119,7 @@ class Area(models.Model):
     def natural_key(self):
         return (*self.checklist.natural_key(), self.code)
 
-    natural_key.dependencies = ["assessments.checklistversion"]
+    natural_key.dependencies = ["assessments.checklistversion"]  # type: ignore[attr-defined]  # Django reads it
 
 
 class QuestionQuerySet(models.QuerySet):
@@ -151,7 +153,10 @@ class QuestionQuerySet(models.QuerySet):
         return super().bulk_create(objs, *args, **kwargs)
 
 
-class QuestionManager(models.Manager.from_queryset(QuestionQuerySet)):
+_QuestionManagerBase = models.Manager.from_queryset(QuestionQuerySet)
+
+
+class QuestionManager(_QuestionManagerBase):
     def get_by_natural_key(self, checklist_number, code):
         return self.get(checklist__number=checklist_number, code=code)
 
@@ -205,7 +210,7 @@ class Question(models.Model):
     def natural_key(self):
         return (self.area.checklist.number, self.code)
 
-    natural_key.dependencies = ["assessments.area"]
+    natural_key.dependencies = ["assessments.area"]  # type: ignore[attr-defined]  # Django reads it
 
 
 class QuoteManager(models.Manager):
@@ -234,7 +239,7 @@ class Quote(models.Model):
     def natural_key(self):
         return (*self.area.natural_key(), self.order)
 
-    natural_key.dependencies = ["assessments.area"]
+    natural_key.dependencies = ["assessments.area"]  # type: ignore[attr-defined]  # Django reads it
 
 
 class AnswerOptionManager(models.Manager):
@@ -273,7 +278,7 @@ class AnswerOption(models.Model):
     def natural_key(self):
         return (*self.checklist.natural_key(), self.code)
 
-    natural_key.dependencies = ["assessments.checklistversion"]
+    natural_key.dependencies = ["assessments.checklistversion"]  # type: ignore[attr-defined]  # Django reads it
 
     @property
     def is_scored(self) -> bool:
@@ -338,9 +343,11 @@ class User(AbstractUser):
         COUNCILLOR = "councillor", "Councillor"
         OFFICER = "officer", "Officer"
 
-    username = None
-    first_name = None
-    last_name = None
+    # No user names, first or last names: these remove AbstractUser's fields, which
+    # django-stubs types as always present.
+    username = None  # type: ignore[assignment]
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
     # `unique=True` as Django's auth requires of USERNAME_FIELD; the constraint below is the rule
     # that matters, as addresses are not case-sensitive to the people typing them.
     email = models.EmailField("email address", unique=True)
@@ -353,7 +360,7 @@ class User(AbstractUser):
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["full_name"]
 
-    objects = EmailUserManager()
+    objects: ClassVar[EmailUserManager] = EmailUserManager()
 
     class Meta:
         ordering = ["full_name"]

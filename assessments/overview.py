@@ -101,7 +101,7 @@ def national_overview() -> Overview:
     option_codes = dict(
         AnswerOption.objects.filter(pk__in={o for _, o, _ in by_ids}).values_list("pk", "code")
     )
-    counts = defaultdict(int)
+    counts: defaultdict[tuple[str, str], int] = defaultdict(int)
     for question_id, option_id, n in by_ids:
         counts[question_codes[question_id], option_codes[option_id]] += n
 

@@ -24,6 +24,8 @@ The object rules:
   other councils; a member who tries to manage gets 403: they know the group exists.
 """
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import Http404
@@ -39,6 +41,17 @@ from assessments.models import (
     User,
 )
 from assessments.sharing import shared_reports
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _MemberCount(TypedDict):
+        member_count: int
+
+    # A group as the group helpers return it: with its number of members counted.
+    GroupWithCount = WithAnnotations[CouncillorGroup, _MemberCount]
 
 # --- Roles ---------------------------------------------------------------------------------
 
@@ -58,6 +71,12 @@ def is_admin(user) -> bool:
     return user.is_authenticated and user.is_staff
 
 
+def _own_council_id(user: User) -> int:
+    """The council of an officer (`is_officer` has said so): officers always have one."""
+    assert user.council_id is not None
+    return user.council_id
+
+
 def is_officer_of(user, council: Council) -> bool:
     return is_officer(user) and user.council_id == council.pk
 
@@ -67,7 +86,7 @@ def runs_councils(user) -> bool:
     return is_admin(user) or is_officer(user)
 
 
-def roles(request) -> dict[str, bool]:
+def roles(request) -> dict[str, object]:
     """
     Context processor: the same three answers for templates as for views, each worked out only
     if a template asks (an error page rendered before authentication has no `request.user`,
@@ -145,7 +164,7 @@ def invitations_for_inviter(user: User) -> QuerySet[Invitation]:
     require_council_runner(user)
     queryset = Invitation.objects.select_related("user__council", "invited_by")
     if not is_admin(user):
-        queryset = queryset.filter(user__council_id=user.council_id)
+        queryset = queryset.filter(user__council_id=_own_council_id(user))
     return queryset
 
 
@@ -166,7 +185,7 @@ def groups_for_user(user: User) -> QuerySet[CouncillorGroup]:
     if is_admin(user):
         return CouncillorGroup.objects.all()
     if is_officer(user):
-        return CouncillorGroup.objects.filter(council_id=user.council_id)
+        return CouncillorGroup.objects.filter(council_id=_own_council_id(user))
     # A subquery, not a join: joining on the member's own row would make a count of members
     # count that one row.
     return CouncillorGroup.objects.filter(
@@ -174,13 +193,13 @@ def groups_for_user(user: User) -> QuerySet[CouncillorGroup]:
     )
 
 
-def _groups_with_details() -> QuerySet[CouncillorGroup]:
+def _groups_with_details() -> "QuerySet[GroupWithCount]":
     return CouncillorGroup.objects.select_related("council", "checklist", "facilitator").annotate(
         member_count=Count("memberships", distinct=True)
     )
 
 
-def get_group_for_member(user: User, pk: int) -> CouncillorGroup:
+def get_group_for_member(user: User, pk: int) -> "GroupWithCount":
     """A group the user may see (see the module docstring); 404 for anyone else."""
     queryset = _groups_with_details()
     if is_admin(user):
@@ -193,7 +212,7 @@ def get_group_for_member(user: User, pk: int) -> CouncillorGroup:
     )
 
 
-def get_group_for_manager(user: User, pk: int) -> CouncillorGroup:
+def get_group_for_manager(user: User, pk: int) -> "GroupWithCount":
     """A group the user may manage; 404 as `get_group_for_member`, 403 for a member."""
     group = get_group_for_member(user, pk)
     if not can_manage_group(user, group):

@@ -24,6 +24,9 @@ from assessments.models import (
     Assessment,
     Quote,
 )
+
+# By name: inside Report, `scoring` is the report's field, not the module.
+from assessments.scoring import OptionInfo, Progress
 from assessments.scoring_inputs import answer_scale, area_info, scoring_answer
 
 BLANK_LINES = re.compile(r"\n\s*\n\s*(?:\n\s*)*")
@@ -74,7 +77,7 @@ class Report:
     not_sure: tuple[ReportItem, ...]
     strengths: tuple[ReportItem, ...]
     previous: Assessment | None
-    progress: scoring.Progress | None
+    progress: Progress | None
 
     @property
     def owner(self):
@@ -89,11 +92,11 @@ class Report:
         return len(self.scoring.research_priority_gaps)
 
     @property
-    def scored_options(self) -> list[scoring.OptionInfo]:
+    def scored_options(self) -> list[OptionInfo]:
         return [c.option for c in self.scoring.overall.counts if c.option.is_scored]
 
     @property
-    def unscored_options(self) -> list[scoring.OptionInfo]:
+    def unscored_options(self) -> list[OptionInfo]:
         return [c.option for c in self.scoring.overall.counts if not c.option.is_scored]
 
     @property

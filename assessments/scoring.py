@@ -397,7 +397,7 @@ def compare(current: ScoringReport, previous: ScoringReport) -> Progress:
 def _movement(answer: ScoringAnswer, previous: ScoringAnswer | None) -> Movement:
     if previous is None:
         return Movement.NEW
-    if answer.is_scored and previous.is_scored:
+    if answer.points is not None and previous.points is not None:
         # Compare shares of full marks, in case the scale itself changed between versions.
         now = Fraction(answer.points, answer.max_points)
         then = Fraction(previous.points, previous.max_points)

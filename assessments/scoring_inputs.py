@@ -29,7 +29,8 @@ def answer_scale(options: Iterable[AnswerOption]) -> list[scoring.OptionInfo]:
 
 def scoring_answer(answer: Answer, *, max_points: int) -> scoring.ScoringAnswer:
     """An answer that has an option; follows `answer.question.area` and `answer.option`."""
-    question = answer.question
+    question, option = answer.question, answer.option
+    assert option is not None, "only answered questions are scored"
     return scoring.ScoringAnswer(
         area=area_info(question.area),
         question_code=question.code,
@@ -38,6 +39,6 @@ def scoring_answer(answer: Answer, *, max_points: int) -> scoring.ScoringAnswer:
         text=question.text,
         is_research_priority=question.is_research_priority,
         research_finding=question.research_finding,
-        option=option_info(answer.option),
+        option=option_info(option),
         max_points=max_points,
     )

@@ -14,6 +14,7 @@ from assessments.models import (
     AnswerOption,
     Assessment,
     ChecklistVersion,
+    CouncillorGroup,
     Question,
     User,
 )
@@ -83,18 +84,26 @@ MIXED_GAPS_IN_ORDER = [
 
 
 def submit(
-    owner,
-    checklist,
+    owner: User,
+    checklist: ChecklistVersion,
     answers: dict[str, str] | None = None,
     *,
     default: str = "yes",
     submitted_at: datetime.datetime | None = None,
+    shared: bool = False,
+    group: CouncillorGroup | None = None,
 ) -> Assessment:
+    """A submitted assessment with every question answered (`answers` maps question code to
+    answer code, any other question gets `default`); with `shared`, shared with the officers
+    when it was submitted; with `group`, linked to that group."""
+    submitted_at = submitted_at or timezone.now()
     assessment = Assessment.objects.create(
         owner=owner,
         checklist=checklist,
         status=Assessment.Status.SUBMITTED,
-        submitted_at=submitted_at or timezone.now(),
+        submitted_at=submitted_at,
+        shared_at=submitted_at if shared else None,
+        group=group,
     )
     answer_all(assessment, answers, default=default)
     return assessment

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from assessments.answering import assessment_start
 from assessments.models import Assessment, ChecklistVersion, Council, User
-from tests.builders import PASSWORD, make_user
+from tests.builders import MIXED_ANSWERS, PASSWORD, make_user, submit
 
 
 @pytest.fixture(autouse=True)
@@ -39,11 +39,30 @@ def _plain_static_storage(settings):
     }
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the published checklist loaded once, as a fresh install loads it
+    (`--reuse-db` loads it again: loading the fixture twice changes nothing)."""
+    with django_db_blocker.unblock():
+        call_command("loaddata", "checklist", verbosity=0)
+
+
 @pytest.fixture
 def checklist(db) -> ChecklistVersion:
-    """The published checklist, loaded from the fixtures as a fresh install loads it."""
-    call_command("loaddata", "checklist", verbosity=0)
-    return ChecklistVersion.objects.published()
+    """The published checklist. Each test's transaction keeps the copy loaded with the database;
+    a transactional test (live server, threads) empties the tables after it runs, so the next
+    one loads the fixture again."""
+    version = ChecklistVersion.objects.filter(status=ChecklistVersion.Status.PUBLISHED).first()
+    if version is None:
+        call_command("loaddata", "checklist", verbosity=0)
+        version = ChecklistVersion.objects.published()
+    return version
+
+
+@pytest.fixture
+def no_checklist(db) -> None:
+    """A database without any checklist, as a fresh install has before `loaddata checklist`."""
+    ChecklistVersion.objects.all().delete()
 
 
 @pytest.fixture
@@ -104,6 +123,13 @@ def admin_user(db) -> User:
 def draft(checklist, councillor) -> Assessment:
     """The councillor's draft assessment on the published checklist, nothing answered yet."""
     return assessment_start(owner=councillor, from_previous=False)
+
+
+@pytest.fixture
+def submitted(checklist, councillor) -> Assessment:
+    """The councillor's submitted assessment, answered with MIXED_ANSWERS (10 Yes, 8 gaps, 2
+    Not sure)."""
+    return submit(councillor, checklist, MIXED_ANSWERS)
 
 
 @pytest.fixture

@@ -8,20 +8,15 @@ is "yes" for everyone. The hand-computed figures the tests check are worked out 
 
 from dataclasses import dataclass
 
-from django.utils import timezone
-
 from assessments.models import (
-    Answer,
-    AnswerOption,
     Assessment,
     ChecklistVersion,
     Council,
     CouncillorGroup,
     GroupMembership,
-    Question,
     User,
 )
-from tests.builders import make_user
+from tests.builders import make_user, submit
 
 Y, P, N, S = "yes", "partly", "not-yet", "not-sure"
 
@@ -78,31 +73,6 @@ def add_councillors(council: Council, count: int, *, start: int = 0) -> list[Use
     ]
 
 
-def submit_assessment(
-    owner: User,
-    checklist: ChecklistVersion,
-    answers: dict[str, str],
-    *,
-    group: CouncillorGroup | None = None,
-    default: str = Y,
-    submitted_at=None,
-) -> Assessment:
-    """A submitted assessment whose answer to each key action is `answers[code]` or `default`."""
-    assessment = Assessment.objects.create(
-        owner=owner,
-        checklist=checklist,
-        status=Assessment.Status.SUBMITTED,
-        submitted_at=submitted_at or timezone.now(),
-        group=group,
-    )
-    options = {o.code: o for o in AnswerOption.objects.filter(checklist=checklist)}
-    Answer.objects.bulk_create(
-        Answer(assessment=assessment, question=q, option=options[answers.get(q.code, default)])
-        for q in Question.objects.filter(area__checklist=checklist)
-    )
-    return assessment
-
-
 def member_answers(index: int, spread: dict[str, list[str]] = SPREAD) -> dict[str, str]:
     return {code: answers[index] for code, answers in spread.items() if index < len(answers)}
 
@@ -129,7 +99,7 @@ def build_group(
     )
     assessments = {}
     for index, member in enumerate(people[: members if submitted is None else submitted]):
-        assessments[member.pk] = submit_assessment(
+        assessments[member.pk] = submit(
             member, checklist, member_answers(index, spread), group=group
         )
     return GroupSetup(

@@ -9,14 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import ActionStep, Answer, Assessment
-from tests.builders import MIXED_ANSWERS, add_step, answer_all, submit
+from tests.builders import MIXED_ANSWERS, add_step, answer_all
 
 FUTURE = timezone.localdate() + datetime.timedelta(days=60)
-
-
-@pytest.fixture
-def assessment(checklist, councillor):
-    return submit(councillor, checklist, MIXED_ANSWERS)
 
 
 def step_url(assessment, code="devote-resources"):
@@ -35,19 +30,19 @@ def valid_data(**overrides):
     return {**data, **overrides}
 
 
-def test_the_owner_adds_a_next_step_to_a_gap(client, councillor, assessment):
+def test_the_owner_adds_a_next_step_to_a_gap(client, councillor, submitted):
     client.force_login(councillor)
 
-    page = client.get(step_url(assessment))
+    page = client.get(step_url(submitted))
     assert page.status_code == 200
     assert "Add your next step" in page.content.decode()
 
-    response = client.post(step_url(assessment), valid_data())
+    response = client.post(step_url(submitted), valid_data())
 
-    report_url = reverse("assessments:report", args=[assessment.pk])
+    report_url = reverse("assessments:report", args=[submitted.pk])
     assert response.status_code == 302
     assert response["Location"] == f"{report_url}#gap-devote-resources"
-    step = ActionStep.objects.get(answer__assessment=assessment)
+    step = ActionStep.objects.get(answer__assessment=submitted)
     assert step.answer.question.code == "devote-resources"
     assert step.what == "Ask for a budget line for the priority innovations"
     assert step.lead == "Cabinet member for resources"
@@ -55,34 +50,34 @@ def test_the_owner_adds_a_next_step_to_a_gap(client, councillor, assessment):
     assert step.reported_to == "Cabinet"
 
 
-def test_the_owner_changes_a_next_step(client, councillor, assessment):
-    add_step(assessment, "devote-resources", what="Old plan")
+def test_the_owner_changes_a_next_step(client, councillor, submitted):
+    add_step(submitted, "devote-resources", what="Old plan")
     client.force_login(councillor)
 
-    assert "Change your next step" in client.get(step_url(assessment)).content.decode()
-    client.post(step_url(assessment), valid_data(what="New plan"))
+    assert "Change your next step" in client.get(step_url(submitted)).content.decode()
+    client.post(step_url(submitted), valid_data(what="New plan"))
 
-    assert ActionStep.objects.get(answer__assessment=assessment).what == "New plan"
+    assert ActionStep.objects.get(answer__assessment=submitted).what == "New plan"
 
 
-def test_only_what_is_required(client, councillor, assessment):
+def test_only_what_is_required(client, councillor, submitted):
     client.force_login(councillor)
 
     response = client.post(
-        step_url(assessment),
+        step_url(submitted),
         valid_data(lead="", due_date_0="", due_date_1="", due_date_2="", reported_to=""),
     )
 
     assert response.status_code == 302
-    step = ActionStep.objects.get(answer__assessment=assessment)
+    step = ActionStep.objects.get(answer__assessment=submitted)
     assert (step.lead, step.due_date, step.reported_to) == ("", None, "")
 
 
-def test_the_answers_stay_read_only(client, councillor, assessment):
+def test_the_answers_stay_read_only(client, councillor, submitted):
     client.force_login(councillor)
-    answer = Answer.objects.get(assessment=assessment, question__code="devote-resources")
+    answer = Answer.objects.get(assessment=submitted, question__code="devote-resources")
 
-    client.post(step_url(assessment), valid_data(option="yes", note="Changed my mind"))
+    client.post(step_url(submitted), valid_data(option="yes", note="Changed my mind"))
 
     answer.refresh_from_db()
     assert answer.option.code == "not-yet"
@@ -126,11 +121,11 @@ def test_the_answers_stay_read_only(client, councillor, assessment):
     ],
 )
 def test_bad_input_gives_a_clear_error_and_saves_nothing(
-    client, councillor, assessment, overrides, message
+    client, councillor, submitted, overrides, message
 ):
     client.force_login(councillor)
 
-    response = client.post(step_url(assessment), valid_data(**overrides))
+    response = client.post(step_url(submitted), valid_data(**overrides))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -140,14 +135,14 @@ def test_bad_input_gives_a_clear_error_and_saves_nothing(
     assert not ActionStep.objects.exists()
 
 
-def test_a_step_with_a_date_now_past_can_still_be_changed(client, councillor, assessment):
+def test_a_step_with_a_date_now_past_can_still_be_changed(client, councillor, submitted):
     """Only a date being changed must not be in the past: last month's plan can be updated."""
     last_month = timezone.localdate() - datetime.timedelta(days=30)
-    add_step(assessment, "devote-resources", what="Old plan", due_date=last_month)
+    add_step(submitted, "devote-resources", what="Old plan", due_date=last_month)
     client.force_login(councillor)
 
     response = client.post(
-        step_url(assessment),
+        step_url(submitted),
         valid_data(
             what="Old plan, half done",
             due_date_0=str(last_month.day),
@@ -161,28 +156,28 @@ def test_a_step_with_a_date_now_past_can_still_be_changed(client, councillor, as
 
 
 @pytest.mark.parametrize("code", ["encourage-creativity", "experiment-and-learn", "no-such-code"])
-def test_next_steps_are_only_for_gaps(client, councillor, assessment, code):
+def test_next_steps_are_only_for_gaps(client, councillor, submitted, code):
     """A Yes (a strength) and a Not sure have no next step here; nor does an unknown question."""
     client.force_login(councillor)
 
-    assert client.get(step_url(assessment, code)).status_code == 404
-    assert client.post(step_url(assessment, code), valid_data()).status_code == 404
+    assert client.get(step_url(submitted, code)).status_code == 404
+    assert client.post(step_url(submitted, code), valid_data()).status_code == 404
     assert not ActionStep.objects.exists()
 
 
 @pytest.mark.parametrize(
     "persona", ["second_councillor", "other_councillor", "officer", "other_officer", "admin_user"]
 )
-def test_nobody_else_can_plan_on_someone_elses_gap(client, request, assessment, persona):
+def test_nobody_else_can_plan_on_someone_elses_gap(client, request, submitted, persona):
     client.force_login(request.getfixturevalue(persona))
 
-    assert client.get(step_url(assessment)).status_code == 404
-    assert client.post(step_url(assessment), valid_data()).status_code == 404
+    assert client.get(step_url(submitted)).status_code == 404
+    assert client.post(step_url(submitted), valid_data()).status_code == 404
     assert not ActionStep.objects.exists()
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client, assessment):
-    response = client.post(step_url(assessment), valid_data())
+def test_anonymous_visitors_are_sent_to_sign_in(client, submitted):
+    response = client.post(step_url(submitted), valid_data())
 
     assert response.status_code == 302
     assert response["Location"].startswith(resolve_url(settings.LOGIN_URL))
@@ -198,11 +193,11 @@ def test_a_draft_has_no_action_plan_yet(client, checklist, councillor):
     assert not ActionStep.objects.exists()
 
 
-def test_the_report_shows_the_saved_step(client, councillor, assessment):
+def test_the_report_shows_the_saved_step(client, councillor, submitted):
     client.force_login(councillor)
-    client.post(step_url(assessment), valid_data(what="Put it on the cabinet forward plan"))
+    client.post(step_url(submitted), valid_data(what="Put it on the cabinet forward plan"))
 
-    report = client.get(reverse("assessments:report", args=[assessment.pk]))
+    report = client.get(reverse("assessments:report", args=[submitted.pk]))
 
     html = report.content.decode()
     assert "Put it on the cabinet forward plan" in html

@@ -5,11 +5,9 @@ version with answers is read-only; admins copy it as a draft, edit the draft and
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from assessments.models import Answer, Area, Assessment, ChecklistVersion, Question, Quote
+from assessments.models import Answer, Area, ChecklistVersion, Question, Quote
 from assessments.versioning import checklist_copy_as_draft
-from tests.builders import answer_all
 
 CONTENT_MODELS = ["checklistversion", "area", "question", "quote"]
 
@@ -18,21 +16,6 @@ CONTENT_MODELS = ["checklistversion", "area", "question", "quote"]
 def admin_client(client, admin_user):
     client.force_login(admin_user)
     return client
-
-
-@pytest.fixture
-def answered_assessment(checklist, councillor) -> Assessment:
-    assessment = Assessment.objects.create(owner=councillor, checklist=checklist)
-    answer_all(assessment)
-    return assessment
-
-
-@pytest.fixture
-def submitted_assessment(answered_assessment) -> Assessment:
-    answered_assessment.status = Assessment.Status.SUBMITTED
-    answered_assessment.submitted_at = timezone.now()
-    answered_assessment.save()
-    return answered_assessment
 
 
 def form_data(response) -> dict:
@@ -96,9 +79,7 @@ def test_a_councillor_is_sent_to_the_admin_sign_in(client, councillor, checklist
     assert response["Location"].startswith(reverse("admin:login"))
 
 
-def test_the_version_list_shows_status_and_how_many_assessments_use_each(
-    admin_client, answered_assessment
-):
+def test_the_version_list_shows_status_and_how_many_assessments_use_each(admin_client, submitted):
     response = admin_client.get(changelist_url("checklistversion"))
 
     row = response.context["cl"].result_list[0]
@@ -194,10 +175,8 @@ def test_the_published_version_can_be_edited_until_someone_answers_it(admin_clie
     assert checklist.title == "Key Actions for Innovation"
 
 
-def test_a_new_area_can_only_go_into_a_version_that_can_still_change(
-    admin_client, answered_assessment
-):
-    draft = checklist_copy_as_draft(checklist=answered_assessment.checklist)
+def test_a_new_area_can_only_go_into_a_version_that_can_still_change(admin_client, submitted):
+    draft = checklist_copy_as_draft(checklist=submitted.checklist)
 
     response = admin_client.get(reverse("admin:assessments_area_add"))
 
@@ -208,8 +187,8 @@ def test_a_new_area_can_only_go_into_a_version_that_can_still_change(
 # --- A version with answers is read-only -------------------------------------------------------
 
 
-def test_a_version_with_answers_shows_read_only_and_says_why(admin_client, answered_assessment):
-    checklist = answered_assessment.checklist
+def test_a_version_with_answers_shows_read_only_and_says_why(admin_client, submitted):
+    checklist = submitted.checklist
 
     response = admin_client.get(change_url(checklist))
 
@@ -222,10 +201,8 @@ def test_a_version_with_answers_shows_read_only_and_says_why(admin_client, answe
     assert 'name="answer_options-0-label"' not in html
 
 
-def test_a_version_with_answers_cannot_be_changed_by_posting_to_it(
-    admin_client, answered_assessment
-):
-    checklist = answered_assessment.checklist
+def test_a_version_with_answers_cannot_be_changed_by_posting_to_it(admin_client, submitted):
+    checklist = submitted.checklist
     data = {
         "title": "Changed",
         "innovation_definition": "Changed",
@@ -243,7 +220,7 @@ def test_a_version_with_answers_cannot_be_changed_by_posting_to_it(
 
 @pytest.mark.parametrize("model", [Area, Question, Quote])
 def test_the_areas_questions_and_quotes_of_a_version_with_answers_are_read_only(
-    admin_client, answered_assessment, model
+    admin_client, submitted, model
 ):
     obj = model.objects.order_by("pk").first()
     before = model.objects.filter(pk=obj.pk).values().get()
@@ -259,8 +236,8 @@ def test_the_areas_questions_and_quotes_of_a_version_with_answers_are_read_only(
     assert model.objects.filter(pk=obj.pk).values().get() == before
 
 
-def test_a_version_with_answers_cannot_be_deleted(admin_client, answered_assessment):
-    checklist = answered_assessment.checklist
+def test_a_version_with_answers_cannot_be_deleted(admin_client, submitted):
+    checklist = submitted.checklist
     checklist_copy_as_draft(checklist=checklist)
     # Publish the copy so that version 1 is no longer protected as the published one.
     run_action(admin_client, "publish", ChecklistVersion.objects.get(number=2))
@@ -295,8 +272,8 @@ def test_a_retired_version_is_read_only_even_without_answers(admin_client, check
 # --- Copy, edit, publish -----------------------------------------------------------------------
 
 
-def test_an_admin_copies_a_version_as_a_new_draft(admin_client, answered_assessment):
-    checklist = answered_assessment.checklist
+def test_an_admin_copies_a_version_as_a_new_draft(admin_client, submitted):
+    checklist = submitted.checklist
 
     response = run_action(admin_client, "copy_as_draft", checklist)
 
@@ -340,11 +317,11 @@ def test_publishing_asks_for_one_draft_at_a_time(admin_client, checklist):
 
 
 def test_an_old_assessment_keeps_its_questions_and_wording_after_a_new_version_is_published(
-    admin_client, submitted_assessment
+    admin_client, submitted
 ):
-    original = submitted_assessment.checklist
+    original = submitted.checklist
     answers_before = list(
-        submitted_assessment.answers.values_list("question_id", "question__text", "option__code")
+        submitted.answers.values_list("question_id", "question__text", "option__code")
     )
 
     # Copy, reword a question in the draft through its area's admin page, publish.
@@ -359,18 +336,14 @@ def test_an_old_assessment_keeps_its_questions_and_wording_after_a_new_version_i
     assert admin_client.post(change_url(area), data).status_code == 302
     run_action(admin_client, "publish", draft)
 
-    submitted_assessment.refresh_from_db()
-    assert submitted_assessment.checklist == original
+    submitted.refresh_from_db()
+    assert submitted.checklist == original
     assert (
-        list(
-            submitted_assessment.answers.values_list(
-                "question_id", "question__text", "option__code"
-            )
-        )
+        list(submitted.answers.values_list("question_id", "question__text", "option__code"))
         == answers_before
     )
     assert Answer.objects.get(
-        assessment=submitted_assessment, question__code="space-to-test"
+        assessment=submitted, question__code="space-to-test"
     ).question.text == ("Do you provide space and licence to test new approaches?")
     published = ChecklistVersion.objects.published()
     assert published == draft

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import IntegrityError
 
 from assessments.models import AnswerOption, Area, ChecklistVersion, Question, Quote
 
@@ -285,7 +286,7 @@ def test_it_refuses_a_question_code_repeated_in_another_area_of_the_version(chec
     assert _rows() == before
 
 
-def test_it_refuses_a_duplicate_area_in_a_fresh_database(db, tmp_path):
+def test_it_refuses_a_duplicate_area_in_a_fresh_database(no_checklist, tmp_path):
     version = {
         "model": "assessments.checklistversion",
         "fields": {
@@ -323,7 +324,6 @@ def test_it_names_the_missing_area_a_question_points_at_and_changes_nothing(chec
         "version 1, which does not exist. Add the area to the fixture before anything that "
         "points at it, or correct the reference."
     )
-    assert error.value.__cause__ is not None  # Django's own error stays in the traceback
     assert _rows() == before
 
 
@@ -349,7 +349,7 @@ def test_loading_the_same_fixture_again_in_a_later_run_still_updates_in_place(ch
     assert Question.objects.filter(code="new-idea").count() == 1
 
 
-def test_it_refuses_a_version_based_on_a_version_that_does_not_exist(db, tmp_path):
+def test_it_refuses_a_version_based_on_a_version_that_does_not_exist(no_checklist, tmp_path):
     version = {
         "model": "assessments.checklistversion",
         "fields": {
@@ -363,7 +363,66 @@ def test_it_refuses_a_version_based_on_a_version_that_does_not_exist(db, tmp_pat
     }
     path = _write_fixture(tmp_path, [version])
 
-    with pytest.raises(CommandError, match="points at something that does not exist"):
+    with pytest.raises(
+        CommandError, match=r"Checklist version 5 in fixture .* points at checklist version 99,"
+    ):
         call_command("loaddata", path, verbosity=0)
 
     assert not ChecklistVersion.objects.exists()
+
+
+def test_a_row_the_database_refuses_is_a_plain_error_and_changes_nothing(checklist, tmp_path):
+    before = _rows()
+    # Two new questions at the same place in the area: the fixture check passes them, the
+    # database's unique order per area does not.
+    path = _write_fixture(
+        tmp_path, [_question("climate", "new-idea", 7), _question("climate", "other-idea", 7)]
+    )
+
+    with pytest.raises(CommandError, match=r"^The fixture could not be loaded: ") as error:
+        call_command("loaddata", path, verbosity=0)
+
+    assert isinstance(error.value.__cause__, IntegrityError)
+    assert _rows() == before
+
+
+def test_it_refuses_an_area_listed_before_its_version_and_changes_nothing(no_checklist, tmp_path):
+    # Django finds a checklist object by a natural key that runs through its version, so the
+    # version must already be loaded when the area comes.
+    version = {
+        "model": "assessments.checklistversion",
+        "fields": {
+            "number": 7,
+            "title": "Test",
+            "innovation_definition": "D",
+            "key_findings": "K",
+            "created_at": "2026-01-01T00:00:00Z",
+        },
+    }
+    area = {
+        "model": "assessments.area",
+        "fields": {"checklist": [7], "code": "climate", "order": 1, "title": "A", "heading": "A"},
+    }
+    path = _write_fixture(tmp_path, [area, version])
+
+    with pytest.raises(CommandError) as error:
+        call_command("loaddata", path, verbosity=0)
+
+    assert str(error.value) == (
+        f"Area 'climate' in fixture '{path}' points at checklist version 7, which does not "
+        "exist. Add the checklist version to the fixture before anything that points at it, or "
+        "correct the reference."
+    )
+    assert not ChecklistVersion.objects.exists()
+
+
+def test_it_checks_a_fixture_named_without_its_path_or_extension(checklist, tmp_path, settings):
+    settings.FIXTURE_DIRS = [*settings.FIXTURE_DIRS, tmp_path]
+    _write_fixture(
+        tmp_path, [_question("climate", "new-idea", 7), _question("climate", "new-idea", 8)]
+    )
+
+    with pytest.raises(CommandError, match="Duplicate question code 'new-idea'"):
+        call_command("loaddata", "bad_checklist", verbosity=0)
+
+    assert not Question.objects.filter(code="new-idea").exists()

@@ -6,7 +6,6 @@ import json
 import zipfile
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -29,36 +28,28 @@ DOWNLOAD = reverse("assessments:your_data_download")
 DELETE = reverse("assessments:delete_account")
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-
-
 @pytest.fixture
-def submitted(checklist, councillor):
-    assessment = submit(
-        councillor,
-        checklist,
-        MIXED_ANSWERS,
-        submitted_at=timezone.now() - datetime.timedelta(days=30),
-    )
-    add_note(assessment, "devote-resources", PRIVATE_NOTE)
+def submitted(submitted):
+    """The councillor's submitted assessment, a month old, with a private note and a next step."""
+    submitted.submitted_at = timezone.now() - datetime.timedelta(days=30)
+    submitted.save(update_fields=["submitted_at"])
+    add_note(submitted, "devote-resources", PRIVATE_NOTE)
     add_step(
-        assessment,
+        submitted,
         "devote-resources",
         what="Ask for a small innovation fund",
         lead="Cabinet member for resources",
         due_date=datetime.date(2027, 3, 31),
         reported_to="Cabinet",
     )
-    return assessment
+    return submitted
 
 
 @pytest.fixture
-def draft(checklist, councillor):
-    assessment = Assessment.objects.create(owner=councillor, checklist=checklist)
-    answer_all(assessment, default="partly")
-    return assessment
+def draft(draft):
+    """The councillor's draft, every question answered Partly."""
+    answer_all(draft, default="partly")
+    return draft
 
 
 @pytest.fixture

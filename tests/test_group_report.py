@@ -16,13 +16,13 @@ from assessments.models import (
     GroupAgreement,
     Question,
 )
+from tests.builders import submit
 from tests.group_helpers import (
     AGENDA,
     AGENDA_PERCENT,
     SHARED_GAPS,
     SPREAD,
     build_group,
-    submit_assessment,
 )
 
 
@@ -113,7 +113,7 @@ def test_the_spread_bar_always_adds_up_to_the_whole_width(setup):
 
 def test_only_each_members_latest_submitted_linked_assessment_counts(setup, checklist):
     member = setup.members[0]  # answered Yes to encourage-creativity
-    submit_assessment(
+    submit(
         member,
         checklist,
         {"encourage-creativity": "not-yet"},
@@ -123,7 +123,7 @@ def test_only_each_members_latest_submitted_linked_assessment_counts(setup, chec
     # A draft linked to the group and unlinked submissions do not count.
     Assessment.objects.create(owner=setup.members[1], checklist=checklist, group=setup.group)
     for other in setup.others[:5]:
-        submit_assessment(other, checklist, {"encourage-creativity": "not-yet"})
+        submit(other, checklist, {"encourage-creativity": "not-yet"})
 
     report = group_reports.build_group_report(setup.group)
 

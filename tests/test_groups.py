@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from assessments import groups
 from assessments.models import Assessment, CouncillorGroup, GroupMembership
-from tests.builders import answer_all, make_user
-from tests.group_helpers import build_group, submit_assessment
+from tests.builders import answer_all, make_user, submit
+from tests.group_helpers import build_group
 
 
 @pytest.fixture
@@ -302,7 +302,7 @@ def test_a_member_links_a_draft_and_unlinks_it(client, membership, councillor, c
 
 
 def test_a_member_links_a_submitted_assessment(client, membership, councillor, checklist):
-    submitted = submit_assessment(councillor, checklist, {})
+    submitted = submit(councillor, checklist, {})
     client.force_login(councillor)
 
     response = client.post(
@@ -366,7 +366,7 @@ def test_members_see_their_groups_on_the_dashboard(client, membership, councillo
 
 
 def test_the_submitted_page_offers_the_group(client, membership, councillor, checklist):
-    submitted = submit_assessment(councillor, checklist, {})
+    submitted = submit(councillor, checklist, {})
     client.force_login(councillor)
     url = reverse("assessments:assessment_detail", args=[submitted.pk])
 

@@ -4,8 +4,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import Answer, AnswerOption, Assessment, Council, Question, User
+from assessments.models import Assessment, Council, User
 from assessments.overview import national_overview
+from tests.builders import make_user, submit
 
 OVERVIEW_URL = reverse("assessments:national_overview")
 
@@ -14,27 +15,9 @@ def add_council(checklist, slug: str, answers: list[dict[str, str]], default="ye
     """A council whose councillors each submitted one assessment: `answers[i]` maps question
     code to answer code for councillor i, any other question answered `default`."""
     council = Council.objects.create(name=f"{slug.title()} Council", slug=slug)
-    users = User.objects.bulk_create(
-        User(email=f"{slug}-{i}@example.org", full_name=f"{slug} {i}", council=council)
-        for i in range(len(answers))
-    )
-    now = timezone.now()
-    assessments = Assessment.objects.bulk_create(
-        Assessment(
-            owner=user,
-            checklist=checklist,
-            status=Assessment.Status.SUBMITTED,
-            submitted_at=now,
-        )
-        for user in users
-    )
-    options = {o.code: o for o in AnswerOption.objects.filter(checklist=checklist)}
-    questions = list(Question.objects.filter(area__checklist=checklist))
-    Answer.objects.bulk_create(
-        Answer(assessment=assessment, question=q, option=options[codes.get(q.code, default)])
-        for assessment, codes in zip(assessments, answers, strict=True)
-        for q in questions
-    )
+    for i, codes in enumerate(answers):
+        owner = make_user(email=f"{slug}-{i}@example.org", full_name=f"{slug} {i}", council=council)
+        submit(owner, checklist, codes, default=default)
     return council
 
 

@@ -65,7 +65,7 @@ def test_the_start_page_uses_the_published_checklist_not_a_draft(client, checkli
     assert "A draft definition nobody should see" not in html
 
 
-def test_the_start_page_is_not_found_when_no_checklist_is_published(client, db):
+def test_the_start_page_is_not_found_when_no_checklist_is_published(client, no_checklist):
     assert client.get(reverse("assessments:start")).status_code == 404
 
 

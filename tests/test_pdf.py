@@ -21,11 +21,6 @@ from tests.builders import (
 from tests.test_report import add_hostile_notes, add_questions
 
 
-@pytest.fixture
-def assessment(checklist, councillor):
-    return submit(councillor, checklist, MIXED_ANSWERS)
-
-
 def pdf_url(assessment):
     return reverse("assessments:report_pdf", args=[assessment.pk])
 
@@ -50,14 +45,14 @@ class SpyFetcher(pdf.StaticOnlyURLFetcher):
 # --- The download ------------------------------------------------------------------------------
 
 
-def test_the_owner_downloads_the_pdf(client, councillor, assessment):
+def test_the_owner_downloads_the_pdf(client, councillor, submitted):
     client.force_login(councillor)
 
-    response = client.get(pdf_url(assessment))
+    response = client.get(pdf_url(submitted))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    date = assessment.submitted_at.astimezone(datetime.UTC).date()
+    date = submitted.submitted_at.astimezone(datetime.UTC).date()
     assert response["Content-Disposition"] == (
         f'attachment; filename="innovation-gap-report-alex-morgan-{date:%Y-%m-%d}.pdf"'
     )
@@ -66,20 +61,20 @@ def test_the_owner_downloads_the_pdf(client, councillor, assessment):
     assert response.content.startswith(b"%PDF-")
 
 
-def test_the_report_page_links_to_the_pdf(client, councillor, assessment):
+def test_the_report_page_links_to_the_pdf(client, councillor, submitted):
     client.force_login(councillor)
 
-    html = client.get(reverse("assessments:report", args=[assessment.pk])).content.decode()
+    html = client.get(reverse("assessments:report", args=[submitted.pk])).content.decode()
 
-    assert f'href="{pdf_url(assessment)}"' in html
+    assert f'href="{pdf_url(submitted)}"' in html
     assert "Download PDF" in html
 
 
 def test_the_pdf_names_the_person_the_council_every_gap_in_order_and_the_plan(
-    client, councillor, assessment
+    client, councillor, submitted
 ):
     add_step(
-        assessment,
+        submitted,
         "monitor-progress",
         what="Quarterly dashboard to cabinet",
         lead="Chief executive",
@@ -88,7 +83,7 @@ def test_the_pdf_names_the_person_the_council_every_gap_in_order_and_the_plan(
     )
     client.force_login(councillor)
 
-    response = client.get(pdf_url(assessment))
+    response = client.get(pdf_url(submitted))
     reader = PdfReader(io.BytesIO(response.content))
     text = pdf_text(response.content)
 
@@ -171,11 +166,9 @@ def test_the_fetcher_does_not_follow_redirects():
     )
 
 
-def test_hostile_notes_render_as_text_and_fetch_nothing(
-    client, councillor, assessment, monkeypatch
-):
-    add_hostile_notes(assessment)
-    add_step(assessment, "monitor-progress", what='<img src="file:///etc/passwd">', lead="x")
+def test_hostile_notes_render_as_text_and_fetch_nothing(client, councillor, submitted, monkeypatch):
+    add_hostile_notes(submitted)
+    add_step(submitted, "monitor-progress", what='<img src="file:///etc/passwd">', lead="x")
     spies = []
 
     def spy_fetcher():
@@ -186,7 +179,7 @@ def test_hostile_notes_render_as_text_and_fetch_nothing(
     client.force_login(councillor)
 
     started = time.monotonic()
-    response = client.get(pdf_url(assessment))
+    response = client.get(pdf_url(submitted))
     elapsed = time.monotonic() - started
 
     assert response.status_code == 200
@@ -225,7 +218,7 @@ def test_even_unescaped_html_cannot_fetch_or_attach_files():
 # --- Rendering once per change -----------------------------------------------------------------
 
 
-def test_an_unchanged_report_is_not_rendered_again(client, councillor, assessment, monkeypatch):
+def test_an_unchanged_report_is_not_rendered_again(client, councillor, submitted, monkeypatch):
     renders = []
     real_render = exports.render_report_pdf
     monkeypatch.setattr(
@@ -233,15 +226,15 @@ def test_an_unchanged_report_is_not_rendered_again(client, councillor, assessmen
     )
     client.force_login(councillor)
 
-    first = client.get(pdf_url(assessment)).content
-    second = client.get(pdf_url(assessment)).content
+    first = client.get(pdf_url(submitted)).content
+    second = client.get(pdf_url(submitted)).content
 
     assert len(renders) == 1
     assert first == second
 
 
 def test_the_pdf_is_rendered_again_after_a_next_step_changes(
-    client, councillor, assessment, monkeypatch
+    client, councillor, submitted, monkeypatch
 ):
     renders = []
     real_render = exports.render_report_pdf
@@ -249,17 +242,17 @@ def test_the_pdf_is_rendered_again_after_a_next_step_changes(
         exports, "render_report_pdf", lambda report: renders.append(1) or real_render(report)
     )
     client.force_login(councillor)
-    client.get(pdf_url(assessment))
+    client.get(pdf_url(submitted))
 
-    step_url = reverse("assessments:action_step", args=[assessment.pk, "space-to-test"])
+    step_url = reverse("assessments:action_step", args=[submitted.pk, "space-to-test"])
     client.post(step_url, {"what": "Set up a test-and-learn fund"})
-    text = pdf_text(client.get(pdf_url(assessment)).content)
+    text = pdf_text(client.get(pdf_url(submitted)).content)
 
     assert len(renders) == 2
     assert "Set up a test-and-learn fund" in text
 
     client.post(step_url, {"what": "Set up a test-and-learn fund by spring"})
-    text = pdf_text(client.get(pdf_url(assessment)).content)
+    text = pdf_text(client.get(pdf_url(submitted)).content)
     assert len(renders) == 3
     assert "by spring" in text
 

@@ -18,11 +18,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.urls import get_resolver, reverse
-from django.utils import timezone
 
 from assessments import invitations, permissions
 from assessments.models import Assessment, CouncillorGroup, GroupMembership, User
-from tests.builders import answer_all, make_user
+from tests.builders import make_user, submit
 
 SIGN_IN_URL = reverse("assessments:sign_in")
 ROLES = ["anonymous", "a", "b", "c", "officer", "other_officer", "admin"]
@@ -109,15 +108,7 @@ def test_every_url_is_in_the_matrix():
 @pytest.fixture
 def world(checklist, council, councillor, second_councillor, officer, request):
     """A's draft and shared report, an invitation, and a group of A and B with A's report."""
-    now = timezone.now()
-    report = Assessment.objects.create(
-        owner=councillor,
-        checklist=checklist,
-        status=Assessment.Status.SUBMITTED,
-        submitted_at=now,
-        shared_at=now,
-    )
-    answer_all(report, option_codes={"persist": "not-yet"})
+    report = submit(councillor, checklist, {"persist": "not-yet"}, shared=True)
     draft = Assessment.objects.create(owner=councillor, checklist=checklist)
     invitation, token = invitations.invitation_create(
         council=council, full_name="Nia Jones", email="nia@example.org", invited_by=officer

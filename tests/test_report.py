@@ -37,11 +37,6 @@ def add_hostile_notes(assessment):
     add_note(assessment, "select-priority-areas", LINE_BREAKS)
 
 
-@pytest.fixture
-def assessment(checklist, councillor):
-    return submit(councillor, checklist, MIXED_ANSWERS)
-
-
 def report_url(assessment):
     return reverse("assessments:report", args=[assessment.pk])
 
@@ -56,10 +51,10 @@ def text_of(response) -> str:
 # --- Who sees it -------------------------------------------------------------------------------
 
 
-def test_the_owner_sees_their_report(client, councillor, assessment):
+def test_the_owner_sees_their_report(client, councillor, submitted):
     client.force_login(councillor)
 
-    response = client.get(report_url(assessment))
+    response = client.get(report_url(submitted))
 
     assert response.status_code == 200
     assert "Your innovation gap report" in text_of(response)
@@ -69,15 +64,15 @@ def test_the_owner_sees_their_report(client, councillor, assessment):
 @pytest.mark.parametrize(
     "persona", ["second_councillor", "other_councillor", "officer", "other_officer", "admin_user"]
 )
-def test_it_hides_a_report_from_everyone_but_its_owner(client, request, assessment, persona):
+def test_it_hides_a_report_from_everyone_but_its_owner(client, request, submitted, persona):
     client.force_login(request.getfixturevalue(persona))
 
-    assert client.get(report_url(assessment)).status_code == 404
-    assert client.get(reverse("assessments:report_pdf", args=[assessment.pk])).status_code == 404
+    assert client.get(report_url(submitted)).status_code == 404
+    assert client.get(reverse("assessments:report_pdf", args=[submitted.pk])).status_code == 404
 
 
-def test_it_sends_anonymous_visitors_to_sign_in(client, assessment):
-    response = client.get(report_url(assessment))
+def test_it_sends_anonymous_visitors_to_sign_in(client, submitted):
+    response = client.get(report_url(submitted))
 
     assert response.status_code == 302
     assert response["Location"].startswith(resolve_url(settings.LOGIN_URL))
@@ -92,28 +87,28 @@ def test_a_draft_has_no_report(client, checklist, councillor):
     assert client.get(reverse("assessments:report_pdf", args=[draft.pk])).status_code == 404
 
 
-def test_the_report_only_answers_get(client, councillor, assessment):
+def test_the_report_only_answers_get(client, councillor, submitted):
     client.force_login(councillor)
 
-    assert client.post(report_url(assessment)).status_code == 405
+    assert client.post(report_url(submitted)).status_code == 405
 
 
 # --- What it says ------------------------------------------------------------------------------
 
 
-def test_it_starts_with_a_summary_in_words(client, councillor, assessment):
+def test_it_starts_with_a_summary_in_words(client, councillor, submitted):
     client.force_login(councillor)
 
-    text = text_of(client.get(report_url(assessment)))
+    text = text_of(client.get(report_url(submitted)))
 
     assert "You are fully taking 10 of the 20 key actions; 4 gaps are research priorities." in text
     assert text.index("Summary") < text.index("Your score in each area")
 
 
-def test_it_shows_each_areas_score_as_a_bar_and_in_a_table(client, councillor, assessment):
+def test_it_shows_each_areas_score_as_a_bar_and_in_a_table(client, councillor, submitted):
     client.force_login(councillor)
 
-    response = client.get(report_url(assessment))
+    response = client.get(report_url(submitted))
     html = response.content.decode()
 
     # Climate: Yes 3, Partly 1, Not yet 1, Not sure 1 → 7 of 10 points.
@@ -125,21 +120,21 @@ def test_it_shows_each_areas_score_as_a_bar_and_in_a_table(client, councillor, a
     assert 'style="' not in html  # bars by class: the CSP will forbid inline styles
 
 
-def test_it_ranks_the_gaps(client, councillor, assessment):
+def test_it_ranks_the_gaps(client, councillor, submitted):
     client.force_login(councillor)
 
-    html = client.get(report_url(assessment)).content.decode()
+    html = client.get(report_url(submitted)).content.decode()
 
     positions = [html.index(f'id="gap-{code}"') for code in MIXED_GAPS_IN_ORDER]
     assert positions == sorted(positions)
 
 
 def test_each_gap_shows_question_answer_note_finding_quote_and_next_step(
-    client, councillor, assessment
+    client, councillor, submitted
 ):
-    add_note(assessment, "devote-resources", "No budget line for it yet.")
+    add_note(submitted, "devote-resources", "No budget line for it yet.")
     add_step(
-        assessment,
+        submitted,
         "devote-resources",
         what="Ask for a budget line",
         lead="Cabinet member for finance",
@@ -148,7 +143,7 @@ def test_each_gap_shows_question_answer_note_finding_quote_and_next_step(
     )
     client.force_login(councillor)
 
-    html = client.get(report_url(assessment)).content.decode()
+    html = client.get(report_url(submitted)).content.decode()
     gap = html[html.index('id="gap-devote-resources"') : html.index('id="gap-monitor-progress"')]
 
     assert "Do you devote sufficient time, resources and expertise to priority innovations?" in gap
@@ -159,7 +154,7 @@ def test_each_gap_shows_question_answer_note_finding_quote_and_next_step(
     assert "Ask for a budget line" in gap
     assert "Cabinet member for finance" in gap
     assert "1 April 2031" in gap
-    step_url = reverse("assessments:action_step", args=[assessment.pk, "devote-resources"])
+    step_url = reverse("assessments:action_step", args=[submitted.pk, "devote-resources"])
     assert f'href="{step_url}"' in gap
     assert ">Change<" in gap
     # A gap without a step offers to add one.
@@ -167,18 +162,18 @@ def test_each_gap_shows_question_answer_note_finding_quote_and_next_step(
     assert "Add next step" in next_gap.split("</li>")[0]
 
 
-def test_gaps_in_one_area_get_different_quotes(checklist, councillor, assessment):
-    report = build_report(submitted_assessments().get(pk=assessment.pk))
+def test_gaps_in_one_area_get_different_quotes(checklist, councillor, submitted):
+    report = build_report(submitted_assessments().get(pk=submitted.pk))
 
     delivery_quotes = [g.quote.pk for g in report.gaps if g.scored.area.code == "delivery"]
     assert len(delivery_quotes) == 4
     assert len(set(delivery_quotes)) == 4
 
 
-def test_it_lists_not_sure_and_strengths_apart(client, councillor, assessment):
+def test_it_lists_not_sure_and_strengths_apart(client, councillor, submitted):
     client.force_login(councillor)
 
-    text = text_of(client.get(report_url(assessment)))
+    text = text_of(client.get(report_url(submitted)))
 
     things_to_find_out = text[text.index("Things to find out") : text.index("Your strengths")]
     assert "Experiment, fail quickly and learn from failures" in things_to_find_out
@@ -189,10 +184,10 @@ def test_it_lists_not_sure_and_strengths_apart(client, councillor, assessment):
     assert "Monitor progress closely" not in strengths
 
 
-def test_it_explains_itself_and_defines_innovation(client, councillor, assessment):
+def test_it_explains_itself_and_defines_innovation(client, councillor, submitted):
     client.force_login(councillor)
 
-    text = text_of(client.get(report_url(assessment)))
+    text = text_of(client.get(report_url(submitted)))
 
     assert "How this report works" in text
     assert "“Not sure” scores nothing" in text
@@ -222,11 +217,11 @@ def test_all_yes_has_no_gaps(client, checklist, councillor):
     assert "You have no gaps" in text
 
 
-def test_hostile_notes_are_shown_as_text(client, councillor, assessment):
-    add_hostile_notes(assessment)
+def test_hostile_notes_are_shown_as_text(client, councillor, submitted):
+    add_hostile_notes(submitted)
     client.force_login(councillor)
 
-    html = client.get(report_url(assessment)).content.decode()
+    html = client.get(report_url(submitted)).content.decode()
 
     assert "&lt;img src=&quot;file:///etc/passwd&quot;&gt;" in html
     assert '<img src="file:///etc/passwd">' not in html
@@ -273,10 +268,10 @@ def test_it_shows_progress_since_the_previous_submitted_assessment(client, check
     assert "Lead for innovation 88% 88% no change" in progress
 
 
-def test_the_first_assessment_has_no_progress_section(client, councillor, assessment):
+def test_the_first_assessment_has_no_progress_section(client, councillor, submitted):
     client.force_login(councillor)
 
-    assert "Since your last assessment" not in text_of(client.get(report_url(assessment)))
+    assert "Since your last assessment" not in text_of(client.get(report_url(submitted)))
 
 
 def test_progress_matches_questions_by_code_across_checklist_versions(

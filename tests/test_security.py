@@ -10,14 +10,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.staticfiles import finders
-from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments import invitations
 from assessments.audit import log_security_event
-from tests.builders import MIXED_ANSWERS, PASSWORD, add_note, submit
+from tests.builders import PASSWORD, add_note
 from tests.group_helpers import build_group
 from tests.test_settings import PRODUCTION_ENV, run_manage
 
@@ -30,11 +29,6 @@ PRODUCTION_COOKIES = {
     "SESSION_COOKIE_NAME": "__Host-sessionid",
     "CSRF_COOKIE_NAME": "__Host-csrftoken",
 }
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
 
 
 def settings_under(env: dict[str, str], *names: str) -> dict:
@@ -242,10 +236,10 @@ def test_the_admin_works_under_the_policy_without_a_relaxation(client, admin_use
 
 
 @pytest.fixture
-def report(checklist, councillor):
-    assessment = submit(councillor, checklist, MIXED_ANSWERS)
-    add_note(assessment, "devote-resources", PRIVATE_NOTE)
-    return assessment
+def report(submitted):
+    """The councillor's submitted assessment with a private note."""
+    add_note(submitted, "devote-resources", PRIVATE_NOTE)
+    return submitted
 
 
 @pytest.mark.parametrize("name", ["assessments:report", "assessments:report_pdf"])

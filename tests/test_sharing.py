@@ -5,33 +5,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import invitations
-from assessments.models import ActionStep, Answer, Assessment, Invitation
-from tests.builders import answer_all
+from assessments.models import Answer, Assessment, Invitation
+from tests.builders import add_note, add_step, submit
 
 SECRET_NOTE = "Private thought about the chief executive"
 SECRET_STEP = "Quietly lobby the cabinet member"
 
 
-def submit_for(owner, checklist, *, shared=False, **answers) -> Assessment:
-    now = timezone.now()
-    assessment = Assessment.objects.create(
-        owner=owner,
-        checklist=checklist,
-        status=Assessment.Status.SUBMITTED,
-        submitted_at=now,
-        shared_at=now if shared else None,
-    )
-    answer_all(assessment, **answers)
-    return assessment
-
-
 @pytest.fixture
 def submitted(councillor, checklist) -> Assessment:
-    assessment = submit_for(councillor, checklist, option_codes={"persist": "not-yet"})
-    answer = Answer.objects.get(assessment=assessment, question__code="persist")
-    answer.note = SECRET_NOTE
-    answer.save()
-    ActionStep.objects.create(answer=answer, what=SECRET_STEP)
+    """A submitted assessment with a gap on "Persist", a private note and a private next step."""
+    assessment = submit(councillor, checklist, {"persist": "not-yet"})
+    add_note(assessment, "persist", SECRET_NOTE)
+    add_step(assessment, "persist", what=SECRET_STEP)
     return assessment
 
 
@@ -124,8 +110,8 @@ def test_an_officer_downloads_the_shared_report_as_a_pdf(client, officer, submit
 def test_the_officers_dashboard_links_to_shared_reports_only(
     client, officer, councillor, second_councillor, checklist
 ):
-    shared = submit_for(councillor, checklist, shared=True)
-    unshared = submit_for(second_councillor, checklist)
+    shared = submit(councillor, checklist, shared=True)
+    unshared = submit(second_councillor, checklist)
     client.force_login(officer)
 
     page = client.get(reverse("assessments:council_dashboard", args=["northshire"])).text
@@ -300,7 +286,7 @@ def test_revoking_an_invitation_keeps_past_submitted_assessments_intact(
     )
     # Nia was invited, set up an account and submitted; an officer later sends her a new link
     # (as if she had been locked out) and then revokes it.
-    assessment = submit_for(invitation.user, checklist, option_codes={"persist": "partly"})
+    assessment = submit(invitation.user, checklist, {"persist": "partly"})
     new, _token = invitations.invitation_resend(invitation=invitation, invited_by=officer)
     invitations.invitation_revoke(invitation=new)
 

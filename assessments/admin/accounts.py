@@ -82,6 +82,10 @@ class UserAdmin(DjangoUserAdmin):
     ]
 
 
+# Every field of an invitation is shown and none can be edited.
+INVITATION_FIELDS = ("user", "invited_by", "created_at", "expires_at", "accepted_at", "revoked_at")
+
+
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
     """Read-only: invitations are made by the service. The token's hash is never shown."""
@@ -90,8 +94,8 @@ class InvitationAdmin(admin.ModelAdmin):
     list_filter = ["user__council"]
     list_select_related = ["user__council", "invited_by"]
     search_fields = ["user__email", "user__full_name", "user__council__name"]
-    fields = ["user", "invited_by", "created_at", "expires_at", "accepted_at", "revoked_at"]
-    readonly_fields = fields
+    fields = INVITATION_FIELDS
+    readonly_fields = INVITATION_FIELDS
     actions = ["resend", "revoke"]
 
     @admin.display(ordering="user__council__name")

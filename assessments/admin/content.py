@@ -10,6 +10,9 @@ Which versions can be edited (PRODUCT.md section 4):
   draft" (see `assessments.versioning`). The published version cannot be deleted.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
@@ -32,7 +35,7 @@ RETIRED = (
     + "” on the list of checklist versions to start a new draft from it."
 )
 # The leaflet's wording runs long: give it room.
-WIDE_WIDGETS = {
+WIDE_WIDGETS: Mapping[type[models.Field], Mapping[str, Any]] = {
     models.CharField: {"widget": forms.TextInput(attrs={"size": 80})},
     models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 80})},
 }

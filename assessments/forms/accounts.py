@@ -198,14 +198,14 @@ class AccountPasswordResetForm(ErrorBorderMixin, PasswordResetForm):
         super().__init__(*args, **kwargs)
         self.helper = _helper(self, "email", button="Send reset link")
 
-    def save(self, **kwargs) -> None:
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
         """
         Email the reset link. Like every link in an email it starts with `settings.SITE_URL`,
         not with the address the request came in on (which a forged Host header could set).
         """
         site = urlsplit(settings.SITE_URL)
-        kwargs.update(domain_override=site.netloc, use_https=site.scheme == "https")
-        super().save(**kwargs)
+        context = {**context, "domain": site.netloc, "protocol": site.scheme}
+        super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
 
 
 class InvitationForm(ErrorBorderMixin, forms.Form):

@@ -84,7 +84,8 @@ class NoteField(forms.CharField):
     """Free text. Browsers send line breaks as two characters; the character count counts one."""
 
     def to_python(self, value) -> str:
-        return super().to_python(value).replace("\r\n", "\n")
+        text = super().to_python(value)
+        return text.replace("\r\n", "\n") if text else ""
 
 
 class HiddenFieldErrorsMixin:
@@ -238,7 +239,7 @@ STATUS_TAGS = {
 
 def _hint(item: AreaQuestion, *, mark_open: bool):
     question, status = item.question, item.status
-    parts = []
+    parts: list[str] = []
     if status == QuestionStatus.PREFILLED or (mark_open and status == QuestionStatus.OPEN):
         parts.append(
             format_html(

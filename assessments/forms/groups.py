@@ -1,5 +1,7 @@
 """Forms for groups: the group itself, its members, linking an assessment, and agreements."""
 
+from typing import cast
+
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
@@ -29,6 +31,11 @@ class _OfficerChoiceField(forms.ModelChoiceField):
         return f"{user.full_name} ({user.council})" if self.show_council else user.full_name
 
     show_council = False
+
+
+class _CouncillorsChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.full_name} ({obj.email})"
 
 
 class GroupForm(ErrorBorderMixin, forms.Form):
@@ -78,16 +85,15 @@ class GroupForm(ErrorBorderMixin, forms.Form):
         self.group = group
         choose_council = permissions.is_admin(user) and group is None
         council = group.council if group else user.council
-        self.council = None if choose_council else council
+        self.fixed_council = None if choose_council else council
         officers = User.objects.filter(role=User.Role.OFFICER, is_active=True)
+        facilitator = cast(_OfficerChoiceField, self.fields["facilitator"])
         if choose_council:
-            self.fields["facilitator"].queryset = officers.filter(
-                council__isnull=False
-            ).select_related("council")
-            self.fields["facilitator"].show_council = True
+            facilitator.queryset = officers.filter(council__isnull=False).select_related("council")
+            facilitator.show_council = True
         else:
             del self.fields["council"]
-            self.fields["facilitator"].queryset = officers.filter(council=council)
+            facilitator.queryset = officers.filter(council=council)
         if group is None:
             del self.fields["status"]
         self.helper = FormHelper()
@@ -102,11 +108,13 @@ class GroupForm(ErrorBorderMixin, forms.Form):
     def council_for(self, user: User) -> Council:
         if self.group is not None:
             return self.group.council
-        return self.cleaned_data["council"] if "council" in self.fields else user.council
+        council = self.cleaned_data["council"] if "council" in self.fields else user.council
+        assert council is not None, "only officers with a council, or admins choosing one, get here"
+        return council
 
     def clean(self):
         cleaned = super().clean()
-        council = cleaned.get("council") or self.council
+        council = cleaned.get("council") or self.fixed_council
         facilitator = cleaned.get("facilitator")
         if (
             "council" in self.fields
@@ -128,7 +136,7 @@ class GroupForm(ErrorBorderMixin, forms.Form):
 
 
 class AddMembersForm(forms.Form):
-    members = forms.ModelMultipleChoiceField(
+    members = _CouncillorsChoiceField(
         queryset=User.objects.none(),
         label="Councillors to add",
         widget=forms.CheckboxSelectMultiple,
@@ -140,14 +148,13 @@ class AddMembersForm(forms.Form):
 
     def __init__(self, *args, group: CouncillorGroup, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["members"].queryset = (
+        cast(forms.ModelMultipleChoiceField, self.fields["members"]).queryset = (
             User.objects.filter(
                 council_id=group.council_id, role=User.Role.COUNCILLOR, is_staff=False
             )
             .exclude(group_memberships__group=group)
             .order_by("full_name", "email")
         )
-        self.fields["members"].label_from_instance = lambda u: f"{u.full_name} ({u.email})"
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -180,7 +187,7 @@ class LinkAssessmentForm(forms.Form):
 
     def __init__(self, *args, user: User, group: CouncillorGroup, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assessment"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["assessment"]).queryset = (
             Assessment.objects.filter(owner=user)
             .exclude(group=group)
             .select_related("group")
@@ -239,10 +246,10 @@ class AgreementForm(ErrorBorderMixin, forms.ModelForm):
 
     def __init__(self, *args, group: CouncillorGroup, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["option"].queryset = AnswerOption.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["option"]).queryset = AnswerOption.objects.filter(
             checklist_id=group.checklist_id
         ).order_by("order")
-        self.fields["note"].max_length = NOTE_MAX_LENGTH
+        cast(forms.CharField, self.fields["note"]).max_length = NOTE_MAX_LENGTH
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.label_size = Size.SMALL

@@ -43,7 +43,7 @@ class BulkInviteForm(forms.Form):
         widget=forms.FileInput(attrs={"accept": ".csv,text/csv", "class": "govuk-file-upload"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.lines: list[InviteLine] = []
         self.problems: list[LineProblem] = []

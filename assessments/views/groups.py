@@ -35,7 +35,7 @@ from assessments.models import (
 from assessments.views import show_refusal
 
 
-def _report(group: CouncillorGroup) -> group_reports.GroupReport:
+def _report(group: "permissions.GroupWithCount") -> group_reports.GroupReport:
     return group_reports.build_group_report(group, member_count=group.member_count)
 
 
@@ -188,7 +188,7 @@ def group_link(request, pk: int):
         else:
             messages.success(request, f"Your assessment is now linked to {group.name}.")
     else:
-        messages.error(request, form.errors["assessment"][0])
+        messages.error(request, str(form.errors["assessment"][0]))
     return redirect("assessments:group_detail", pk=group.pk)
 
 

@@ -1,52 +1,87 @@
 """
-Django's `loaddata`, strict about natural keys.
+Django's `loaddata`, checking checklist fixtures before it loads them.
 
 Django's own command looks every object up by its natural key and saves over whatever it finds,
 so a fixture that lists two questions with the same code silently keeps the second one, and a
 question whose area is missing fails with "Question has no area.". This command (an app's command
-overrides Django's of the same name) refuses both with a message that names the culprit:
+overrides Django's of the same name) reads each JSON fixture first and refuses it, naming the
+culprit, when:
 
-* A second object with a natural key already loaded in the same run is an error. Loading a fixture
-  again in a later run still updates its rows in place, so `loaddata checklist` stays idempotent.
-* An object that points at a related object that exists neither in the database nor earlier in
-  the fixture is an error naming the missing object.
+* two objects of the fixture have the same natural key (a question code twice in one checklist
+  version, an area twice, ...). Loading a fixture again in a later run still updates its rows in
+  place, so `loaddata checklist` stays idempotent;
+* an object points, by natural key, at a checklist version or area that is neither earlier in
+  the fixture nor in the database (Django finds each object by a natural key that runs through
+  its version or area, so those must come first).
 
-Django runs the whole load in one transaction, so after either error nothing has changed.
+Then Django's loaddata runs inside one transaction, and anything the database itself refuses
+(a constraint, a reference this check cannot see) becomes a plain error. Either way, after an
+error nothing has changed. Fixtures that are not plain JSON files skip the check.
 """
 
 import json
-import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from django.apps import apps
-from django.core.exceptions import ObjectDoesNotExist
+from django.conf import settings
 from django.core.management.base import CommandError
 from django.core.management.commands import loaddata
 from django.core.serializers.base import DeserializationError
+from django.db import IntegrityError, transaction
 
-from assessments.models import AnswerOption, Area, ChecklistVersion, Question, Quote
+from assessments.models import Area, ChecklistVersion
 
-READ_STDIN = loaddata.READ_STDIN
+Key = tuple[Any, ...]
+
+# How each checklist model's natural key is read from a fixture object's fields.
+NATURAL_KEYS: dict[str, Callable[[dict[str, Any]], Key]] = {
+    "assessments.checklistversion": lambda f: (f["number"],),
+    "assessments.area": lambda f: (f["checklist"][0], f["code"]),
+    "assessments.question": lambda f: (f["area"][0], f["code"]),
+    "assessments.answeroption": lambda f: (f["checklist"][0], f["code"]),
+    "assessments.quote": lambda f: (f["area"][0], f["area"][1], f["order"]),
+}
+
+# The references by natural key that the check follows: field name to the model it points at.
+REFERENCES = {
+    "checklist": "assessments.checklistversion",
+    "based_on": "assessments.checklistversion",
+    "area": "assessments.area",
+}
 
 
-def describe_key(model, key) -> str:
+def natural_key(model: str, fields: dict[str, Any]) -> Key | None:
+    """The natural key of a checklist object as the fixture lists it; None for any other object,
+    or one that refers to its version or area by primary key (the database checks those)."""
+    try:
+        return NATURAL_KEYS[model](fields)
+    except (KeyError, TypeError, IndexError):
+        return None
+
+
+def describe(model: str, key: Key) -> str:
     """Plain words for the object of `model` with natural key `key`."""
-    key = tuple(key)
-    if model is ChecklistVersion:
-        return f"checklist version {key[0]}"
-    if model is Area:
-        return f"area '{key[1]}' in checklist version {key[0]}"
-    if model is Question:
-        return f"question code '{key[1]}' in checklist version {key[0]}"
-    if model is Quote:
-        return f"quote {key[2]} of area '{key[1]}' in checklist version {key[0]}"
-    if model is AnswerOption:
-        return f"answer option '{key[1]}' in checklist version {key[0]}"
-    return f"{model._meta.verbose_name} {', '.join(str(part) for part in key)}"
+    match model:
+        case "assessments.checklistversion":
+            return f"checklist version {key[0]}"
+        case "assessments.area":
+            return f"area '{key[1]}' in checklist version {key[0]}"
+        case "assessments.question":
+            return f"question code '{key[1]}' in checklist version {key[0]}"
+        case "assessments.quote":
+            return f"quote {key[2]} of area '{key[1]}' in checklist version {key[0]}"
+        case "assessments.answeroption":
+            return f"answer option '{key[1]}' in checklist version {key[0]}"
+    return f"{model} {key}"
 
 
-def _describe_raw_object(model, fields: dict) -> str:
-    """Plain words for an object as the fixture lists it, before it could be built."""
-    name = model._meta.verbose_name.capitalize()
+def describe_object(model: str, fields: dict[str, Any]) -> str:
+    """Plain words for an object as the fixture lists it."""
+    name = apps.get_model(model)._meta.verbose_name.capitalize()
+    if "number" in fields:
+        return f"{name} {fields['number']}"
     if "code" in fields:
         return f"{name} '{fields['code']}'"
     if "order" in fields:
@@ -54,138 +89,93 @@ def _describe_raw_object(model, fields: dict) -> str:
     return name
 
 
-def _is_missing_object(error: BaseException) -> bool:
-    while error is not None:
-        if isinstance(error, ObjectDoesNotExist):
-            return True
-        error = error.__cause__ or error.__context__
-    return False
+def exists_in_database(model: str, key: Key, using: str) -> bool:
+    if model == "assessments.checklistversion":
+        return ChecklistVersion.objects.using(using).filter(number=key[0]).exists()
+    return Area.objects.using(using).filter(checklist__number=key[0], code=key[1]).exists()
+
+
+def fixture_problem(objects: list[dict[str, Any]], where: str, using: str) -> str | None:
+    """The first reason to refuse the fixture `objects` (named `where`), or None."""
+    seen: dict[tuple[str, Key], dict[str, Any]] = {}
+    for obj in objects:
+        model, fields = str(obj.get("model", "")).lower(), obj.get("fields", {})
+        if model not in NATURAL_KEYS:
+            continue
+        # Django finds each object by a natural key that runs through its version or area, so
+        # those must be loaded already: earlier in the fixture, or in the database.
+        for name, target in REFERENCES.items():
+            value = fields.get(name)
+            if not isinstance(value, list):
+                continue
+            ref = tuple(value)
+            if (target, ref) not in seen and not exists_in_database(target, ref, using):
+                noun = apps.get_model(target)._meta.verbose_name
+                return (
+                    f"{describe_object(model, fields)} in fixture '{where}' points at "
+                    f"{describe(target, ref)}, which does not exist. Add the {noun} to the "
+                    "fixture before anything that points at it, or correct the reference."
+                )
+        key = natural_key(model, fields)
+        if key is None:
+            continue
+        if (model, key) in seen:
+            message = f"Duplicate {describe(model, key)} (fixture '{where}')."
+            if model != "assessments.question":
+                return message + " Each one may appear only once."
+            first_area, area = seen[(model, key)]["area"][1], fields["area"][1]
+            if first_area == area:
+                message += f" It appears twice in area '{area}'."
+            else:
+                message += f" It is used in area '{first_area}' and again in area '{area}'."
+            return message + " Each question code may appear only once in a checklist version."
+        seen[(model, key)] = fields
+    return None
+
+
+def json_fixture_files(label: str, app_label: str | None) -> list[Path]:
+    """The plain JSON files `loaddata` would read for `label`: an absolute path, or a name (or
+    relative path) looked up, as Django does, in every app's fixtures folder, FIXTURE_DIRS and
+    the current folder. Compressed and other formats are not listed."""
+    path = Path(label)
+    if not path.suffix:
+        path = path.with_name(f"{path.name}.json")
+    if path.suffix != ".json":
+        return []
+    if path.is_absolute():
+        return [path] if path.is_file() else []
+    folders = (
+        [
+            Path(app.path) / "fixtures"
+            for app in apps.get_app_configs()
+            if app_label is None or app.label == app_label
+        ]
+        + [Path(folder) for folder in settings.FIXTURE_DIRS]
+        + [Path()]
+    )
+    return [folder / path for folder in folders if (folder / path).is_file()]
 
 
 class Command(loaddata.Command):
     help = (
         "Installs the named fixture(s) in the database, refusing a fixture that lists the same "
-        "natural key twice or points at an object that does not exist."
+        "natural key twice or points at a checklist version or area that does not exist."
     )
 
-    def loaddata(self, fixture_labels):
-        self.seen_natural_keys = {}
-        self.counted_fixture = None
-        self.objects_seen_in_fixture = 0
+    def handle(self, *fixture_labels: str, **options: Any) -> None:
+        using = options["database"]
+        for label in fixture_labels:
+            for path in json_fixture_files(label, options.get("app_label")):
+                try:
+                    objects = json.loads(path.read_text())
+                except ValueError:
+                    continue  # Django's loaddata reports a file it cannot read
+                if isinstance(objects, list) and (
+                    problem := fixture_problem(objects, label, using)
+                ):
+                    raise CommandError(problem)
         try:
-            super().loaddata(fixture_labels)
-        except DeserializationError as error:
-            # Forward references are resolved after every object is saved; one still missing then
-            # is reported here, without the precise object `load_label` can name.
-            if _is_missing_object(error):
-                raise CommandError(
-                    f"A fixture points at something that does not exist: {error}"
-                ) from error
-            raise
-
-    def load_label(self, fixture_label):
-        self.current_fixture_label = fixture_label
-        first_fixture_number = self.fixture_count + 1
-        try:
-            super().load_label(fixture_label)
-        except DeserializationError as error:
-            if not _is_missing_object(error):
-                raise
-            fixture_files = self.find_fixtures(fixture_label)
-            fixture_file = fixture_files[self.fixture_count - first_fixture_number][0]
-            raise CommandError(self._missing_object_message(fixture_file, error)) from error
-
-    def save_obj(self, obj):
-        self._count_object()
-        self._refuse_duplicate_natural_key(obj.object)
-        return super().save_obj(obj)
-
-    def _count_object(self):
-        # Which object of the current fixture file is being saved, so that when the next one
-        # fails to build we know where it is in the file.
-        if self.counted_fixture != self.fixture_count:
-            self.counted_fixture = self.fixture_count
-            self.objects_seen_in_fixture = 0
-        self.objects_seen_in_fixture += 1
-
-    def _refuse_duplicate_natural_key(self, instance):
-        if not hasattr(instance, "natural_key"):
-            return
-        try:
-            natural_key = instance.natural_key()
-        except ObjectDoesNotExist:
-            # Its natural key hangs off a forward reference; Django resolves that later.
-            return
-        model = type(instance)
-        seen_key = (model._meta.label, natural_key)
-        where = self.current_fixture_label
-        if seen_key in self.seen_natural_keys:
-            message = f"Duplicate {describe_key(model, natural_key)} (fixture '{where}')."
-            if model is Question:
-                first_area, area = self.seen_natural_keys[seen_key], instance.area.code
-                if first_area == area:
-                    message += f" It appears twice in area '{area}'."
-                else:
-                    message += f" It is used in area '{first_area}' and again in area '{area}'."
-                message += " Each question code may appear only once in a checklist version."
-            else:
-                message += " Each one may appear only once."
-            raise CommandError(message)
-        self.seen_natural_keys[seen_key] = instance.area.code if model is Question else None
-
-    def _missing_object_message(self, fixture_file: str, error: Exception) -> str:
-        generic = (
-            f"An object in fixture '{fixture_file}' points at something that does not exist "
-            f"({error.__cause__ or error})."
-        )
-        raw_objects = self._read_json_fixture(fixture_file)
-        if raw_objects is None:
-            return generic
-        # Every object before the failing one went through `save_obj`.
-        failing_index = (
-            self.objects_seen_in_fixture if self.counted_fixture == self.fixture_count else 0
-        )
-        if failing_index >= len(raw_objects):
-            return generic
-        raw = raw_objects[failing_index]
-        try:
-            model = apps.get_model(raw["model"])
-        except (LookupError, TypeError, ValueError, KeyError):
-            return generic
-        fields = raw.get("fields", {})
-        for name, value in fields.items():
-            field = model._meta.get_field(name)
-            if not field.many_to_one or value is None:
-                continue
-            related = field.related_model
-            try:
-                if isinstance(value, list):
-                    related._default_manager.db_manager(self.using).get_by_natural_key(*value)
-                else:
-                    related._default_manager.db_manager(self.using).get(pk=value)
-            except related.DoesNotExist:
-                target = (
-                    describe_key(related, value)
-                    if isinstance(value, list)
-                    else f"{related._meta.verbose_name} with id {value}"
-                )
-                return (
-                    f"{_describe_raw_object(model, fields)} in fixture '{fixture_file}' points at "
-                    f"{target}, which does not exist. Add the {related._meta.verbose_name} to the "
-                    f"fixture before anything that points at it, or correct the reference."
-                )
-        return generic
-
-    def _read_json_fixture(self, fixture_file: str) -> list | None:
-        if fixture_file == READ_STDIN:
-            return None
-        _, ser_fmt, cmp_fmt = self.parse_name(os.path.basename(fixture_file))
-        if ser_fmt != "json":
-            return None
-        open_method, mode = self.compression_formats[cmp_fmt]
-        with open_method(fixture_file, mode) as fixture:
-            try:
-                objects = json.load(fixture)
-            except ValueError:
-                return None
-        return objects if isinstance(objects, list) else None
+            with transaction.atomic(using=using):
+                super().handle(*fixture_labels, **options)
+        except (IntegrityError, DeserializationError) as error:
+            raise CommandError(f"The fixture could not be loaded: {error}") from error
