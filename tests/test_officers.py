@@ -134,6 +134,19 @@ def test_a_councillor_whose_account_was_switched_off_after_accepting_shows_as_de
     assert row.state == ProgressState.DEACTIVATED
     assert "Account deactivated" in response.text
     assert response.context["counts"]["total"] == len(response.context["rows"])
+    assert "1 with their account switched off by the service’s admins" in response.text
+
+
+def test_the_summary_does_not_say_an_account_nobody_has_signed_in_to_was_signed_in_to(
+    client, officer, council
+):
+    make_user(email="never@example.org", full_name="Never Signed In", council=council)
+    client.force_login(officer)
+
+    page = client.get(dashboard_url(council)).text
+
+    assert "1 with an account but no assessment started yet" in page
+    assert "signed in but have not started" not in page
 
 
 def test_resend_and_revoke_from_the_dashboard_come_back_to_it(client, officer, council):
