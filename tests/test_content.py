@@ -251,6 +251,31 @@ def _question(area_code, code, order, number=1):
     }
 
 
+def _version_and_area(number: int) -> tuple[dict, dict]:
+    """A checklist version and one area of it, as fixture objects."""
+    version = {
+        "model": "assessments.checklistversion",
+        "fields": {
+            "number": number,
+            "title": "Test",
+            "innovation_definition": "D",
+            "key_findings": "K",
+            "created_at": "2026-01-01T00:00:00Z",
+        },
+    }
+    area = {
+        "model": "assessments.area",
+        "fields": {
+            "checklist": [number],
+            "code": "climate",
+            "order": 1,
+            "title": "A",
+            "heading": "A",
+        },
+    }
+    return version, area
+
+
 def _write_fixture(tmp_path, objects) -> str:
     path = tmp_path / "bad_checklist.json"
     path.write_text(json.dumps(objects))
@@ -287,20 +312,7 @@ def test_it_refuses_a_question_code_repeated_in_another_area_of_the_version(chec
 
 
 def test_it_refuses_a_duplicate_area_in_a_fresh_database(no_checklist, tmp_path):
-    version = {
-        "model": "assessments.checklistversion",
-        "fields": {
-            "number": 7,
-            "title": "Test",
-            "innovation_definition": "D",
-            "key_findings": "K",
-            "created_at": "2026-01-01T00:00:00Z",
-        },
-    }
-    area = {
-        "model": "assessments.area",
-        "fields": {"checklist": [7], "code": "climate", "order": 1, "title": "A", "heading": "A"},
-    }
+    version, area = _version_and_area(7)
     path = _write_fixture(tmp_path, [version, area, {**area, "fields": {**area["fields"]}}])
 
     with pytest.raises(CommandError, match="Duplicate area 'climate' in checklist version 7"):
@@ -389,20 +401,7 @@ def test_a_row_the_database_refuses_is_a_plain_error_and_changes_nothing(checkli
 def test_it_refuses_an_area_listed_before_its_version_and_changes_nothing(no_checklist, tmp_path):
     # Django finds a checklist object by a natural key that runs through its version, so the
     # version must already be loaded when the area comes.
-    version = {
-        "model": "assessments.checklistversion",
-        "fields": {
-            "number": 7,
-            "title": "Test",
-            "innovation_definition": "D",
-            "key_findings": "K",
-            "created_at": "2026-01-01T00:00:00Z",
-        },
-    }
-    area = {
-        "model": "assessments.area",
-        "fields": {"checklist": [7], "code": "climate", "order": 1, "title": "A", "heading": "A"},
-    }
+    version, area = _version_and_area(7)
     path = _write_fixture(tmp_path, [area, version])
 
     with pytest.raises(CommandError) as error:
