@@ -198,8 +198,10 @@ def invitation_send(
     is an `OSError`), the attempt is logged and recorded as failed, because the invitation is
     already made and the officer must be told the truth, not shown an error page.
 
-    The link starts with `settings.SITE_URL` and only the invitation's own columns are written,
-    so sending needs no request and can move to a background task given the invitation's id.
+    The link starts with `settings.SITE_URL` and only the invitation's email columns are
+    written, so sending needs no request. When it moves to a background task, the task is given
+    the invitation's id and should make the link itself (a fresh token whose hash replaces
+    `token_hash`), so no raw token waits in the queue; "failed" then means "will retry".
     `mailer` is an open connection to reuse for a list; without one, the default mailer.
     """
     user = invitation.user
