@@ -16,15 +16,25 @@ The rules:
   once get one account and, for the second, the same message as the check above.
 * A list (`invite_many`) is invited line by line under the same rules: a known address or a
   repeated one is reported back, never invited twice.
+* Email never fails the officer's action. The invitation is recorded first (its email "not sent
+  yet"); sending then marks it sent, or could not be sent with the time of the attempt, and the
+  officer is told which. A mail server that is down, slow to answer or refusing is an outcome,
+  not an error page. "Send again" is a resend: only the link's hash is kept, so a new email
+  needs a new link.
+* A list is all or nothing in the database: every line's account and invitation are created in
+  one transaction, and the emails go only after it commits, each line's outcome reported. A list
+  that fails part way changes nothing, and no email carries a link that a rollback unmade.
 """
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -32,6 +42,9 @@ from django.utils import timezone
 
 from assessments.models import Council, Invitation, User
 from assessments.refusals import Refusal
+
+logger = logging.getLogger(__name__)
+EmailState = Invitation.EmailState
 
 
 class InvitationError(Refusal):
@@ -95,8 +108,12 @@ def _new_invitation(*, user: User, invited_by: User | None) -> tuple[Invitation,
     return invitation, token
 
 
-def existing_account_refusal(user: User, council: Council) -> str:
-    """Why an address that already has an account (`user`) cannot be invited to `council`."""
+def existing_account_refusal(user: User, council: Council, *, email_failed: bool = False) -> str:
+    """
+    Why an address that already has an account (`user`) cannot be invited to `council`.
+    `email_failed` says that the person's live invitation was never emailed, so the way forward
+    is "Send again", not a second invitation.
+    """
     if user.council_id != council.pk:
         return (
             "This email address cannot be invited to this council. "
@@ -107,9 +124,26 @@ def existing_account_refusal(user: User, council: Council) -> str:
             f"{user.email} already has an account for {council}. They can sign in, "
             "or reset their password if they have forgotten it."
         )
+    if email_failed:
+        return (
+            f"{user.email} has already been invited to {council}, but the email could not be "
+            "sent. Use “Send again” beside their name."
+        )
     return (
         f"{user.email} has already been invited to {council}. "
         "To send them a new link, use “Send a new invitation” beside their name."
+    )
+
+
+def _live_invitation_email_failed(users: list[User]) -> set[int]:
+    """The ids of those `users` whose live invitation's email could not be sent."""
+    return set(
+        Invitation.objects.filter(
+            user__in=users,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            email_state=EmailState.FAILED,
+        ).values_list("user_id", flat=True)
     )
 
 
@@ -117,7 +151,10 @@ def invitation_refusal(*, council: Council, email: str) -> str | None:
     """Why `email` (lower-cased) cannot be invited to `council`, in words for the officer, or
     None if it can."""
     existing = User.objects.filter(email__iexact=email).first()
-    return None if existing is None else existing_account_refusal(existing, council)
+    if existing is None:
+        return None
+    failed = not existing.is_active and bool(_live_invitation_email_failed([existing]))
+    return existing_account_refusal(existing, council, email_failed=failed)
 
 
 def invitation_create(
@@ -150,10 +187,22 @@ def invitation_create(
         raise
 
 
-def invitation_send(*, invitation: Invitation, token: str) -> None:
+def invitation_send(
+    *, invitation: Invitation, token: str, mailer: BaseEmailBackend | None = None
+) -> Invitation.EmailState:
     """
-    Email the invitation link (plain text and HTML) to the invitee. The link starts with
-    `settings.SITE_URL`: sending needs no request, so it can move to a background task.
+    Email the invitation link (plain text and HTML) to the invitee and record the outcome on
+    the invitation: sent, or could not be sent, with the time of the attempt. Return it.
+
+    Never raises for the mail server: refused, unreachable or timed out (every `smtplib` error
+    is an `OSError`), the attempt is logged and recorded as failed, because the invitation is
+    already made and the officer must be told the truth, not shown an error page.
+
+    The link starts with `settings.SITE_URL` and only the invitation's email columns are
+    written, so sending needs no request. When it moves to a background task, the task is given
+    the invitation's id and should make the link itself (a fresh token whose hash replaces
+    `token_hash`), so no raw token waits in the queue; "failed" then means "will retry".
+    `mailer` is an open connection to reuse for a list; without one, the default mailer.
     """
     user = invitation.user
     path = reverse("assessments:accept_invitation", kwargs={"token": token})
@@ -171,7 +220,24 @@ def invitation_send(*, invitation: Invitation, token: str) -> None:
         to=[user.email],
     )
     message.attach_alternative(render_to_string("emails/invitation.html", context), "text/html")
-    message.send()
+    try:
+        sent = (mailer or mailers.default).send_messages([message])
+    except OSError:
+        logger.warning("Invitation %s: the email could not be sent", invitation.pk, exc_info=True)
+        sent = 0
+    state = EmailState.SENT if sent else EmailState.FAILED
+    _record_email(invitations=[invitation], state=state)
+    return state
+
+
+def _record_email(*, invitations: list[Invitation], state: Invitation.EmailState) -> None:
+    """Record one attempt's outcome on each invitation, touching nothing else on them."""
+    now = timezone.now()
+    Invitation.objects.filter(pk__in=[i.pk for i in invitations]).update(
+        email_state=state, email_attempted_at=now
+    )
+    for invitation in invitations:
+        invitation.email_state, invitation.email_attempted_at = state, now
 
 
 @transaction.atomic
@@ -267,11 +333,33 @@ class LineProblem:
     reason: str
 
 
+@dataclass(frozen=True)
+class InvitedLine:
+    """A line that was invited, and whether its email went."""
+
+    line: int
+    full_name: str
+    email: str
+    email_state: Invitation.EmailState
+
+    @property
+    def emailed(self) -> bool:
+        return self.email_state == EmailState.SENT
+
+
 @dataclass
 class BulkInviteResult:
-    invited: list[InviteLine] = field(default_factory=list)
+    invited: list[InvitedLine] = field(default_factory=list)
     problems: list[LineProblem] = field(default_factory=list)
     skipped: list[LineProblem] = field(default_factory=list)  # already invited or with an account
+
+    @property
+    def emailed(self) -> list[InvitedLine]:
+        return [line for line in self.invited if line.emailed]
+
+    @property
+    def email_failed(self) -> list[InvitedLine]:
+        return [line for line in self.invited if not line.emailed]
 
 
 def invite_many(
@@ -281,11 +369,16 @@ def invite_many(
     invited_by: User,
 ) -> BulkInviteResult:
     """
-    Invite every line that is not already known: each address once, in the order given.
+    Invite every line that is not already known: each address once, in the order given; then
+    email each person invited, and report every line's outcome.
 
     An address with an account (active or only invited) is reported, not invited again; so is
-    an address that appears earlier in the same list. Each invitation is created and emailed on
-    its own, so one failure never holds back the others.
+    an address that appears earlier in the same list. All the accounts and invitations are
+    made in one transaction, so a list that fails part way changes nothing. Emails go after it
+    commits (call this outside a transaction, as views are), over one connection to the mail
+    server: a server that cannot be reached fails every line's email at once instead of making
+    the officer wait once a line, and a message the server refuses fails only its own line.
+    Nothing about email stops the list: each invited line says emailed or could not be sent.
     """
     result = BulkInviteResult()
     emails = {line.email for line in lines}
@@ -293,31 +386,69 @@ def invite_many(
         user.email: user
         for user in User.objects.filter(email__in=emails).only("email", "council_id", "is_active")
     }
+    email_failed = _live_invitation_email_failed(list(existing.values())) if existing else set()
     first_line: dict[str, int] = {}
-    for line in lines:
-        text = f"{line.full_name}, {line.email}"
-        if line.email in first_line:
-            result.skipped.append(
-                LineProblem(
-                    line.line, text, f"The same email address is on line {first_line[line.email]}."
+    made: list[tuple[InviteLine, Invitation, str]] = []
+    with transaction.atomic():
+        for line in lines:
+            text = f"{line.full_name}, {line.email}"
+            if line.email in first_line:
+                result.skipped.append(
+                    LineProblem(
+                        line.line,
+                        text,
+                        f"The same email address is on line {first_line[line.email]}.",
+                    )
                 )
-            )
-            continue
-        first_line[line.email] = line.line
-        user = existing.get(line.email)
-        if user is not None:
-            result.skipped.append(
-                LineProblem(line.line, text, existing_account_refusal(user, council))
-            )
-            continue
-        try:
-            invitation, token = invitation_create(
-                council=council, full_name=line.full_name, email=line.email, invited_by=invited_by
-            )
-        except InvitationError as error:
-            # Someone invited the same address a moment ago.
-            result.skipped.append(LineProblem(line.line, text, str(error)))
-            continue
-        invitation_send(invitation=invitation, token=token)
-        result.invited.append(line)
+                continue
+            first_line[line.email] = line.line
+            user = existing.get(line.email)
+            if user is not None:
+                refusal = existing_account_refusal(
+                    user, council, email_failed=user.pk in email_failed
+                )
+                result.skipped.append(LineProblem(line.line, text, refusal))
+                continue
+            try:
+                invitation, token = invitation_create(
+                    council=council,
+                    full_name=line.full_name,
+                    email=line.email,
+                    invited_by=invited_by,
+                )
+            except InvitationError as error:
+                # Someone invited the same address a moment ago.
+                result.skipped.append(LineProblem(line.line, text, str(error)))
+                continue
+            made.append((line, invitation, token))
+    states = _send_all([(invitation, token) for _line, invitation, token in made])
+    result.invited = [
+        InvitedLine(line.line, line.full_name, line.email, state)
+        for (line, _invitation, _token), state in zip(made, states, strict=True)
+    ]
     return result
+
+
+def _send_all(pairs: list[tuple[Invitation, str]]) -> list[Invitation.EmailState]:
+    """Email each invitation over one connection; the state of each, in the same order."""
+    if not pairs:
+        return []
+    mailer = mailers.default
+    try:
+        mailer.open()
+    except OSError:
+        logger.warning("The mail server could not be reached for %s invitations", len(pairs))
+        _record_email(
+            invitations=[invitation for invitation, _token in pairs], state=EmailState.FAILED
+        )
+        return [EmailState.FAILED] * len(pairs)
+    try:
+        return [
+            invitation_send(invitation=invitation, token=token, mailer=mailer)
+            for invitation, token in pairs
+        ]
+    finally:
+        try:
+            mailer.close()
+        except OSError:  # every email's outcome is recorded; a goodbye that fails changes none
+            logger.warning("The mail server connection did not close cleanly", exc_info=True)

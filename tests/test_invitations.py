@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.db import IntegrityError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -53,6 +54,26 @@ def test_an_invitation_creates_an_inactive_councillor_account_with_no_usable_pas
     assert not user.is_active
     assert not user.has_usable_password()
     assert invitation.invited_by == officer
+
+
+def test_an_invitation_is_recorded_with_its_email_not_sent_yet(invitation):
+    assert invitation.email_state == Invitation.EmailState.NOT_SENT
+    assert invitation.email_attempted_at is None
+
+
+def test_sending_records_that_the_email_went_and_when(invitation_and_token):
+    invitation, token = invitation_and_token
+
+    state = invitations.invitation_send(invitation=invitation, token=token)
+
+    invitation.refresh_from_db()
+    assert state == invitation.email_state == Invitation.EmailState.SENT
+    assert invitation.email_attempted_at is not None
+
+
+def test_the_database_refuses_an_email_state_without_its_time(invitation):
+    with pytest.raises(IntegrityError):
+        Invitation.objects.filter(pk=invitation.pk).update(email_state=Invitation.EmailState.FAILED)
 
 
 def test_only_a_hash_of_the_token_is_stored_and_the_link_lasts_seven_days(

@@ -417,7 +417,7 @@ def test_an_admin_invites_a_list_into_the_council_they_chose(client, admin_user,
     assert User.objects.get(email="nia@example.org").council == other_council
 
 
-def test_invite_many_sends_each_invitation_on_its_own(council, officer):
+def test_invite_many_emails_each_invitation_on_its_own_and_records_that_it_went(council, officer):
     lines = [
         invitations.InviteLine(1, "Nia Jones", "nia@example.org"),
         invitations.InviteLine(2, "Owen Price", "owen@example.org"),
@@ -426,7 +426,11 @@ def test_invite_many_sends_each_invitation_on_its_own(council, officer):
     result = invitations.invite_many(council=council, lines=lines, invited_by=officer)
 
     assert [line.email for line in result.invited] == ["nia@example.org", "owen@example.org"]
+    assert [line.emailed for line in result.invited] == [True, True]
     assert [m.to for m in mail.outbox] == [["nia@example.org"], ["owen@example.org"]]
+    assert set(Invitation.objects.values_list("email_state", flat=True)) == {
+        Invitation.EmailState.SENT
+    }
     assert all(not u.is_active for u in User.objects.filter(email__in=["nia@example.org"]))
 
 

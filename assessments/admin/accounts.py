@@ -122,8 +122,15 @@ class InvitationAdmin(admin.ModelAdmin):
             except invitations.InvitationError as error:
                 self.message_user(request, str(error), messages.WARNING)
             else:
-                invitations.invitation_send(invitation=new, token=token)
-                self.message_user(request, f"A new invitation was sent to {new.user.email}.")
+                if invitations.invitation_send(invitation=new, token=token) == new.EmailState.SENT:
+                    self.message_user(request, f"A new invitation was sent to {new.user.email}.")
+                else:
+                    self.message_user(
+                        request,
+                        f"A new invitation to {new.user.email} is recorded, but the email could "
+                        "not be sent. Try again later.",
+                        messages.WARNING,
+                    )
 
     @admin.action(description="Revoke (the link stops working)")
     def revoke(self, request, queryset):

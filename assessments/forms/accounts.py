@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
+from assessments.forms.invitations import validate_no_control_characters
 from assessments.models import Council, User
 
 EMAIL_FORMAT_ERROR = "Enter an email address in the correct format, like name@example.org"
@@ -214,6 +215,7 @@ class InvitationForm(ErrorBorderMixin, forms.Form):
     full_name = forms.CharField(
         label="Full name",
         max_length=150,
+        validators=[validate_no_control_characters],  # the same rule as a line of a list
         error_messages={
             "required": "Enter the councillor’s full name",
             "max_length": "Full name must be 150 characters or fewer",
@@ -222,6 +224,7 @@ class InvitationForm(ErrorBorderMixin, forms.Form):
     email = LowerCaseEmailField(
         label="Email address",
         max_length=254,
+        validators=[validate_no_control_characters],
         # Someone else's address: the browser should not offer the officer's own.
         widget=_email_input(autocomplete="off"),
         error_messages={

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import unicodedata
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout
@@ -15,6 +16,25 @@ MAX_UPLOAD_BYTES = 100_000
 MAX_LINES = 500
 NAME_MAX_LENGTH = 150
 EMAIL_MAX_LENGTH = 254
+CONTROL_CHARACTER_ERROR = (
+    "Remove the hidden character (a control character, often left by a spreadsheet program) "
+    "by typing it again"
+)
+
+
+def has_control_character(text: str) -> bool:
+    """
+    True if `text` holds a control character (Unicode category Cc: NUL, tab, bell, escape,
+    DEL, ...). None belongs in a name or an email address; they arrive hidden in files saved by
+    spreadsheet programs, and PostgreSQL refuses NUL outright.
+    """
+    return any(unicodedata.category(character) == "Cc" for character in text)
+
+
+def validate_no_control_characters(value: str) -> None:
+    """The typed invitation form's rule, shared with every line of a list (`BulkInviteForm`)."""
+    if has_control_character(value):
+        raise ValidationError(CONTROL_CHARACTER_ERROR, code="control_character")
 
 
 class BulkInviteForm(forms.Form):
@@ -24,7 +44,9 @@ class BulkInviteForm(forms.Form):
     `clean` refuses only what makes the whole list unusable (nothing given, both given, a file
     that is too big or not text). Each line is then checked on its own: the good ones become
     `lines` and the others `problems`, each with its line number and a plain reason, so one
-    mistake never holds back the rest.
+    mistake never holds back the rest. A pasted line and an uploaded one are checked the same
+    way, by the typed invitation form's rules: a name or address with a control character in it
+    (a NUL byte, say) is a line to correct, never stored.
     """
 
     pasted = forms.CharField(
@@ -131,10 +153,16 @@ class BulkInviteForm(forms.Form):
         name, email = cells
         if not name:
             return problem("The name is missing.")
+        if has_control_character(name):
+            return problem("The name has a hidden control character in it. Type the name again.")
         if len(name) > NAME_MAX_LENGTH:
             return problem(f"The name must be {NAME_MAX_LENGTH} characters or fewer.")
         if not email:
             return problem("The email address is missing.")
+        if has_control_character(email):
+            return problem(
+                "The email address has a hidden control character in it. Type the address again."
+            )
         try:
             if len(email) > EMAIL_MAX_LENGTH:
                 raise ValidationError("too long")

@@ -38,11 +38,8 @@ def invite(request):
         except invitations.InvitationError as refusal:
             show_refusal(request, refusal, form=form, field="email")
         else:
-            invitations.invitation_send(invitation=invitation, token=token)
-            messages.success(
-                request,
-                f"Invitation sent to {invitation.user.full_name} at {invitation.user.email}",
-            )
+            state = invitations.invitation_send(invitation=invitation, token=token)
+            _say_how_the_email_went(request, invitation, state, done="Invitation sent")
             return redirect("assessments:invite")
 
     now = timezone.now()
@@ -60,6 +57,19 @@ def invite(request):
             "InvitationStatus": invitations.InvitationStatus,
         },
     )
+
+
+def _say_how_the_email_went(request, invitation, state, *, done: str) -> None:
+    """The officer's message after an invitation is made: sent, or recorded but not emailed."""
+    who = f"{invitation.user.full_name} at {invitation.user.email}"
+    if state == invitation.EmailState.SENT:
+        messages.success(request, f"{done} to {who}")
+    else:
+        messages.warning(
+            request,
+            f"The invitation to {who} is recorded, but the email could not be sent. "
+            "Nothing is lost: use “Send again” beside their name to try again with a new link.",
+        )
 
 
 def _back_to_list(request):
@@ -80,8 +90,8 @@ def resend_invitation(request, pk: int):
     except invitations.InvitationError as refusal:
         show_refusal(request, refusal)
     else:
-        invitations.invitation_send(invitation=new, token=token)
-        messages.success(request, f"A new invitation was sent to {new.user.email}")
+        state = invitations.invitation_send(invitation=new, token=token)
+        _say_how_the_email_went(request, new, state, done="A new invitation was sent")
     return _back_to_list(request)
 
 
