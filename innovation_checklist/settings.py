@@ -226,10 +226,21 @@ AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "email"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "assessments.views.accounts.locked_out"  # a plain-English page, status 429
-# Behind a load balancer, set AXES_IPWARE_PROXY_COUNT to the number of proxies in front.
+# Behind proxies, the environment's AXES_IPWARE_PROXY_COUNT is the number of proxies between
+# the internet and gunicorn (README, "Deploying"). Without it every client would be counted as
+# the proxy's own address, and one client's failures would lock everybody out. axes reads the
+# client from X-Forwarded-For through django-ipware (the `ipware` extra, over python-ipware),
+# which counts only the proxies *listed in* the header: the nearest proxy is REMOTE_ADDR, not
+# an entry, so its count is one less. Each proxy appends the address it was connected from, so
+# the client is that many entries from the right; non-strict, so that entries a client put in
+# the header itself (left of those) are ignored rather than making the whole header unreadable.
 if os.environ.get("AXES_IPWARE_PROXY_COUNT"):
-    AXES_IPWARE_PROXY_COUNT = int(os.environ["AXES_IPWARE_PROXY_COUNT"])
+    PROXIES_IN_FRONT = int(os.environ["AXES_IPWARE_PROXY_COUNT"])
+    if PROXIES_IN_FRONT < 1:
+        raise ImproperlyConfigured("AXES_IPWARE_PROXY_COUNT is the number of proxies: 1 or more")
+    AXES_IPWARE_PROXY_COUNT = PROXIES_IN_FRONT - 1
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    IPWARE_STRICT = False
 
 # Email goes to the console until EMAIL_HOST names an SMTP server. Django 6.1 configures mail
 # through MAILERS (the EMAIL_HOST-style settings are deprecated and may not sit beside it), so the
