@@ -1,5 +1,6 @@
 """
-Sign-in limits behind the documented proxy, and per account (issue #10, item 1).
+Sign-in limits behind the documented proxy, and per account (issue #10, item 1), and accounts
+an admin deactivated staying so (item 3).
 
 The proxy tests serve through Django's live server, a real HTTP server on a loopback port, with
 the settings that the settings module builds from `AXES_IPWARE_PROXY_COUNT=1`: the test plays
@@ -14,8 +15,12 @@ import sys
 import pytest
 import requests
 from django.conf import settings as django_settings
+from django.contrib.messages import get_messages
+from django.core import mail
 from django.urls import reverse
 
+from assessments import invitations
+from assessments.models import Invitation, User
 from tests.builders import PASSWORD
 
 CLIENT_A = "203.0.113.5"
@@ -133,3 +138,84 @@ def test_django_takes_the_proxys_word_that_the_request_came_over_https(client, d
     url = reverse("assessments:start")
     assert client.get(url).status_code == 301
     assert client.get(url, headers={"X-Forwarded-Proto": "https"}).status_code == 200
+
+
+# --- A deactivated account stays deactivated (item 3) ---------------------------------------
+
+
+@pytest.fixture
+def deactivated(council, officer) -> Invitation:
+    """Nia accepted her invitation, then an admin deactivated her account; her accepted
+    invitation is returned. An earlier one, revoked when it was resent, is still listed."""
+    invitations.invitation_create(
+        council=council, full_name="Nia Jones", email="nia@example.org", invited_by=officer
+    )
+    earlier = Invitation.objects.get(user__email="nia@example.org")
+    accepted, token = invitations.invitation_resend(invitation=earlier, invited_by=officer)
+    user = invitations.invitation_accept(token=token, password=PASSWORD)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    return accepted
+
+
+def _messages(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+@pytest.mark.parametrize("which", ["accepted", "earlier"])
+def test_an_officer_cannot_reactivate_a_deactivated_account_by_resending_an_invitation(
+    client, officer, deactivated, which
+):
+    invitation = deactivated
+    if which == "earlier":
+        invitation = Invitation.objects.filter(user=deactivated.user).earliest("created_at")
+    before = Invitation.objects.count()
+    client.force_login(officer)
+    response = client.post(reverse("assessments:resend_invitation", args=[invitation.pk]))
+    assert response.status_code == 302
+    assert _messages(response) == [
+        "nia@example.org has already accepted an invitation, so a new one cannot be sent. "
+        "Their account has been deactivated: only the service administrators can reactivate it."
+    ]
+    assert Invitation.objects.count() == before
+    assert not Invitation.objects.filter(
+        user=deactivated.user, accepted_at__isnull=True, revoked_at__isnull=True
+    ).exists()
+    assert mail.outbox == []
+    assert not User.objects.get(pk=deactivated.user_id).is_active
+
+
+def test_the_admins_resend_action_cannot_reactivate_a_deactivated_account(
+    admin_client, deactivated
+):
+    before = Invitation.objects.count()
+    response = admin_client.post(
+        reverse("admin:assessments_invitation_changelist"),
+        {
+            "action": "resend",
+            "_selected_action": list(
+                Invitation.objects.filter(user=deactivated.user).values_list("pk", flat=True)
+            ),
+        },
+    )
+    assert response.status_code == 302
+    assert "has already accepted an invitation" in " ".join(_messages(response))
+    assert Invitation.objects.count() == before
+    assert mail.outbox == []
+
+
+def test_neither_the_dashboard_nor_the_invite_page_offers_a_deactivated_account_a_new_link(
+    client, officer, council, deactivated
+):
+    never_accepted, _ = invitations.invitation_create(
+        council=council, full_name="Ivy Invited", email="ivy@example.org", invited_by=officer
+    )
+    client.force_login(officer)
+    for url in (
+        reverse("assessments:council_dashboard", args=[council.slug]),
+        reverse("assessments:invite"),
+    ):
+        page = client.get(url).text
+        assert reverse("assessments:resend_invitation", args=[never_accepted.pk]) in page
+        for invitation in Invitation.objects.filter(user=deactivated.user):
+            assert reverse("assessments:resend_invitation", args=[invitation.pk]) not in page
