@@ -217,13 +217,24 @@ INVITATION_EXPIRY_DAYS = 7
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
 # django-axes, with its database handler so that every app server sees the same failures.
-# Lock-out is per IP address and per email address + IP address, so one person mistyping
-# cannot lock others out, and one address cannot try many accounts.
+# The rule (README, "Deploying"; `views.accounts.locked_out` words it for the person):
+# - Per client: AXES_FAILURE_LIMIT failures from one IP address, for any accounts, within
+#   AXES_COOLOFF_TIME pause sign-in from that address, so one address cannot try many accounts.
+# - Per account: the same number of failures for one email address, from any addresses, pause
+#   sign-in to that account, so many addresses cannot keep guessing one password: at most
+#   AXES_FAILURE_LIMIT guesses per AXES_COOLOFF_TIME, wherever they come from.
+# - A pause lasts AXES_COOLOFF_TIME from the last failure counted, and attempts refused during
+#   it are not counted, so nobody can stretch it by carrying on: the person is locked out for
+#   at most that long, and resetting their password ends the pause on their account at once.
+# - A successful sign-in forgets the account's failures and its address's.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_FORM_FIELD = "email"
+# The account an attempt is for, lower-cased, from our form's "email" or the admin's "username".
+AXES_USERNAME_CALLABLE = "assessments.views.accounts.attempted_account"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "assessments.views.accounts.locked_out"  # a plain-English page, status 429
 # Behind proxies, the environment's AXES_IPWARE_PROXY_COUNT is the number of proxies between

@@ -9,14 +9,19 @@ the one proxy, which tells the app each client's address in `X-Forwarded-For`.
 
 import json
 import os
+import re
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 import requests
+from axes.models import AccessAttempt
 from django.conf import settings as django_settings
 from django.contrib.messages import get_messages
 from django.core import mail
+from django.db.models import F, Sum
+from django.test import Client
 from django.urls import reverse
 
 from assessments import invitations
@@ -138,6 +143,109 @@ def test_django_takes_the_proxys_word_that_the_request_came_over_https(client, d
     url = reverse("assessments:start")
     assert client.get(url).status_code == 301
     assert client.get(url, headers={"X-Forwarded-Proto": "https"}).status_code == 200
+
+
+# --- Per account ----------------------------------------------------------------------------
+
+ACCOUNT_PAUSED = "too many unsuccessful attempts to sign in to this account"
+
+
+def _sign_in(email: str, password: str, address: str):
+    """A sign-in from its own browser at `address` (no proxy in front)."""
+    return Client().post(
+        reverse("assessments:sign_in"),
+        {"email": email, "password": password},
+        REMOTE_ADDR=address,
+    )
+
+
+def _guess_from_many_addresses(email: str, guesses: int, first: int = 1) -> None:
+    for n in range(first, first + guesses):
+        _sign_in(email, "a wrong guess", f"192.0.2.{n}")
+
+
+def _time_passes(delta: timedelta) -> None:
+    """As if `delta` went by: every recorded failure moves that far into the past."""
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - delta)
+
+
+def _counted_failures(email: str) -> int:
+    return AccessAttempt.objects.filter(username=email).aggregate(n=Sum("failures_since_start"))[
+        "n"
+    ]
+
+
+def test_many_addresses_guessing_one_account_are_refused(settings, councillor):
+    _guess_from_many_addresses(councillor.email, settings.AXES_FAILURE_LIMIT)
+    # A new address is refused for this account, even with the right password...
+    response = _sign_in(councillor.email, PASSWORD, "198.51.100.1")
+    assert response.status_code == 429
+    assert ACCOUNT_PAUSED in response.text
+    assert "reset your password" in response.text
+    # ...and in any case the email's own case does not make it another account.
+    assert _sign_in(councillor.email.upper(), "a wrong guess", "198.51.100.2").status_code == 429
+    # Refused guesses are not counted, so they cannot stretch the pause.
+    assert _counted_failures(councillor.email) == settings.AXES_FAILURE_LIMIT
+
+
+def test_a_paused_account_does_not_pause_other_accounts(settings, councillor, second_councillor):
+    _guess_from_many_addresses(councillor.email, settings.AXES_FAILURE_LIMIT)
+    assert _sign_in(second_councillor.email, PASSWORD, "198.51.100.1").status_code == 302
+
+
+def test_the_real_person_is_never_locked_out_longer_than_the_stated_time(settings, councillor):
+    cool_off = settings.AXES_COOLOFF_TIME
+    _guess_from_many_addresses(councillor.email, settings.AXES_FAILURE_LIMIT)
+    response = _sign_in(councillor.email, PASSWORD, "198.51.100.1")
+    assert response.status_code == 429
+    assert f"up to {int(cool_off.total_seconds() // 60)} minutes" in response.text
+    # The guessing carries on through the pause, from the same addresses and new ones...
+    _time_passes(cool_off - timedelta(minutes=1))
+    _guess_from_many_addresses(councillor.email, settings.AXES_FAILURE_LIMIT * 2)
+    # ...yet once the stated time has gone by since the pause began, the person signs in.
+    _time_passes(timedelta(minutes=1, seconds=1))
+    assert _sign_in(councillor.email, PASSWORD, "198.51.100.1").status_code == 302
+
+
+def test_a_successful_sign_in_forgets_the_accounts_failures_from_other_addresses(
+    settings, councillor
+):
+    _guess_from_many_addresses(councillor.email, settings.AXES_FAILURE_LIMIT - 1)
+    assert _sign_in(councillor.email, PASSWORD, "198.51.100.1").status_code == 302
+    assert not AccessAttempt.objects.filter(username=councillor.email).exists()
+    _guess_from_many_addresses(councillor.email, settings.AXES_FAILURE_LIMIT - 1, first=100)
+    assert _sign_in(councillor.email, PASSWORD, "198.51.100.1").status_code == 302
+
+
+def test_a_password_reset_ends_the_pause_on_the_account_at_once(settings, councillor):
+    _guess_from_many_addresses(councillor.email, settings.AXES_FAILURE_LIMIT)
+    assert _sign_in(councillor.email, PASSWORD, "198.51.100.1").status_code == 429
+    browser = Client(REMOTE_ADDR="198.51.100.1")
+    browser.post(reverse("assessments:password_reset"), {"email": councillor.email})
+    link = re.search(r"https?://\S+", mail.outbox[0].body).group(0)
+    form_url = browser.get(link, follow=True).redirect_chain[-1][0]
+    new_password = "a brand new passphrase for sure"
+    response = browser.post(
+        form_url, {"new_password1": new_password, "new_password2": new_password}
+    )
+    assert response.url == reverse("assessments:password_reset_complete")
+    assert _sign_in(councillor.email, new_password, "198.51.100.1").status_code == 302
+
+
+def test_admin_login_failures_count_against_each_account_not_one_nameless_one(settings, admin_user):
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        Client().post(
+            reverse("admin:login"),
+            {"username": f"guess{n}@example.org", "password": "a wrong guess"},
+            REMOTE_ADDR=f"192.0.2.{n}",
+        )
+    response = Client().post(
+        reverse("admin:login"),
+        {"username": admin_user.email, "password": PASSWORD},
+        REMOTE_ADDR="198.51.100.1",
+    )
+    assert response.status_code == 302
+    assert AccessAttempt.objects.filter(username="guess0@example.org").exists()
 
 
 # --- A deactivated account stays deactivated (item 3) ---------------------------------------
