@@ -33,21 +33,26 @@ CLIENT_B = "198.51.100.7"
 PROXY_SETTINGS = ("AXES_IPWARE_PROXY_COUNT", "AXES_IPWARE_META_PRECEDENCE_ORDER", "IPWARE_STRICT")
 
 
-def _settings_built_from(**environ) -> dict:
-    """The proxy settings as the settings module builds them from `environ` in a fresh process."""
+def _build_settings(**environ) -> subprocess.CompletedProcess:
+    """Print the proxy settings as the settings module builds them from `environ`, in a fresh
+    process."""
     env = {k: v for k, v in os.environ.items() if k not in environ}
     env.update(SECRET_KEY="x", DJANGO_SETTINGS_MODULE="innovation_checklist.settings", **environ)
     code = (
         "import json; from django.conf import settings; "
         f"print(json.dumps({{n: getattr(settings, n, None) for n in {PROXY_SETTINGS!r}}}))"
     )
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", code],
         cwd=django_settings.BASE_DIR,
         env=env,
         capture_output=True,
         text=True,
     )
+
+
+def _settings_built_from(**environ) -> dict:
+    result = _build_settings(**environ)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -98,6 +103,12 @@ def test_the_proxy_count_reads_the_client_from_the_last_entry_the_proxy_added():
         "IPWARE_STRICT": False,
     }
     assert _settings_built_from(AXES_IPWARE_PROXY_COUNT="2")["AXES_IPWARE_PROXY_COUNT"] == 1
+
+
+def test_a_proxy_count_of_nought_is_refused_rather_than_read_as_one_proxy():
+    result = _build_settings(AXES_IPWARE_PROXY_COUNT="0")
+    assert result.returncode != 0
+    assert "AXES_IPWARE_PROXY_COUNT is the number of proxies: 1 or more" in result.stderr
 
 
 def test_one_clients_failures_behind_the_proxy_never_lock_out_another_client(
