@@ -46,6 +46,7 @@ class CouncillorRow:
     user: User
     invitation: Invitation | None = None
     invitation_status: invitations.InvitationStatus | None = None
+    accepted_an_invitation: bool = False  # at any time; then never offered a new one
     draft_started: datetime | None = None
     submitted: list[Assessment] = field(default_factory=list)  # newest first
 
@@ -72,7 +73,13 @@ class CouncillorRow:
 
     @property
     def can_resend(self) -> bool:
-        return self.invitation is not None and not self.user.is_active
+        # As `invitation_resend` decides: an account that was activated and then deactivated
+        # waits for an admin.
+        return (
+            self.invitation is not None
+            and not self.user.is_active
+            and not self.accepted_an_invitation
+        )
 
     @property
     def can_revoke(self) -> bool:
@@ -96,6 +103,7 @@ def council_councillors(council: Council) -> list[CouncillorRow]:
         row = rows[invitation.user_id]
         row.invitation = invitation
         row.invitation_status = invitations.invitation_status(invitation, now=now)
+        row.accepted_an_invitation |= invitation.accepted_at is not None
     for assessment in (
         Assessment.objects.filter(owner__in=users)
         .only("pk", "owner_id", "status", "created_at", "submitted_at", "shared_at")

@@ -286,6 +286,10 @@ def invitation_resend(*, invitation: Invitation, invited_by: User | None) -> tup
     """
     Replace an unused invitation with a new one (a fresh link and expiry date).
 
+    Only a person who has never accepted an invitation can be sent a new one. Accepting
+    activates the account, so a new link for someone who once accepted would undo an admin's
+    deactivation: a deactivated account stays deactivated until an admin reactivates it.
+
     The person's live invitations are revoked before the new one is created, in this one
     transaction, as the database allows one live invitation per person. Resends for one person
     queue on a lock of their account, so two at once each revoke what came before: the second
@@ -295,11 +299,27 @@ def invitation_resend(*, invitation: Invitation, invited_by: User | None) -> tup
     is_active = User.objects.select_for_update().values_list("is_active", flat=True).get(pk=user.pk)
     if is_active:
         raise InvitationError(f"{user.email} has already set a password.")
+    if Invitation.objects.filter(user=user, accepted_at__isnull=False).exists():
+        raise InvitationError(
+            f"{user.email} has already accepted an invitation, so a new one cannot be sent. "
+            "Their account has been deactivated: only the service administrators can "
+            "reactivate it."
+        )
     now = timezone.now()
     Invitation.objects.filter(user=user, accepted_at__isnull=True, revoked_at__isnull=True).update(
         revoked_at=now
     )
     return _new_invitation(user=user, invited_by=invited_by)
+
+
+def accepted_user_ids(user_ids: set[int]) -> set[int]:
+    """Which of these accounts ever accepted an invitation: they are never offered a new one
+    (see `invitation_resend`)."""
+    return set(
+        Invitation.objects.filter(user_id__in=user_ids, accepted_at__isnull=False).values_list(
+            "user_id", flat=True
+        )
+    )
 
 
 @transaction.atomic

@@ -217,19 +217,41 @@ INVITATION_EXPIRY_DAYS = 7
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
 # django-axes, with its database handler so that every app server sees the same failures.
-# Lock-out is per IP address and per email address + IP address, so one person mistyping
-# cannot lock others out, and one address cannot try many accounts.
+# The rule (README, "Deploying"; `views.accounts.locked_out` words it for the person):
+# - Per client: AXES_FAILURE_LIMIT failures from one IP address, for any accounts, within
+#   AXES_COOLOFF_TIME pause sign-in from that address, so one address cannot try many accounts.
+# - Per account: the same number of failures for one email address, from any addresses, pause
+#   sign-in to that account, so many addresses cannot keep guessing one password: at most
+#   AXES_FAILURE_LIMIT guesses per AXES_COOLOFF_TIME, wherever they come from.
+# - A pause lasts AXES_COOLOFF_TIME from the last failure counted, and attempts refused during
+#   it are not counted, so nobody can stretch it by carrying on: the person is locked out for
+#   at most that long, and resetting their password ends the pause on their account at once.
+# - A successful sign-in forgets the account's failures and its address's.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_FORM_FIELD = "email"
+# The account an attempt is for, lower-cased, from our form's "email" or the admin's "username".
+AXES_USERNAME_CALLABLE = "assessments.views.accounts.attempted_account"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "assessments.views.accounts.locked_out"  # a plain-English page, status 429
-# Behind a load balancer, set AXES_IPWARE_PROXY_COUNT to the number of proxies in front.
+# Behind proxies, the environment's AXES_IPWARE_PROXY_COUNT is the number of proxies between
+# the internet and gunicorn (README, "Deploying"). Without it every client would be counted as
+# the proxy's own address, and one client's failures would lock everybody out. axes reads the
+# client from X-Forwarded-For through django-ipware (the `ipware` extra, over python-ipware),
+# which counts only the proxies *listed in* the header: the nearest proxy is REMOTE_ADDR, not
+# an entry, so its count is one less. Each proxy appends the address it was connected from, so
+# the client is that many entries from the right; non-strict, so that entries a client put in
+# the header itself (left of those) are ignored rather than making the whole header unreadable.
 if os.environ.get("AXES_IPWARE_PROXY_COUNT"):
-    AXES_IPWARE_PROXY_COUNT = int(os.environ["AXES_IPWARE_PROXY_COUNT"])
+    PROXIES_IN_FRONT = int(os.environ["AXES_IPWARE_PROXY_COUNT"])
+    if PROXIES_IN_FRONT < 1:
+        raise ImproperlyConfigured("AXES_IPWARE_PROXY_COUNT is the number of proxies: 1 or more")
+    AXES_IPWARE_PROXY_COUNT = PROXIES_IN_FRONT - 1
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    IPWARE_STRICT = False
 
 # Email goes to the console until EMAIL_HOST names an SMTP server. Django 6.1 configures mail
 # through MAILERS (the EMAIL_HOST-style settings are deprecated and may not sit beside it), so the

@@ -7,13 +7,17 @@ invitation is a thin function view over `assessments.invitations`; sending them 
 `views.invitations`.
 """
 
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.db.models import Sum
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -38,10 +42,41 @@ sign_in = auth_views.LoginView.as_view(
 sign_out = auth_views.LogoutView.as_view()
 
 
+def attempted_account(request, credentials: dict | None = None) -> str | None:
+    """
+    The account a sign-in attempt is for, as django-axes counts it (AXES_USERNAME_CALLABLE):
+    the email address, lower-cased as it is stored. Our sign-in form sends it as `email`, the
+    admin's login form as `username`; without this, every admin-login failure would count
+    against one nameless account, and a few of them would pause admin sign-in for everybody.
+    """
+    source = credentials if credentials is not None else request.POST
+    email = source.get("email") or source.get("username")
+    return email.strip().lower() if email else None
+
+
+def account_is_paused(email: str | None) -> bool:
+    """Whether `email` has had AXES_FAILURE_LIMIT failed sign-ins, from any addresses, within
+    AXES_COOLOFF_TIME: the per-account limit (settings.py states the whole rule)."""
+    if not email:
+        return False
+    failures = AccessAttempt.objects.filter(
+        username=email, attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME
+    ).aggregate(total=Sum("failures_since_start"))["total"]
+    return (failures or 0) >= settings.AXES_FAILURE_LIMIT
+
+
 def locked_out(request, original_response=None, credentials=None):
-    """django-axes's lock-out response (AXES_LOCKOUT_CALLABLE): a plain page, status 429."""
+    """
+    django-axes's lock-out response (AXES_LOCKOUT_CALLABLE): a plain page, status 429, that
+    says whether this account is paused (too many failures for it, from anywhere; a password
+    reset ends that at once) or sign-in from this address is.
+    """
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
+    context = {
+        "minutes": minutes,
+        "account_paused": account_is_paused(attempted_account(request, credentials)),
+    }
+    return render(request, "accounts/locked_out.html", context, status=429)
 
 
 # --- Passwords -----------------------------------------------------------------------------
@@ -60,7 +95,16 @@ password_reset_done = auth_views.PasswordResetDoneView.as_view(
     template_name="accounts/password_reset_done.html"
 )
 
-password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+
+class _PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        # Proof of the mailbox ends any pause on the account (settings.py, django-axes), so
+        # someone keeping a known address paused cannot keep its owner out.
+        axes_reset(username=attempted_account(self.request, {"email": self.user.email}))
+        return super().form_valid(form)
+
+
+password_reset_confirm = _PasswordResetConfirmView.as_view(
     form_class=AccountSetPasswordForm,
     template_name="accounts/password_reset_confirm.html",
     success_url=reverse_lazy("assessments:password_reset_complete"),

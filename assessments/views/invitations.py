@@ -43,9 +43,15 @@ def invite(request):
             return redirect("assessments:invite")
 
     now = timezone.now()
+    shown = list(sent.order_by("-created_at")[:50])
+    accepted = invitations.accepted_user_ids({inv.user_id for inv in shown})
     rows = [
-        (inv, invitations.invitation_status(inv, now=now))
-        for inv in sent.order_by("-created_at")[:50]
+        (
+            inv,
+            invitations.invitation_status(inv, now=now),
+            not inv.user.is_active and inv.user_id not in accepted,  # may be sent a new one
+        )
+        for inv in shown
     ]
     return render(
         request,
