@@ -21,6 +21,8 @@ from assessments.models import Assessment
 from tests.builders import PASSWORD, add_note, answer_all
 from tests.group_helpers import build_group
 from tests.test_permissions import MATRIX, url_for
+
+# The fixture holding the objects every URL of the matrix names.
 from tests.test_permissions import world as world
 from tests.test_settings import PRODUCTION_ENV, run_manage
 
