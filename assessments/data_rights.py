@@ -250,7 +250,7 @@ def _last_officers(stale: QuerySet[User]) -> list[User]:
         .select_related("council")
         .order_by("council__name", F("last_login").desc(nulls_last=True), "-date_joined", "-pk")
     )
-    kept: dict[int, User] = {}
+    kept: dict[int | None, User] = {}  # by council; every candidate has one
     for officer in candidates:
         kept.setdefault(officer.council_id, officer)
     return list(kept.values())
