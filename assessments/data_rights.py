@@ -8,17 +8,20 @@ People's rights over their own data, and how long the service keeps it.
   memberships and the invitations sent to them. What they did as an officer stays with the
   council, unattributed: invitations they sent, groups they ran and group agreements they
   recorded keep going with `invited_by`, `facilitator` and `updated_by` emptied.
-* `purge_plan` / `purge_apply`: the retention rules of the `purge` command (see `PurgePlan`).
+* `purge_plan` / `purge_apply`: the retention rules of the `purge` command (see `PurgePlan`); a
+  dry run is the same deletion rolled back, so it reports exactly what `--apply` deletes.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from assessments.models import (
@@ -167,11 +170,18 @@ class PurgePlan:
     1. Accounts nobody has signed in to since the cutoff (or, never signed in, created before
        it), with everything that goes with an account (see `account_delete`). Admins are kept:
        they are removed by hand.
-    2. Of the accounts that stay: submitted assessments submitted before the cutoff, and
-       drafts last changed before it, with their answers, notes and action steps.
-    3. Invitations whose link expired before the cutoff, used or not: the account they made
-       is kept (or purged) by rule 1; the record of the link is no longer needed.
-    4. django-axes's records of sign-in attempts made before the cutoff (email addresses and IP
+    2. A council's last officer is kept (`last_officers`), even past the cutoff, unless the
+       plan was made with `include_last_officers`: a council left with no officer has nobody to
+       invite councillors or run its groups until an admin notices, and the account holds
+       nothing but a name and an address. The `purge` command says so every time it keeps one,
+       so that an admin can invite a new officer and let the old account go. "Last" means the
+       council has no other active officer that the plan keeps; of several stale officers of
+       such a council, only the one who signed in most recently is kept.
+    3. Submitted assessments submitted before the cutoff, and drafts last changed before it,
+       with their answers, notes and next steps; and every assessment of an account in rule 1.
+    4. Invitations whose link expired before the cutoff, used or not, and every invitation to
+       an account in rule 1.
+    5. django-axes's records of sign-in attempts made before the cutoff (email addresses and IP
        addresses).
 
     Group names, agreed answers and agreed actions belong to the council and are kept.
@@ -179,40 +189,45 @@ class PurgePlan:
 
     cutoff: datetime
     accounts: QuerySet[User]
+    last_officers: tuple[User, ...]
+    last_officers_included: bool
     submitted_assessments: QuerySet[Assessment]
     draft_assessments: QuerySet[Assessment]
     invitations: QuerySet[Invitation]
     sign_in_records: tuple[QuerySet, ...]
 
-    def counts(self) -> dict[str, int]:
-        return {
-            "accounts": self.accounts.count(),
-            "submitted assessments": self.submitted_assessments.count(),
-            "draft assessments": self.draft_assessments.count(),
-            "invitations": self.invitations.count(),
-            "sign-in records": sum(records.count() for records in self.sign_in_records),
-        }
 
-
-def purge_plan(*, now: datetime | None = None, retention_days: int | None = None) -> PurgePlan:
+def purge_plan(
+    *,
+    now: datetime | None = None,
+    retention_days: int | None = None,
+    include_last_officers: bool = False,
+) -> PurgePlan:
     """The retention rules applied to the database as it is now; nothing is changed."""
     now = now or timezone.now()
     if retention_days is None:
         retention_days = settings.DATA_RETENTION_DAYS
     cutoff = now - timedelta(days=retention_days)
 
-    accounts = User.objects.filter(is_staff=False, is_superuser=False).filter(
+    stale = User.objects.filter(is_staff=False, is_superuser=False).filter(
         Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff)
     )
-    kept = Assessment.objects.exclude(owner__in=accounts)
+    last_officers = _last_officers(stale)
+    accounts = (
+        stale if include_last_officers else stale.exclude(pk__in=[o.pk for o in last_officers])
+    )
     return PurgePlan(
         cutoff=cutoff,
         accounts=accounts,
-        submitted_assessments=kept.filter(
-            status=Assessment.Status.SUBMITTED, submitted_at__lt=cutoff
+        last_officers=tuple(last_officers),
+        last_officers_included=include_last_officers,
+        submitted_assessments=Assessment.objects.filter(status=Assessment.Status.SUBMITTED).filter(
+            Q(submitted_at__lt=cutoff) | Q(owner__in=accounts)
         ),
-        draft_assessments=kept.filter(status=Assessment.Status.DRAFT, updated_at__lt=cutoff),
-        invitations=Invitation.objects.exclude(user__in=accounts).filter(expires_at__lt=cutoff),
+        draft_assessments=Assessment.objects.filter(status=Assessment.Status.DRAFT).filter(
+            Q(updated_at__lt=cutoff) | Q(owner__in=accounts)
+        ),
+        invitations=Invitation.objects.filter(Q(expires_at__lt=cutoff) | Q(user__in=accounts)),
         sign_in_records=(
             AccessLog.objects.filter(attempt_time__lt=cutoff),
             AccessAttempt.objects.filter(attempt_time__lt=cutoff),
@@ -221,15 +236,83 @@ def purge_plan(*, now: datetime | None = None, retention_days: int | None = None
     )
 
 
-@transaction.atomic
-def purge_apply(plan: PurgePlan) -> dict[str, int]:
-    """Carry out a plan; returns the counts it removed (as `plan.counts()` gave them)."""
-    counts = plan.counts()
-    # Assessments first: deleting an account deletes its own, which are not counted above.
-    plan.submitted_assessments.delete()
-    plan.draft_assessments.delete()
-    plan.invitations.delete()
-    plan.accounts.delete()
-    for records in plan.sign_in_records:
-        records.delete()
-    return counts
+def _last_officers(stale: QuerySet[User]) -> list[User]:
+    """Of the active officers in `stale`, the one to keep for each council that would otherwise
+    be left without an active officer: the one who signed in most recently."""
+    staying = (
+        User.objects.filter(role=User.Role.OFFICER, is_active=True, council__isnull=False)
+        .exclude(pk__in=stale)
+        .values("council")
+    )
+    candidates = (
+        stale.filter(role=User.Role.OFFICER, is_active=True, council__isnull=False)
+        .exclude(council__in=staying)
+        .select_related("council")
+        .order_by("council__name", F("last_login").desc(nulls_last=True), "-date_joined", "-pk")
+    )
+    kept: dict[int | None, User] = {}  # by council; every candidate has one
+    for officer in candidates:
+        kept.setdefault(officer.council_id, officer)
+    return list(kept.values())
+
+
+# The names the purge reports rows under. Assessments are reported as submitted or draft; every
+# other model a deletion reaches is reported by its plural name, so nothing is ever deleted
+# unreported (a model added later shows up under its own name).
+PURGE_LABELS = {
+    User: "accounts",
+    Answer: "answers",
+    ActionStep: "next steps",
+    GroupMembership: "group memberships",
+    Invitation: "invitations",
+}
+PURGE_ORDER = [
+    "accounts",
+    "submitted assessments",
+    "draft assessments",
+    "answers",
+    "next steps",
+    "group memberships",
+    "invitations",
+    "sign-in records",
+]
+
+
+def _purge_label(model_label: str) -> str:
+    model = apps.get_model(model_label)
+    if model._meta.app_label == "axes":
+        return "sign-in records"
+    return PURGE_LABELS.get(model, str(model._meta.verbose_name_plural))
+
+
+def purge_apply(plan: PurgePlan, *, dry_run: bool = False) -> dict[str, int]:
+    """
+    Carry out a plan and return how many rows it deleted, by what they were (`PURGE_ORDER`
+    first, then anything else a deletion reached), zeros included.
+
+    A dry run is the same deletion, rolled back: its numbers are the database's own count of
+    what `--apply` would delete at that moment, cascades included, never an estimate that can
+    drift from what the deletes really do. (While it runs, the rows it deletes are locked as a
+    real purge would lock them; nothing is kept.)
+    """
+    counts = Counter(dict.fromkeys(PURGE_ORDER, 0))
+
+    def delete(queryset: QuerySet, label: str | None = None) -> None:
+        _total, per_model = queryset.delete()
+        for model_label, count in per_model.items():
+            if label and model_label == queryset.model._meta.label:
+                counts[label] += count
+            else:
+                counts[_purge_label(model_label)] += count
+
+    with transaction.atomic():
+        # Assessments first, so that each is counted as submitted or draft, not as a cascade.
+        delete(plan.submitted_assessments, "submitted assessments")
+        delete(plan.draft_assessments, "draft assessments")
+        delete(plan.invitations)
+        delete(plan.accounts)
+        for records in plan.sign_in_records:
+            delete(records)
+        if dry_run:
+            transaction.set_rollback(True)
+    return dict(counts)

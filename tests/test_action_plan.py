@@ -18,6 +18,11 @@ def step_url(assessment, code="devote-resources"):
     return reverse("assessments:action_step", args=[assessment.pk, code])
 
 
+def seen_on(page) -> str:
+    """The version of the step a rendered page carries, as a browser sends it back."""
+    return page.context["form"]["seen"].value()
+
+
 def valid_data(**overrides):
     data = {
         "what": "Ask for a budget line for the priority innovations",
@@ -54,8 +59,9 @@ def test_the_owner_changes_a_next_step(client, councillor, submitted):
     add_step(submitted, "devote-resources", what="Old plan")
     client.force_login(councillor)
 
-    assert "Change your next step" in client.get(step_url(submitted)).content.decode()
-    client.post(step_url(submitted), valid_data(what="New plan"))
+    page = client.get(step_url(submitted))
+    assert "Change your next step" in page.content.decode()
+    client.post(step_url(submitted), valid_data(what="New plan", seen=seen_on(page)))
 
     assert ActionStep.objects.get(answer__assessment=submitted).what == "New plan"
 
@@ -140,10 +146,12 @@ def test_a_step_with_a_date_now_past_can_still_be_changed(client, councillor, su
     last_month = timezone.localdate() - datetime.timedelta(days=30)
     add_step(submitted, "devote-resources", what="Old plan", due_date=last_month)
     client.force_login(councillor)
+    page = client.get(step_url(submitted))
 
     response = client.post(
         step_url(submitted),
         valid_data(
+            seen=seen_on(page),
             what="Old plan, half done",
             due_date_0=str(last_month.day),
             due_date_1=str(last_month.month),
@@ -202,3 +210,74 @@ def test_the_report_shows_the_saved_step(client, councillor, submitted):
     html = report.content.decode()
     assert "Put it on the cabinet forward plan" in html
     assert FUTURE.strftime("%-d %B %Y") in html
+
+
+# --- Two tabs ------------------------------------------------------------------------------
+
+STALE = "This next step was changed in another tab or window"
+
+
+def test_a_step_changed_in_another_tab_is_not_overwritten_by_the_older_copy(
+    client, councillor, submitted
+):
+    add_step(submitted, "devote-resources", what="Old plan")
+    client.force_login(councillor)
+    first_tab = client.get(step_url(submitted))
+    second_tab = client.get(step_url(submitted))
+
+    first = client.post(step_url(submitted), valid_data(what="First tab", seen=seen_on(first_tab)))
+    second = client.post(
+        step_url(submitted), valid_data(what="Second tab", seen=seen_on(second_tab)), follow=True
+    )
+
+    assert first.status_code == 302
+    assert second.redirect_chain == [(step_url(submitted), 302)]
+    html = second.content.decode()
+    assert STALE in html
+    # The page shows what is saved now, carrying its new version.
+    assert "First tab" in html and "Second tab" not in html
+    assert ActionStep.objects.get().what == "First tab"
+    assert seen_on(second) != seen_on(second_tab)
+
+
+def test_two_tabs_adding_the_same_new_step_keep_the_first_and_tell_the_second(
+    client, councillor, submitted
+):
+    client.force_login(councillor)
+    first_tab = client.get(step_url(submitted))
+    second_tab = client.get(step_url(submitted))
+    assert "Add your next step" in first_tab.content.decode()
+
+    client.post(step_url(submitted), valid_data(what="First tab", seen=seen_on(first_tab)))
+    second = client.post(
+        step_url(submitted), valid_data(what="Second tab", seen=seen_on(second_tab)), follow=True
+    )
+
+    assert STALE in second.content.decode()
+    assert "Change your next step" in second.content.decode()
+    assert list(ActionStep.objects.values_list("what", flat=True)) == ["First tab"]
+
+
+def test_the_page_saved_again_after_the_warning_goes_through(client, councillor, submitted):
+    add_step(submitted, "devote-resources", what="Old plan")
+    client.force_login(councillor)
+    stale = seen_on(client.get(step_url(submitted)))
+    client.post(step_url(submitted), valid_data(what="First tab", seen=stale))
+    shown_again = client.post(
+        step_url(submitted), valid_data(what="Second tab", seen=stale), follow=True
+    )
+
+    client.post(step_url(submitted), valid_data(what="Second tab", seen=seen_on(shown_again)))
+
+    assert ActionStep.objects.get().what == "Second tab"
+
+
+def test_a_tampered_version_saves_nothing_and_says_so(client, councillor, submitted):
+    add_step(submitted, "devote-resources", what="Old plan")
+    client.force_login(councillor)
+
+    response = client.post(step_url(submitted), valid_data(what="New plan", seen="yesterday"))
+
+    assert response.status_code == 200
+    assert "Something went wrong with this page, so nothing was saved" in response.content.decode()
+    assert ActionStep.objects.get().what == "Old plan"

@@ -31,7 +31,7 @@ from assessments import invitations
 from assessments.forms.action_plan import ActionStepForm
 from assessments.forms.groups import GroupForm
 from assessments.models import ActionStep, CouncillorGroup, Invitation, User
-from tests.builders import MIXED_ANSWERS, make_user, submit
+from tests.builders import MIXED_ANSWERS, add_step, make_user, submit
 
 # How long a thread waits for the other before the test fails instead of hanging (a safety net,
 # not a timing assertion: a passing run never waits this long).
@@ -181,19 +181,50 @@ def test_two_resends_of_one_invitation_at_once_leave_one_live_link_and_no_error(
     assert len(mail.outbox) == 2
 
 
-def test_two_saves_of_one_new_next_step_at_once_give_one_step_holding_one_of_them(
+def test_two_saves_of_one_new_next_step_at_once_keep_the_first_and_tell_the_second(
     checklist, councillor, monkeypatch, together
 ):
     assessment = submit(councillor, checklist, MIXED_ANSWERS)
     race = Race(monkeypatch, ActionStepForm, "clean", together=together)
     url = reverse("assessments:action_step", args=[assessment.pk, "devote-resources"])
     first, second = signed_in_client(councillor), signed_in_client(councillor)
+    texts = {first: "Ask for a budget line", second: "Ask for a budget line, and staff"}
 
     responses = race.run(
-        lambda: first.post(url, {"what": "Ask for a budget line"}),
-        lambda: second.post(url, {"what": "Ask for a budget line, and staff"}),
+        *(lambda c=c: c.post(url, {"what": texts[c], "seen": ""}) for c in (first, second))
     )
 
+    assert_one_saved_and_one_told(responses, texts, url, assessment)
+
+
+def test_two_saves_of_one_changed_next_step_at_once_keep_the_first_and_tell_the_second(
+    checklist, councillor, monkeypatch, together
+):
+    assessment = submit(councillor, checklist, MIXED_ANSWERS)
+    step = add_step(assessment, "devote-resources", what="Old plan")
+    race = Race(monkeypatch, ActionStepForm, "clean", together=together)
+    url = reverse("assessments:action_step", args=[assessment.pk, "devote-resources"])
+    first, second = signed_in_client(councillor), signed_in_client(councillor)
+    texts = {first: "New plan", second: "Newer plan"}
+    seen = step.updated_at.isoformat()
+
+    responses = race.run(
+        *(lambda c=c: c.post(url, {"what": texts[c], "seen": seen}) for c in (first, second))
+    )
+
+    assert_one_saved_and_one_told(responses, texts, url, assessment)
+
+
+def assert_one_saved_and_one_told(responses, texts, url, assessment) -> None:
+    """One post saved and went on to the report; the other was sent back to the step's page
+    with the stale warning; the step holds the saved one's words."""
     assert status_codes(responses) == [302, 302], responses
-    step = ActionStep.objects.get(answer__assessment=assessment)
-    assert step.what in ("Ask for a budget line", "Ask for a budget line, and staff")
+    report_url = reverse("assessments:report", args=[assessment.pk])
+    saved = [r for r in responses if r.url == f"{report_url}#gap-devote-resources"]
+    told = [r for r in responses if r.url == url]
+    assert len(saved) == len(told) == 1, [r.url for r in responses]
+    clients = list(texts)
+    winner = clients[responses.index(saved[0])]
+    loser = clients[responses.index(told[0])]
+    assert ActionStep.objects.get(answer__assessment=assessment).what == texts[winner]
+    assert "changed in another tab or window" in loser.get(url).content.decode()

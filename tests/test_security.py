@@ -10,14 +10,20 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.staticfiles import finders
+from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments import invitations
 from assessments.audit import log_security_event
-from tests.builders import PASSWORD, add_note
+from assessments.models import Assessment
+from tests.builders import PASSWORD, add_note, answer_all
 from tests.group_helpers import build_group
+from tests.test_permissions import MATRIX, url_for
+
+# The fixture holding the objects every URL of the matrix names.
+from tests.test_permissions import world as world
 from tests.test_settings import PRODUCTION_ENV, run_manage
 
 PRIVATE_NOTE = "A private note that must never reach a log"
@@ -171,6 +177,47 @@ def test_signed_in_pages_carry_the_policy_too(client, councillor, checklist):
     assert csp_directives(response) == EXPECTED_DIRECTIVES
 
 
+# --- Permissions-Policy --------------------------------------------------------------------
+
+TURNED_OFF = {"camera", "microphone", "geolocation", "payment", "usb", "serial", "hid"}
+
+
+def permissions_policy(response) -> dict[str, str]:
+    return dict(part.strip().split("=", 1) for part in response["Permissions-Policy"].split(","))
+
+
+@pytest.mark.parametrize(
+    "url", [reverse("assessments:start"), reverse("assessments:sign_in"), "/no-such-page/"]
+)
+def test_every_response_turns_off_the_browser_features_the_service_never_uses(
+    client, checklist, url
+):
+    policy = permissions_policy(client.get(url))
+
+    assert policy.keys() >= TURNED_OFF
+    # Off for the page and for any frame in it: an empty allow-list.
+    assert set(policy.values()) == {"()"}
+
+
+def test_signed_in_pages_turn_them_off_too(client, councillor, checklist):
+    client.force_login(councillor)
+
+    policy = permissions_policy(client.get(reverse("assessments:dashboard")))
+
+    assert policy.keys() >= TURNED_OFF
+
+
+# --- HSTS preload ----------------------------------------------------------------------------
+
+
+def test_hsts_preload_is_off_unless_the_environment_asks_for_it():
+    default = settings_under(PRODUCTION_ENV, "SECURE_HSTS_SECONDS", "SECURE_HSTS_PRELOAD")
+    asked = settings_under({**PRODUCTION_ENV, "SECURE_HSTS_PRELOAD": "true"}, "SECURE_HSTS_PRELOAD")
+
+    assert default == {"SECURE_HSTS_SECONDS": 365 * 24 * 60 * 60, "SECURE_HSTS_PRELOAD": False}
+    assert asked == {"SECURE_HSTS_PRELOAD": True}
+
+
 INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>", re.I)
 INLINE_STYLE = re.compile(r"<style\b|\sstyle\s*=", re.I)
 EVENT_HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
@@ -314,6 +361,62 @@ def test_group_reports_and_exports_are_never_cached_and_downloads_are_logged(
             f"kind={kind}" in line and f"group={setup.group.pk}" in line
             for line in security_lines(caplog)
         )
+
+
+# --- Every page for a signed-in person is never cached --------------------------------------
+# The walk goes through every URL of the `assessments` namespace (the permission matrix, which a
+# new URL must join: tests/test_permissions.py), as the owner, an officer and an admin, so a new
+# page that would be cached for a signed-in person fails here.
+
+# Signing out ends the session: its redirect is sent to someone no longer signed in.
+NOT_SIGNED_IN_AFTER = {"sign_out"}
+
+
+@pytest.mark.parametrize("name", sorted(set(MATRIX) - NOT_SIGNED_IN_AFTER))
+def test_every_page_sent_to_a_signed_in_person_is_never_cached(client, request, name):
+    method = MATRIX[name][0]
+    url = url_for(name, request.getfixturevalue("world"))
+    for persona in ("councillor", "officer", "admin_user"):
+        with transaction.atomic():
+            client.force_login(request.getfixturevalue(persona))
+
+            response = getattr(client, method)(url)
+
+            assert never_cached(response), f"{name} for {persona}: {response.status_code}"
+            assert "Expires" in response
+            transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize(
+    "name", ["assessments:area", "assessments:check_answers", "assessments:action_step"]
+)
+def test_the_pages_that_were_cached_before_show_private_notes_and_are_not_now(
+    client, councillor, checklist, submitted, name
+):
+    """The pages issue #10 found cached: each shows the councillor's own note, and is no-store."""
+    draft = Assessment.objects.create(owner=councillor, checklist=checklist)
+    answer_all(draft)
+    add_note(draft, "devote-resources", PRIVATE_NOTE)
+    add_note(submitted, "devote-resources", PRIVATE_NOTE)
+    args = {
+        "assessments:area": [draft.pk, "delivery"],
+        "assessments:check_answers": [draft.pk],
+        "assessments:action_step": [submitted.pk, "devote-resources"],
+    }[name]
+    client.force_login(councillor)
+
+    response = client.get(reverse(name, args=args))
+
+    assert response.status_code == 200
+    if name != "assessments:action_step":  # the next-step page shows the answer, not its note
+        assert PRIVATE_NOTE in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_pages_for_people_not_signed_in_are_left_to_the_browser(client, checklist):
+    response = client.get(reverse("assessments:start"))
+
+    assert "Cache-Control" not in response
 
 
 # --- Error pages show nothing --------------------------------------------------------------

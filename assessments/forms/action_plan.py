@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from assessments.forms.answering import HiddenFieldErrorsMixin
 from assessments.models import ActionStep
 
 DATE_EXAMPLE = "for example, 27 3 2027"
@@ -53,7 +54,14 @@ class DueDateField(DateInputField):
             raise ValidationError(f"Enter a real date, {DATE_EXAMPLE}", code="invalid") from None
 
 
-class ActionStepForm(forms.ModelForm):
+class ActionStepForm(HiddenFieldErrorsMixin, forms.ModelForm):
+    """
+    A next step's what, who, when and where, and `seen`: the version of the step the page
+    showed (its `updated_at`, empty for a step not yet written), so that a save from an older
+    copy is refused (`action_plan.action_step_save`) rather than overwriting a newer one.
+    """
+
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
     due_date = DueDateField(
         label="By when (optional)",
         required=False,
@@ -86,6 +94,9 @@ class ActionStepForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Exact to the microsecond, and in UTC: the value is compared with the stored one.
+        updated_at = self.instance.updated_at if self.instance.pk else None
+        self.fields["seen"].initial = updated_at.isoformat() if updated_at else ""
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.label_size = Size.SMALL
@@ -96,6 +107,18 @@ class ActionStepForm(forms.ModelForm):
             Field("due_date"),
             Field.text("reported_to"),
         )
+
+    def clean_seen(self) -> datetime.datetime | None:
+        seen = self.cleaned_data["seen"]
+        if not seen:
+            return None
+        try:
+            value = datetime.datetime.fromisoformat(seen)
+        except ValueError:
+            raise ValidationError("Not a version of a next step", code="invalid") from None
+        if timezone.is_naive(value):
+            raise ValidationError("Not a version of a next step", code="invalid")
+        return value
 
     def clean_due_date(self):
         due_date = self.cleaned_data["due_date"]

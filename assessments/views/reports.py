@@ -11,6 +11,7 @@ from assessments import action_plan, exports, permissions, reports
 from assessments.audit import log_security_event
 from assessments.forms.action_plan import ActionStepForm
 from assessments.models import ActionStep, Answer
+from assessments.views import show_refusal
 
 
 @never_cache
@@ -48,7 +49,14 @@ def action_step(request, pk: int, question_code: str):
 
     form = ActionStepForm(request.POST or None, instance=step)
     if request.method == "POST" and form.is_valid():
-        action_plan.action_step_save(answer=answer, **form.cleaned_data)
+        try:
+            action_plan.action_step_save(answer=answer, **form.cleaned_data)
+        except action_plan.StaleActionStep as refusal:
+            # As on an area page: the page is shown again with what is saved now.
+            show_refusal(request, refusal, level=messages.WARNING)
+            return redirect(
+                "assessments:action_step", pk=assessment.pk, question_code=question_code
+            )
         messages.success(request, f"Next step saved for “{answer.question.summary}”.")
         report_url = reverse("assessments:report", args=[assessment.pk])
         return redirect(f"{report_url}#gap-{answer.question.code}")
