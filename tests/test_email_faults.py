@@ -216,6 +216,9 @@ def test_the_dashboard_says_in_plain_words_how_each_invitations_email_went(
     assert "Email sent" in rows["Sent Person"]
     assert "Send a new invitation" in rows["Sent Person"]
     assert "Email not sent yet" in rows["Waiting Person"]
+    # Times as GOV.UK writes them ("10:42am"), not Django's "10:42a.m.".
+    assert re.search(r" at \d{1,2}:\d\d(am|pm)</span>", rows["Sent Person"])
+    assert "a.m." not in page and "p.m." not in page
 
 
 # --- A list --------------------------------------------------------------------------------
