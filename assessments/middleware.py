@@ -20,11 +20,15 @@ def private_pages_never_cached(get_response):
     Done here rather than view by view because a page that forgets would leak: every page a
     signed-in person reaches is covered, error pages and redirects included. Pages for people
     not signed in (the start page, sign-in) show nothing private and keep the browser's default.
+
+    "Signed in" is read as "sends a session cookie": everyone signed in does, and asking for
+    `request.user` instead would load the session and the account on pages that never need them
+    (a health check, a static page), for a rule that only ever adds headers.
     """
 
     def middleware(request):
         response = get_response(request)
-        if request.user.is_authenticated:
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
             add_never_cache_headers(response)
         return response
 
