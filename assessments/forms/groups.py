@@ -11,6 +11,7 @@ from django.utils import timezone
 from assessments import permissions
 from assessments.forms.accounts import ErrorBorderMixin
 from assessments.forms.action_plan import DATE_EXAMPLE, DueDateField
+from assessments.forms.fields import IdsChoiceField
 from assessments.models import (
     NOTE_MAX_LENGTH,
     AnswerOption,
@@ -33,7 +34,7 @@ class _OfficerChoiceField(forms.ModelChoiceField):
     show_council = False
 
 
-class _CouncillorsChoiceField(forms.ModelMultipleChoiceField):
+class _CouncillorsChoiceField(IdsChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.full_name} ({obj.email})"
 
