@@ -419,3 +419,13 @@ def test_every_form_that_takes_ids_refuses_one_out_of_range(
         field = name.split()[-1]
         assert not form.is_valid(), name
         assert field in form.errors, name
+
+
+def test_an_out_of_range_member_id_in_the_remove_address_is_not_found(client, setup, officer):
+    client.force_login(officer)
+
+    response = client.post(
+        reverse("assessments:group_remove_member", args=[setup.group.pk, int(TOO_BIG)])
+    )
+
+    assert response.status_code == 404

@@ -163,8 +163,10 @@ def group_members(request, pk: int):
 @require_POST
 def group_remove_member(request, pk: int, user_pk: int):
     group = permissions.get_group_for_manager(request.user, pk)
+    # `user__pk`, not `user_id`: the primary key's lookup treats an id too large for the column
+    # as no row, where the foreign key column's passes it on (a 500 on SQLite).
     membership = get_object_or_404(
-        GroupMembership.objects.select_related("user"), group=group, user_id=user_pk
+        GroupMembership.objects.select_related("user"), group=group, user__pk=user_pk
     )
     try:
         groups.group_remove_member(group=group, user=membership.user)
