@@ -1,23 +1,31 @@
 """
-The group report: read the members' answers and the group's content, and assemble what
+The group report: read the group's recorded figures and its content, and assemble what
 `assessments.scoring` makes of them (the spread, the area figures, the agenda and the shared gaps;
 its module docstring states those rules, and the report's "How this report works" explains them).
 
 Which answers count (PRODUCT.md section 6):
 
-* each *current* member's latest submitted assessment that its author linked to the group; a
-  removed member's assessments stay as they were but drop out of the figures;
-* nothing is shown until at least `settings.GROUP_MIN_RESPONSES` members count; below that the
-  report says only how many more are needed.
+* while a group collects answers its report shows no figures, only how many members have
+  submitted: each *current* member's latest submitted assessment that its author linked to the
+  group (`counted_assessments`);
+* when the group first moves on to its discussion (or straight to closed) with at least the
+  minimum of those, their counts are recorded once, as the group's round (`GroupRound`, written
+  by `groups.group_set_status`), and the report shows those figures from then on, whatever
+  happens next: members removed, added back or swapped, assessments linked elsewhere,
+  resubmitted or deleted. So no sequence of changes can give two versions of the report, PDF or
+  CSV that differ by one person's answers: there is only ever one version.
+* the minimum is `group_minimum(council)`: the service-wide `settings.GROUP_MIN_RESPONSES`, or
+  the council's own if it set a higher one; a round below the current minimum is not shown.
 
 Answers are matched to the group's checklist version by question code (and answer code), so a
 member who answered an earlier or later version still counts where the key action is the same.
 
-Everything comes from aggregate queries, a fixed number whatever the size of the group: how many
-members count; how many of them gave each answer to each question (grouped by question code and
-answer code, in the database); the group's questions, answer scale and agreements.
+Everything comes from a fixed number of queries, whatever the size of the group: how many
+members count (collecting) or the round (after); the round's counts; the group's questions,
+answer scale and agreements.
 """
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -30,11 +38,20 @@ from assessments.models import (
     AnswerOption,
     Area,
     Assessment,
+    Council,
     CouncillorGroup,
     GroupAgreement,
+    GroupRound,
+    GroupRoundCount,
     Question,
 )
 from assessments.scoring_inputs import answer_scale, area_info
+
+
+def group_minimum(council: Council) -> int:
+    """How many members must be counted before a group of this council shows figures: the
+    service-wide minimum, or the council's own when it is higher (a lower one is ignored)."""
+    return max(settings.GROUP_MIN_RESPONSES, council.group_min_responses or 0)
 
 
 def counted_assessments(group: CouncillorGroup) -> QuerySet[Assessment]:
@@ -55,7 +72,8 @@ def counted_assessments(group: CouncillorGroup) -> QuerySet[Assessment]:
 
 
 def answer_counts(assessments: QuerySet[Assessment]) -> dict[str, dict[str, int]]:
-    """{question code: {answer code: number of answers}} over the given assessments, one query."""
+    """{question code: {answer code: number of answers}} over the given assessments, one query.
+    What a round records."""
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     rows = (
         Answer.objects.filter(assessment__in=assessments, option__isnull=False)
@@ -94,6 +112,7 @@ class GroupReport:
     minimum: int
     responses: int
     member_count: int
+    recorded_at: datetime.datetime | None  # when the round was recorded; None while collecting
     scale: tuple[scoring.OptionInfo, ...]
     areas: tuple[AreaRow, ...]  # empty below the minimum
     overall: scoring.Score | None
@@ -103,7 +122,16 @@ class GroupReport:
 
     @property
     def is_shown(self) -> bool:
-        return self.responses >= self.minimum
+        return self.is_recorded and self.responses >= self.minimum
+
+    @property
+    def is_councils_minimum(self) -> bool:
+        """Whether the minimum is the council's own, above the service-wide one."""
+        return self.minimum > settings.GROUP_MIN_RESPONSES
+
+    @property
+    def is_recorded(self) -> bool:
+        return self.recorded_at is not None
 
     @property
     def more_needed(self) -> int:
@@ -132,21 +160,23 @@ class GroupReport:
 
 def build_group_report(group: CouncillorGroup, *, member_count: int | None = None) -> GroupReport:
     """
-    The report of a group fetched with its checklist. Below the minimum it holds only the
-    number of responses: two queries (members, responses). Above it, four more: the counts, the
-    questions with their areas, the answer scale, and the agreements.
+    The report of a group fetched with its checklist and council. Before its round is recorded
+    (or when the round is below the current minimum) it holds only the number of responses: two
+    queries (the round, then the live count). With a round shown, four more: the round's counts,
+    the questions with their areas, the answer scale, and the agreements.
     """
     if member_count is None:
         member_count = group.memberships.count()
-    counted = counted_assessments(group)
-    responses = counted.count()
-    minimum = settings.GROUP_MIN_RESPONSES
-    if responses < minimum:
+    minimum = group_minimum(group.council)
+    round_ = GroupRound.objects.filter(group_id=group.pk).first()
+    responses = counted_assessments(group).count() if round_ is None else round_.responses
+    if round_ is None or responses < minimum:
         return GroupReport(
             group=group,
             minimum=minimum,
             responses=responses,
             member_count=member_count,
+            recorded_at=None if round_ is None else round_.recorded_at,
             scale=(),
             areas=(),
             overall=None,
@@ -155,7 +185,9 @@ def build_group_report(group: CouncillorGroup, *, member_count: int | None = Non
             shared_gaps=(),
         )
 
-    counts = answer_counts(counted)
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in GroupRoundCount.objects.filter(round=round_):
+        counts[row.question_code][row.option_code] = row.count
     questions = list(
         Question.objects.filter(area__checklist_id=group.checklist_id)
         .select_related("area")
@@ -188,6 +220,7 @@ def build_group_report(group: CouncillorGroup, *, member_count: int | None = Non
         minimum=minimum,
         responses=responses,
         member_count=member_count,
+        recorded_at=round_.recorded_at,
         scale=tuple(scale),
         areas=tuple(
             AreaRow(

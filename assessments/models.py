@@ -296,6 +296,14 @@ class CouncilManager(models.Manager):
 class Council(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
+    # Never below the service-wide `GROUP_MIN_RESPONSES`: a constraint cannot read settings, so
+    # the admin form refuses a lower figure and `group_reports.group_minimum` clamps where read.
+    group_min_responses = models.PositiveSmallIntegerField(
+        "minimum submissions before group figures show",
+        null=True,
+        blank=True,
+        help_text="Leave empty to use the service-wide minimum. A council may only raise it.",
+    )
 
     objects = CouncilManager()
 
@@ -631,6 +639,47 @@ class GroupMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.group.name}"
+
+
+class GroupRound(models.Model):
+    """
+    The figures a group's report shows, recorded once: when the group first moves on from
+    collecting answers (to discussion, or straight to closed) with enough submissions.
+
+    The counts are stored, not worked out again: no later change (a member removed or added, an
+    assessment linked elsewhere, resubmitted or deleted with its account) can move them, so no
+    two versions of the report can differ by one person's answers. One round per group, ever:
+    the database refuses a second.
+    """
+
+    group = models.OneToOneField(CouncillorGroup, on_delete=models.CASCADE, related_name="round")
+    responses = models.PositiveIntegerField(help_text="How many members' assessments it counts.")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self):
+        return f"{self.group.name}: figures of {self.responses} members"
+
+
+class GroupRoundCount(models.Model):
+    """How many of a round's counted assessments gave one answer to one key action, by code."""
+
+    round = models.ForeignKey(GroupRound, on_delete=models.CASCADE, related_name="counts")
+    question_code = models.SlugField(max_length=80)
+    option_code = models.SlugField(max_length=30)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "question_code", "option_code"], name="one_count_per_answer"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.question_code}: {self.option_code} × {self.count}"
 
 
 class GroupAgreement(models.Model):

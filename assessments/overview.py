@@ -2,15 +2,16 @@
 The national overview: how councils across the country answered, for the service's admins.
 
 Answers are read only as counts, and only from councils with at least
-`settings.GROUP_MIN_RESPONSES` councillors who submitted, so no council's figures can point to
-a few people.
+`settings.GROUP_MIN_RESPONSES` councillors who submitted (or the council's own minimum, if it
+raised it), so no council's figures can point to a few people.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, IntegerField, Value
+from django.db.models.functions import Coalesce, Greatest
 
 from assessments.models import (
     Answer,
@@ -68,21 +69,27 @@ def national_overview() -> Overview:
     submitted = Assessment.objects.filter(
         status=Assessment.Status.SUBMITTED, owner__council__isnull=False
     )
+    # A council that raised its own minimum is held to it here too.
+    councils_minimum = Greatest(
+        Value(minimum),
+        Coalesce("owner__council__group_min_responses", 0),
+        output_field=IntegerField(),
+    )
     per_council = (
         submitted.order_by()
-        .values("owner__council")
+        .values("owner__council", "owner__council__group_min_responses")
         .annotate(people=Count("owner", distinct=True), assessments=Count("pk"))
     )
     included = 0
     excluded = 0
     assessments_counted = 0
     for row in per_council:
-        if row["people"] >= minimum:
+        if row["people"] >= max(minimum, row["owner__council__group_min_responses"] or 0):
             included += 1
             assessments_counted += row["assessments"]
         else:
             excluded += 1
-    eligible = per_council.filter(people__gte=minimum).values("owner__council")
+    eligible = per_council.filter(people__gte=councils_minimum).values("owner__council")
     # Grouped by the answer's own foreign keys, so the 400,000-row scan joins only what the
     # filter needs; ids become codes below, across every checklist version, in two small queries.
     by_ids = list(

@@ -177,6 +177,10 @@ def main():
         fill_seconds = time.perf_counter() - start
         answers = Answer.objects.count()
         group = CouncillorGroup.objects.select_related("checklist", "council").get(pk=group.pk)
+        # The report shows the figures recorded when the discussion starts (the counting query).
+        from assessments import groups
+
+        groups.group_set_status(group=group, status=CouncillorGroup.Status.DISCUSSION)
 
         rows = []
         try:

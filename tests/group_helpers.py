@@ -8,6 +8,7 @@ is "yes" for everyone. The hand-computed figures the tests check are worked out 
 
 from dataclasses import dataclass
 
+from assessments import group_reports, groups
 from assessments.models import (
     Assessment,
     ChecklistVersion,
@@ -87,9 +88,12 @@ def build_group(
     spread: dict[str, list[str]] = SPREAD,
     name: str = "Cabinet",
     facilitator: User | None = None,
+    discuss: bool = True,
 ) -> GroupSetup:
     """`councillors` in the council, the first `members` of them in the group, and the first
-    `submitted` members (all, by default) with a submitted assessment linked to it."""
+    `submitted` members (all, by default) with a submitted assessment linked to it. With
+    `discuss` (the default) and at least the minimum submitted, the group then moves to its
+    discussion, which records the figures its report shows; without, it is still collecting."""
     people = add_councillors(council, councillors)
     group = CouncillorGroup.objects.create(
         council=council, name=name, checklist=checklist, facilitator=facilitator
@@ -102,6 +106,8 @@ def build_group(
         assessments[member.pk] = submit(
             member, checklist, member_answers(index, spread), group=group
         )
+    if discuss and len(assessments) >= group_reports.group_minimum(council):
+        groups.group_set_status(group=group, status=CouncillorGroup.Status.DISCUSSION)
     return GroupSetup(
         council=council,
         group=group,

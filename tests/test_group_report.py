@@ -13,6 +13,7 @@ from assessments.models import (
     AnswerOption,
     Assessment,
     ChecklistVersion,
+    CouncillorGroup,
     GroupAgreement,
     Question,
 )
@@ -111,7 +112,8 @@ def test_the_spread_bar_always_adds_up_to_the_whole_width(setup):
 # --- Who counts ----------------------------------------------------------------------------
 
 
-def test_only_each_members_latest_submitted_linked_assessment_counts(setup, checklist):
+def test_only_each_members_latest_submitted_linked_assessment_counts(checklist, council, officer):
+    setup = build_group(council, checklist, facilitator=officer, discuss=False)
     member = setup.members[0]  # answered Yes to encourage-creativity
     submit(
         member,
@@ -124,6 +126,7 @@ def test_only_each_members_latest_submitted_linked_assessment_counts(setup, chec
     Assessment.objects.create(owner=setup.members[1], checklist=checklist, group=setup.group)
     for other in setup.others[:5]:
         submit(other, checklist, {"encourage-creativity": "not-yet"})
+    groups.group_set_status(group=setup.group, status=CouncillorGroup.Status.DISCUSSION)
 
     report = group_reports.build_group_report(setup.group)
 
@@ -132,11 +135,15 @@ def test_only_each_members_latest_submitted_linked_assessment_counts(setup, chec
     assert counts["yes"] == 5 and counts["not-yet"] == 7
 
 
-def test_removing_a_member_keeps_their_assessments_and_drops_them_from_the_figures(setup):
+def test_a_member_removed_while_collecting_keeps_their_assessments_and_is_not_counted(
+    checklist, council, officer
+):
+    setup = build_group(council, checklist, facilitator=officer, discuss=False)
     member = setup.members[0]
     assessment = setup.assessments[member.pk]
 
     groups.group_remove_member(group=setup.group, user=member)
+    groups.group_set_status(group=setup.group, status=CouncillorGroup.Status.DISCUSSION)
 
     assessment.refresh_from_db()
     assert assessment.is_submitted and assessment.group_id == setup.group.pk
@@ -215,7 +222,7 @@ def test_at_the_minimum_the_report_shows_the_figures(client, checklist, council,
     html = client.get(report_url(setup.group)).content.decode()
 
     assert "Agenda for discussion" in html
-    assert "3 of the group’s 3 members" in html
+    assert "count the assessments of 3 members" in html
 
 
 # --- The page ------------------------------------------------------------------------------

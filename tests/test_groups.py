@@ -249,7 +249,7 @@ def test_the_service_refuses_officers_and_other_councils(setup, officer, other_c
 def test_adding_a_member_twice_adds_them_once(setup):
     added = groups.group_add_members(group=setup.group, users=[setup.members[0], setup.others[0]])
 
-    assert added == 1
+    assert added == [setup.others[0]]
     assert setup.group.memberships.count() == 4
 
 

@@ -1,6 +1,7 @@
 """Django admin for councils and accounts."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
@@ -14,9 +15,26 @@ from assessments.models import Council, Invitation, User
 admin.site.unregister(PermissionGroup)
 
 
+class CouncilForm(forms.ModelForm):
+    class Meta:
+        model = Council
+        fields = ["name", "slug", "group_min_responses"]
+
+    def clean_group_min_responses(self):
+        # A council may only raise the minimum (the database cannot read the setting).
+        minimum = self.cleaned_data["group_min_responses"]
+        if minimum is not None and minimum < settings.GROUP_MIN_RESPONSES:
+            raise forms.ValidationError(
+                f"Enter {settings.GROUP_MIN_RESPONSES} or more, or leave it empty: a council "
+                "may raise the service-wide minimum but not lower it."
+            )
+        return minimum
+
+
 @admin.register(Council)
 class CouncilAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
+    form = CouncilForm
+    list_display = ["name", "slug", "group_min_responses"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 

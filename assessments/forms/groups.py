@@ -11,6 +11,7 @@ from django.utils import timezone
 from assessments import permissions
 from assessments.forms.accounts import ErrorBorderMixin
 from assessments.forms.action_plan import DATE_EXAMPLE, DueDateField
+from assessments.forms.fields import IdsChoiceField
 from assessments.models import (
     NOTE_MAX_LENGTH,
     AnswerOption,
@@ -33,7 +34,7 @@ class _OfficerChoiceField(forms.ModelChoiceField):
     show_council = False
 
 
-class _CouncillorsChoiceField(forms.ModelMultipleChoiceField):
+class _CouncillorsChoiceField(IdsChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.full_name} ({obj.email})"
 
@@ -77,6 +78,10 @@ class GroupForm(ErrorBorderMixin, forms.Form):
         choices=CouncillorGroup.Status.choices,
         widget=forms.RadioSelect,
         initial=CouncillorGroup.Status.OPEN,
+        help_text=(
+            "The group’s figures are recorded once, when it first moves on from collecting "
+            "answers, and do not change after. A closed group stays closed."
+        ),
         error_messages={"required": "Choose the group's status"},
     )
 
@@ -94,7 +99,8 @@ class GroupForm(ErrorBorderMixin, forms.Form):
         else:
             del self.fields["council"]
             facilitator.queryset = officers.filter(council=council)
-        if group is None:
+        if group is None or group.is_closed:
+            # A closed group stays closed (`groups.group_set_status`): nothing to choose.
             del self.fields["status"]
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -190,6 +196,8 @@ class LinkAssessmentForm(forms.Form):
         cast(forms.ModelChoiceField, self.fields["assessment"]).queryset = (
             Assessment.objects.filter(owner=user)
             .exclude(group=group)
+            # A closed group keeps its answers: what is linked to one stays there.
+            .exclude(group__status=CouncillorGroup.Status.CLOSED)
             .select_related("group")
             .order_by("-created_at")
         )

@@ -13,7 +13,6 @@ Anyone else gets 404, so a group's existence is not given away to other councils
 tries to manage gets 403: they know the group exists.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, Exists, OuterRef
 from django.http import Http404
@@ -93,7 +92,7 @@ def group_edit(request, pk: int):
     form = GroupForm(request.POST or None, initial=initial, user=request.user, group=group)
     if request.method == "POST" and form.is_valid():
         try:
-            groups.group_update(group=group, **form.cleaned_data)
+            groups.group_update(group=group, by=request.user, **form.cleaned_data)
         except groups.GroupError as refusal:
             show_refusal(request, refusal, form=form)
         else:
@@ -135,8 +134,10 @@ def group_detail(request, pk: int):
             "group": group,
             "linked": [a for a in own if a.group_id == group.pk],
             "link_form": LinkAssessmentForm(user=request.user, group=group),
-            "has_other": any(a.group_id != group.pk for a in own),
-            "minimum": settings.GROUP_MIN_RESPONSES,
+            "has_other": any(
+                a.group_id != group.pk and not (a.group and a.group.is_closed) for a in own
+            ),
+            "minimum": group_reports.group_minimum(group.council),
         },
     )
 
@@ -151,7 +152,10 @@ def group_members(request, pk: int):
         except groups.GroupError as refusal:
             show_refusal(request, refusal, form=form)
         else:
-            messages.success(request, f"{added} member{'s' if added != 1 else ''} added.")
+            for user in added:
+                log_security_event(request, "group_member_added", group=group.pk, member=user.pk)
+            count = len(added)
+            messages.success(request, f"{count} member{'s' if count != 1 else ''} added.")
             return redirect("assessments:group_detail", pk=group.pk)
     return render(request, "assessments/groups/group_members.html", {"group": group, "form": form})
 
@@ -159,15 +163,24 @@ def group_members(request, pk: int):
 @require_POST
 def group_remove_member(request, pk: int, user_pk: int):
     group = permissions.get_group_for_manager(request.user, pk)
+    # `user__pk`, not `user_id`: the primary key's lookup treats an id too large for the column
+    # as no row, where the foreign key column's passes it on (a 500 on SQLite).
     membership = get_object_or_404(
-        GroupMembership.objects.select_related("user"), group=group, user_id=user_pk
+        GroupMembership.objects.select_related("user"), group=group, user__pk=user_pk
     )
-    groups.group_remove_member(group=group, user=membership.user)
-    messages.success(
-        request,
-        f"{membership.user.full_name} is no longer a member of {group.name}. "
-        "Their assessments are kept, but no longer count in the group's figures.",
-    )
+    try:
+        groups.group_remove_member(group=group, user=membership.user)
+    except groups.GroupError as refusal:
+        show_refusal(request, refusal)
+    else:
+        log_security_event(
+            request, "group_member_removed", group=group.pk, member=membership.user.pk
+        )
+        messages.success(
+            request,
+            f"{membership.user.full_name} is no longer a member of {group.name}. "
+            "Their assessments are kept. The group’s recorded figures do not change.",
+        )
     return redirect("assessments:group_detail", pk=group.pk)
 
 
