@@ -14,7 +14,7 @@ def mark_earlier_invitations_sent(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessments", "0010_email_unique_ignoring_case"),
+        ("assessments", "0011_group_rounds_and_council_minimum"),
     ]
 
     operations = [
