@@ -4,13 +4,31 @@ personas of STYLE.md (a councillor, a second councillor in the same council, a c
 another council, an officer of each council, and an admin).
 """
 
+from collections.abc import Iterator
+
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.test import override_settings
 
 from assessments.answering import assessment_start
 from assessments.models import Assessment, ChecklistVersion, Council, User
 from tests.builders import MIXED_ANSWERS, PASSWORD, make_user, submit
+
+
+@pytest.fixture(scope="session")
+def live_server_settings() -> Iterator[None]:
+    # The live server is one per test session and builds its middleware once, when the first
+    # test that needs it starts: whatever module that is, it must see plain HTTP, as the test
+    # client does. (Were a non-browser test first with the HTTPS redirect on, every browser
+    # test after it would follow a permanent redirect to an https:// port that has no TLS.)
+    with override_settings(SECURE_SSL_REDIRECT=False):
+        yield
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server_settings, live_server):
+    return live_server
 
 
 @pytest.fixture(autouse=True)

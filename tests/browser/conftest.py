@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import override_settings
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.browser.tours import Cast, make_cast
@@ -35,19 +34,6 @@ DESKTOP = {"width": 1280, "height": 900}
 NARROW = {"width": 320, "height": 640}
 # Playwright waits 30 s by default; a page of this service that takes 10 s is already broken.
 TIMEOUT_MS = 10_000
-
-
-@pytest.fixture(scope="session")
-def live_server_settings() -> Iterator[None]:
-    # The live server builds its middleware once, before any test's `settings` fixture runs,
-    # so what it must see is set for the whole session: plain HTTP, as the test client has.
-    with override_settings(SECURE_SSL_REDIRECT=False):
-        yield
-
-
-@pytest.fixture(scope="session")
-def live_server(live_server_settings, live_server):
-    return live_server
 
 
 @pytest.fixture(scope="session")
