@@ -77,14 +77,18 @@ def national_overview() -> Overview:
     )
     per_council = (
         submitted.order_by()
-        .values("owner__council", "owner__council__group_min_responses")
-        .annotate(people=Count("owner", distinct=True), assessments=Count("pk"))
+        .values("owner__council")
+        .annotate(
+            people=Count("owner", distinct=True),
+            assessments=Count("pk"),
+            minimum=councils_minimum,
+        )
     )
     included = 0
     excluded = 0
     assessments_counted = 0
     for row in per_council:
-        if row["people"] >= max(minimum, row["owner__council__group_min_responses"] or 0):
+        if row["people"] >= row["minimum"]:
             included += 1
             assessments_counted += row["assessments"]
         else:
