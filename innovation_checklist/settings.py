@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_forms_gds",
     "axes",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -125,6 +126,12 @@ SQLITE_OPTIONS = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
+
+# Work that can wait (every email, PDF warming, reminders) is a task (`django.tasks`), stored in
+# the database we already run by django-tasks-db, so there is no broker to run: a task is
+# enqueued in the same database as the change that asked for it, and `manage.py db_worker`
+# (started by scripts/serve beside the web server; in production, beside gunicorn) runs it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "assessments.User"
