@@ -19,6 +19,7 @@ import contextlib
 import email
 import http.client
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -35,6 +36,8 @@ BIN = Path(PYTHON).parent
 # Each nginx access-log line: which app server answered, status, nginx's time and the app
 # server's time (seconds), method and path.
 LOG_FORMAT = '$upstream_addr $status $request_time $upstream_response_time "$request_method $uri"'
+
+NOTABLE_RE = re.compile(r"WORKER TIMEOUT|Traceback|ERROR|CRITICAL|Exception")
 
 NGINX_CONF = """\
 worker_processes 1;
@@ -176,6 +179,7 @@ class Stack:
     nginx: subprocess.Popen | None = None
     task_worker_processes: list[subprocess.Popen] = field(default_factory=list)
     nginx_port: int = 0
+    log_offsets: dict[str, int] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -260,6 +264,42 @@ class Stack:
             worker.send_signal(signal.SIGTERM)
         for worker in self.task_worker_processes:
             stop_group(worker, wait=20)
+
+    def wait_until_idle(self, seconds: float) -> float:
+        """
+        Wait (at most `seconds` in all) until each app server answers /healthz, and return how
+        long that took. gunicorn still works through requests whose client has gone (nginx
+        gave up on them): a new request is answered only once those queued before it are.
+        """
+        started = time.monotonic()
+        for server in self.servers:
+            left = max(1.0, seconds - (time.monotonic() - started))
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=left)
+            try:
+                conn.request("GET", "/healthz")
+                conn.getresponse().read()
+            except OSError:
+                pass  # still busy after all that time: the figures that follow will say so
+            finally:
+                conn.close()
+        return time.monotonic() - started
+
+    def log_news(self) -> list[str]:
+        """Lines of the servers' and the worker's logs, since the last call, that report a
+        problem (a worker gunicorn killed, a traceback, an error)."""
+        news = []
+        logs = [(s.name, s.log) for s in self.servers] + [("worker", self.work / "db_worker.log")]
+        for name, log in logs:
+            if not log.exists():
+                continue
+            with log.open(errors="replace") as text:
+                text.seek(self.log_offsets.get(name, 0))
+                lines = text.readlines()
+                self.log_offsets[name] = text.tell()
+            notable = [line.strip() for line in lines if NOTABLE_RE.search(line)]
+            if notable:
+                news.append(f"{name}: {len(notable)} lines like {notable[0][:160]!r}")
+        return news
 
     def server_for(self, address: str) -> str:
         """The name (A or B) of the app server at `address` (host:port), or the address."""

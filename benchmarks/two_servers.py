@@ -177,11 +177,12 @@ def signed_in(base_url: str, email: str):
     import requests
 
     session = requests.Session()
-    page = session.get(f"{base_url}/sign-in/", timeout=30)
+    page = session.get(f"{base_url}/sign-in/", timeout=60)
+    if not (token := CSRF_RE.search(page.text)):
+        raise SystemExit(f"The sign-in page answered {page.status_code} with no form")
     response = session.post(
         f"{base_url}/sign-in/",
-        data={"csrfmiddlewaretoken": CSRF_RE.search(page.text)[1], "email": email}
-        | {"password": PASSWORD},
+        data={"csrfmiddlewaretoken": token[1], "email": email, "password": PASSWORD},
         headers={"Origin": base_url},
         allow_redirects=False,
         timeout=30,
@@ -292,6 +293,8 @@ def journey(stack: Stack, *, users: int, first: int, time_limit: int, work: Path
         print(target_line(f"slowest page step p95 ({worst})", worst_p95, PAGE_TARGET_MS, "ms"))
     if pdfs:
         print(target_line("PDF p95", percentile(pdfs, 95), PDF_TARGET_MS, "ms"))
+    idle = stack.wait_until_idle(300)
+    print(f"both servers idle {idle:.0f} s after the run (requests whose client had gone)")
     left, waited = wait_for_queue(300)
     pdf_keys = sum(1 for key in redis.scan_iter(count=1000) if b"pdf" in key.lower())
     print(
@@ -375,7 +378,7 @@ def invite(stack: Stack, mail: SlowMailServer, *, lines: int, timeout: int, mail
     invited = [f"invitee-{i}@example.org" for i in range(lines)]
     upload = io.StringIO()
     writer = csv.writer(upload)
-    writer.writerow(["Name", "Email"])
+    # No row of headings: the form takes at most 500 lines, headings included.
     writer.writerows([f"Invitee {i}", address] for i, address in enumerate(invited))
     session = signed_in(stack.url, OFFICER_EMAIL)
     page_url = f"{stack.url}/councils/{COUNCIL_SLUG}/invite-a-list/"
@@ -391,8 +394,10 @@ def invite(stack: Stack, mail: SlowMailServer, *, lines: int, timeout: int, mail
             timeout=timeout,
         )
         answered = time.monotonic() - started
-        banner = re.search(r'notification-banner__heading">([^<]*)<', response.text)
-        outcome = f"{response.status_code} {banner[1].strip() if banner else ''}".strip()
+        said = re.search(r'notification-banner__heading">([^<]*)<', response.text) or re.search(
+            r'govuk-error-summary__list">\s*<li>\s*(?:<a [^>]*>)?([^<]*)<', response.text
+        )
+        outcome = f"{response.status_code} {said[1].strip() if said else ''}".strip()
         served_by = stack.server_for(response.headers.get("X-Upstream", ""))
     except requests.Timeout:
         answered, outcome, served_by = time.monotonic() - started, "no answer (client gave up)", "?"
@@ -435,6 +440,11 @@ def invite(stack: Stack, mail: SlowMailServer, *, lines: int, timeout: int, mail
     connections.close_all()
     print(f"invitations in the database: {sum(states.values())} ({dict(states)})")
     return not twice and not missing and not unexpected
+
+
+def print_log_news(stack: Stack) -> None:
+    for line in stack.log_news() or ["nothing went wrong"]:
+        print(f"server and worker logs: {line}")
 
 
 # --- The command -----------------------------------------------------------------------------
@@ -493,6 +503,7 @@ def main() -> int:
                         if n == 0 and args.probe:
                             cross_server_probe(stack, submitted, count=args.probe, redis=redis)
                         first += users
+                    print_log_news(stack)
                 if args.scenario in ("invite", "all"):
                     ok &= invite(
                         stack,
@@ -501,6 +512,7 @@ def main() -> int:
                         timeout=args.invite_timeout,
                         mail_timeout=args.mail_timeout,
                     )
+                    print_log_news(stack)
     except KeyboardInterrupt:
         print("\nStopped: every process is being stopped.")
         ok = False
