@@ -296,9 +296,9 @@ def journey(stack: Stack, *, users: int, first: int, time_limit: int, work: Path
     idle = stack.wait_until_idle(300)
     print(f"both servers idle {idle:.0f} s after the run (requests whose client had gone)")
     left, waited = wait_for_queue(300)
-    pdf_keys = sum(1 for key in redis.scan_iter(count=1000) if b"pdf" in key.lower())
+    cached_pdfs = sum(1 for key in redis.scan_iter(count=1000) if b"pdf" in key.lower())
     print(
-        f"tasks still waiting {left} after {waited:.0f} s; PDF entries in Redis: {pdf_keys} "
+        f"tasks still waiting {left} after {waited:.0f} s; PDF entries in Redis: {cached_pdfs} "
         f"for {len(pdfs)} PDFs downloaded"
     )
     return not problems and not failed, submitted
