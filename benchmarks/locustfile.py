@@ -1,7 +1,8 @@
 """
 The councillors of the load test (benchmarks/load.py starts gunicorn and runs this headless).
 
-Each simulated councillor signs in with the next unused account (load-0@example.org, ...), opens
+Each simulated councillor signs in with the next unused account (load-0@example.org, ...; from
+load-<LOAD_FIRST_ACCOUNT>@example.org when that is set, so that one database serves several runs), opens
 the dashboard, starts an assessment, answers the four areas (every question, with a note, as
 "Save and continue" sends them: field names, option values and the hidden revision read from the
 page), checks the answers, submits, opens the submitted page, the report and the PDF, and stops.
@@ -32,7 +33,7 @@ REVISION_RE = re.compile(r'name="revision" value="(\d+)"')
 RADIO_RE = re.compile(r'<input[^>]*\bname="([a-z0-9-]+)" type="radio" value="([^"]+)"')
 AREA_PATH_RE = re.compile(r"/assessments/(\d+)/areas/[a-z0-9-]+/")
 
-NUMBERS = itertools.count()
+NUMBERS = itertools.count(int(os.environ.get("LOAD_FIRST_ACCOUNT", "0")))
 # email -> {"answers": {question code: [option id, note]}, "submitted": bool}
 PLANS: dict[str, dict] = {}
 FINISHED = itertools.count(1)
