@@ -232,9 +232,7 @@ def assessment_submit(*, assessment: Assessment, revision: int) -> Assessment:
     """
     # The owner first, as every change to the overview's counts locks them first (see
     # `overview_counts`): a purge of their earlier assessment waits for this, or this for it.
-    overview_counts.overview_counts_lock_people(
-        people=User.objects.filter(pk=assessment.owner_id)
-    )
+    overview_counts.overview_counts_lock_people(people=User.objects.filter(pk=assessment.owner_id))
     now = timezone.now()
     updated = Assessment.objects.filter(
         pk=assessment.pk, revision=revision, status=Assessment.Status.DRAFT

@@ -168,7 +168,9 @@ def accounts_delete(*, accounts: QuerySet[User]) -> None:
     in the admin). Every deletion of accounts goes through here: their submitted assessments
     leave the national overview's counts in the same transaction.
     """
-    overview_counts.overview_counts_forget(assessments=Assessment.objects.filter(owner__in=accounts))
+    overview_counts.overview_counts_forget(
+        assessments=Assessment.objects.filter(owner__in=accounts)
+    )
     accounts.delete()
 
 

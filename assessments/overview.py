@@ -151,15 +151,15 @@ def _laid_out(per_council: QuerySet, by_ids: QuerySet) -> Overview:
             assessments_counted += assessments
         else:
             excluded += 1
-    by_ids = list(by_ids)
+    id_counts: list[tuple[int, int, int]] = list(by_ids)
     question_codes = dict(
-        Question.objects.filter(pk__in={q for q, _, _ in by_ids}).values_list("pk", "code")
+        Question.objects.filter(pk__in={q for q, _, _ in id_counts}).values_list("pk", "code")
     )
     option_codes = dict(
-        AnswerOption.objects.filter(pk__in={o for _, o, _ in by_ids}).values_list("pk", "code")
+        AnswerOption.objects.filter(pk__in={o for _, o, _ in id_counts}).values_list("pk", "code")
     )
     counts: defaultdict[tuple[str, str], int] = defaultdict(int)
-    for question_id, option_id, n in by_ids:
+    for question_id, option_id, n in id_counts:
         counts[question_codes[question_id], option_codes[option_id]] += n
 
     checklist = ChecklistVersion.objects.filter(status=ChecklistVersion.Status.PUBLISHED).first()
