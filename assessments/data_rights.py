@@ -3,9 +3,9 @@ People's rights over their own data, and how long the service keeps it.
 
 * `account_data`: everything the service holds about one person, as plain values (the ZIP that
   carries it, with the PDF of each submitted report, is `exports.account_data_zip`).
-* `account_delete`: a person deletes their own account (`accounts_delete`: an admin deletes
-  accounts). Their assessments, answers, notes and
-  action steps go with it (so their answers leave every group's figures), as do their group
+* `account_delete`: a person deletes their own account (`accounts_delete`, which admins' deletes
+  use too). Their assessments, answers, notes and action steps go with it (so their answers
+  leave every group's figures and the national overview's counts), as do their group
   memberships and the invitations sent to them. What they did as an officer stays with the
   council, unattributed: invitations they sent, groups they ran and group agreements they
   recorded keep going with `invited_by`, `facilitator` and `updated_by` emptied.
@@ -321,8 +321,8 @@ def purge_apply(plan: PurgePlan, *, dry_run: bool = False) -> dict[str, int]:
                 counts[_purge_label(model_label)] += count
 
     with transaction.atomic():
-        # Out of the overview's counts first: this locks the accounts and the owners of the
-        # assessments, so nobody among them can submit again before the purge ends.
+        # Out of the overview's counts first. This locks the owner of every assessment that
+        # goes, so none of them can submit another before the purge ends.
         overview_counts.overview_counts_forget(
             assessments=Assessment.objects.filter(
                 Q(pk__in=plan.submitted_assessments.values("pk")) | Q(owner__in=plan.accounts)
