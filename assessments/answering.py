@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from assessments import overview_counts
 from assessments.models import (
     Answer,
     AnswerOption,
@@ -227,7 +228,11 @@ def assessment_submit(*, assessment: Assessment, revision: int) -> Assessment:
     - Submitting is idempotent: if the assessment is already submitted (a double click, or a
       second tab), it is returned unchanged instead of raising.
     - A submitted assessment is read-only from then on.
+    - It is counted in the national overview's counts in the same transaction.
     """
+    # The owner first, as every change to the overview's counts locks them first (see
+    # `overview_counts`): a purge of their earlier assessment waits for this, or this for it.
+    overview_counts.overview_counts_lock_people(people=User.objects.filter(pk=assessment.owner_id))
     now = timezone.now()
     updated = Assessment.objects.filter(
         pk=assessment.pk, revision=revision, status=Assessment.Status.DRAFT
@@ -248,6 +253,7 @@ def assessment_submit(*, assessment: Assessment, revision: int) -> Assessment:
     open_questions = assessment_open_questions(assessment=assessment)
     if open_questions:
         raise AssessmentIncomplete(open_questions)
+    overview_counts.overview_counts_add(assessment=assessment)
 
     assessment.status = Assessment.Status.SUBMITTED
     assessment.submitted_at = now

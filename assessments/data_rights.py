@@ -3,8 +3,9 @@ People's rights over their own data, and how long the service keeps it.
 
 * `account_data`: everything the service holds about one person, as plain values (the ZIP that
   carries it, with the PDF of each submitted report, is `exports.account_data_zip`).
-* `account_delete`: a person deletes their own account. Their assessments, answers, notes and
-  action steps go with it (so their answers leave every group's figures), as do their group
+* `account_delete`: a person deletes their own account (`accounts_delete`, which admins' deletes
+  use too). Their assessments, answers, notes and action steps go with it (so their answers
+  leave every group's figures and the national overview's counts), as do their group
   memberships and the invitations sent to them. What they did as an officer stays with the
   council, unattributed: invitations they sent, groups they ran and group agreements they
   recorded keep going with `invited_by`, `facilitator` and `updated_by` emptied.
@@ -24,6 +25,7 @@ from django.db import transaction
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from assessments import overview_counts
 from assessments.models import (
     ActionStep,
     Answer,
@@ -156,7 +158,20 @@ def account_delete(*, user: User) -> None:
     """Delete the account and everything that is only theirs (see the module docstring)."""
     if not can_delete_own_account(user):
         raise PermissionDenied("Admins' accounts are removed by another admin.")
-    user.delete()
+    accounts_delete(accounts=User.objects.filter(pk=user.pk))
+
+
+@transaction.atomic
+def accounts_delete(*, accounts: QuerySet[User]) -> None:
+    """
+    Delete accounts with everything that is only theirs, whoever asked (the owner, or an admin
+    in the admin). Every deletion of accounts goes through here: their submitted assessments
+    leave the national overview's counts in the same transaction.
+    """
+    overview_counts.overview_counts_forget(
+        assessments=Assessment.objects.filter(owner__in=accounts)
+    )
+    accounts.delete()
 
 
 # --- Retention -----------------------------------------------------------------------------
@@ -306,6 +321,13 @@ def purge_apply(plan: PurgePlan, *, dry_run: bool = False) -> dict[str, int]:
                 counts[_purge_label(model_label)] += count
 
     with transaction.atomic():
+        # Out of the overview's counts first. This locks the owner of every assessment that
+        # goes, so none of them can submit another before the purge ends.
+        overview_counts.overview_counts_forget(
+            assessments=Assessment.objects.filter(
+                Q(pk__in=plan.submitted_assessments.values("pk")) | Q(owner__in=plan.accounts)
+            )
+        )
         # Assessments first, so that each is counted as submitted or draft, not as a cascade.
         delete(plan.submitted_assessments, "submitted assessments")
         delete(plan.draft_assessments, "draft assessments")

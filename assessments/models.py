@@ -712,3 +712,54 @@ class GroupAgreement(models.Model):
 
     def __str__(self):
         return f"{self.group.name}: {self.question}"
+
+
+# --- The national overview's counts --------------------------------------------------------
+
+
+class CouncilSubmissions(models.Model):
+    """
+    How many of a council's people have submitted an assessment, and how many submitted
+    assessments they hold between them: what the national overview needs to decide whether a
+    council is above its minimum, kept up to date by `assessments.overview_counts` in the
+    transaction of every change (and rebuilt by `manage.py rebuild_overview_counts`).
+    """
+
+    council = models.OneToOneField(
+        Council, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # Positive fields: the database refuses a count taken below zero, so a bug fails loudly
+    # instead of hiding a council.
+    people = models.PositiveIntegerField(default=0)
+    assessments = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "council submissions"
+
+    def __str__(self):
+        return f"{self.council_id}: {self.people} people, {self.assessments} assessments"
+
+
+class CouncilAnswerCount(models.Model):
+    """
+    How many submitted assessments of one council's people gave one answer to one question:
+    the national overview's figures, kept as `CouncilSubmissions` is.
+
+    Questions and answer options are kept by the answers themselves (`PROTECT`), so a row can
+    only go with one of them when its count is already zero.
+    """
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    option = models.ForeignKey(AnswerOption, on_delete=models.CASCADE, related_name="+")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["council", "question", "option"], name="one_count_per_council_answer"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.council_id}: {self.question_id} answered {self.option_id} × {self.count}"

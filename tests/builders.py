@@ -18,6 +18,7 @@ from assessments.models import (
     Question,
     User,
 )
+from assessments.overview_counts import overview_counts_add
 from assessments.versioning import checklist_copy_as_draft
 
 PASSWORD = "correct horse battery staple"
@@ -95,7 +96,8 @@ def submit(
 ) -> Assessment:
     """A submitted assessment with every question answered (`answers` maps question code to
     answer code, any other question gets `default`); with `shared`, shared with the officers
-    when it was submitted; with `group`, linked to that group."""
+    when it was submitted; with `group`, linked to that group. It is counted in the national
+    overview's counts, as a submission through the service is."""
     submitted_at = submitted_at or timezone.now()
     assessment = Assessment.objects.create(
         owner=owner,
@@ -106,6 +108,7 @@ def submit(
         group=group,
     )
     answer_all(assessment, answers, default=default)
+    overview_counts_add(assessment=assessment)
     return assessment
 
 

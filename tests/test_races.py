@@ -18,6 +18,7 @@ Run them on PostgreSQL with
 `DATABASE_URL=postgres://postgres@127.0.0.1:5432/innov_<name> pytest --create-db tests/test_races.py`.
 """
 
+import datetime
 import threading
 from collections.abc import Callable
 
@@ -26,12 +27,21 @@ from django.core import mail
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from assessments import invitations
+from assessments import data_rights, invitations, overview_counts
+from assessments.answering import assessment_start, assessment_submit
 from assessments.forms.action_plan import ActionStepForm
 from assessments.forms.groups import GroupForm
-from assessments.models import ActionStep, CouncillorGroup, Invitation, User
-from tests.builders import MIXED_ANSWERS, add_step, make_user, submit
+from assessments.models import (
+    ActionStep,
+    Assessment,
+    CouncillorGroup,
+    CouncilSubmissions,
+    Invitation,
+    User,
+)
+from tests.builders import MIXED_ANSWERS, add_step, answer_all, make_user, submit
 
 # How long a thread waits for the other before the test fails instead of hanging (a safety net,
 # not a timing assertion: a passing run never waits this long).
@@ -228,3 +238,169 @@ def assert_one_saved_and_one_told(responses, texts, url, assessment) -> None:
     loser = clients[responses.index(told[0])]
     assert ActionStep.objects.get(answer__assessment=assessment).what == texts[winner]
     assert "changed in another tab or window" in loser.get(url).content.decode()
+
+
+# --- The national overview's counts --------------------------------------------------------
+
+
+@pytest.fixture
+def postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs two writers at once: PostgreSQL only")
+
+
+def ready_to_submit(owner: User, checklist) -> tuple[int, int]:
+    """A fully answered draft of `owner`: its id and revision, for another thread to submit."""
+    draft = assessment_start(owner=owner, from_previous=False)
+    answer_all(draft)
+    return draft.pk, draft.revision
+
+
+def submit_draft(pk: int, revision: int):
+    return assessment_submit(assessment=Assessment.objects.get(pk=pk), revision=revision)
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["first counts", "counts kept already"])
+def test_two_councillors_submitting_at_once_are_both_counted(
+    postgresql_only,
+    checklist,
+    council,
+    councillor,
+    second_councillor,
+    monkeypatch,
+    together,
+    existing,
+):
+    """Each count moves by an increment in the database, and a row both create is created
+    once: neither submission is lost, and neither fails. (PostgreSQL only: on SQLite the first
+    submission's first write holds the one write lock, so the second cannot get this far.)"""
+    if existing:
+        submit(make_user(email="first@example.org", full_name="First", council=council), checklist)
+    drafts = [ready_to_submit(person, checklist) for person in (councillor, second_councillor)]
+    race = Race(
+        monkeypatch, overview_counts, "overview_counts_add", together=together, when="before"
+    )
+
+    results = race.run(*(lambda d=d: submit_draft(*d) for d in drafts))
+
+    assert all(isinstance(r, Assessment) and r.is_submitted for r in results), results
+    others = 1 if existing else 0
+    row = CouncilSubmissions.objects.get(council=council)
+    assert (row.people, row.assessments) == (2 + others, 2 + others)
+    assert overview_counts.overview_counts_agree()
+
+
+class HeldAfter:
+    """
+    Holds the first call of `target.name` in the thread that runs `holder` after it returns,
+    until `release()`; `reached` is set once it is held.
+    """
+
+    def __init__(self, monkeypatch, target, name: str):
+        self.reached = threading.Event()
+        self.released = threading.Event()
+        self.holder: int | None = None
+        original = getattr(target, name)
+
+        def held_call(*args, **kwargs):
+            result = original(*args, **kwargs)
+            if threading.get_ident() == self.holder and not self.reached.is_set():
+                self.reached.set()
+                assert self.released.wait(GIVE_UP_AFTER), "never released"
+            return result
+
+        monkeypatch.setattr(target, name, held_call)
+
+    def release(self) -> None:
+        self.released.set()
+
+
+def run_while_held(held: HeldAfter, holder: Callable, other: Callable) -> list:
+    """
+    Run `holder` until it is held, then `other` until it has finished or is waiting on a lock
+    (PostgreSQL says so in pg_stat_activity); then release `holder`. Return what each returned
+    or raised. This is the order in which, without the lock, `other` would change what
+    `holder` had already counted.
+    """
+    results: list = [None, None]
+    done = threading.Event()
+
+    def run(index, call):
+        if index == 0:
+            held.holder = threading.get_ident()
+        try:
+            results[index] = call()
+        except BaseException as error:
+            results[index] = error
+        finally:
+            if index == 1:
+                done.set()
+            held.reached.set()  # a holder that failed before its hold must not hang the test
+            connections.close_all()
+
+    first = threading.Thread(target=run, args=(0, holder))
+    first.start()
+    assert held.reached.wait(GIVE_UP_AFTER)
+    second = threading.Thread(target=run, args=(1, other))
+    second.start()
+    for _ in range(GIVE_UP_AFTER * 20):
+        if done.wait(0.05):
+            break
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                break
+    held.release()
+    first.join()
+    second.join()
+    return results
+
+
+def test_a_purge_and_the_same_persons_new_submission_at_once_leave_them_counted(
+    postgresql_only, checklist, council, councillor, monkeypatch, settings
+):
+    """The purge deletes the councillor's old assessment while they submit a new one: the
+    purge locks them first, so the submission waits and then counts them anew, instead of
+    finding the old one still there (the purge then taking the councillor out)."""
+    settings.DATA_RETENTION_DAYS = 365
+    submit(councillor, checklist, submitted_at=timezone.now() - datetime.timedelta(days=400))
+    draft = ready_to_submit(councillor, checklist)
+    held = HeldAfter(monkeypatch, overview_counts, "_contribution")
+
+    results = run_while_held(
+        held,
+        lambda: data_rights.purge_apply(data_rights.purge_plan()),
+        lambda: submit_draft(*draft),
+    )
+
+    assert isinstance(results[1], Assessment) and results[1].is_submitted, results
+    assert not isinstance(results[0], BaseException), results
+    assert Assessment.objects.filter(owner=councillor).count() == 1
+    assert overview_counts.overview_counts_agree()
+    row = CouncilSubmissions.objects.get(council=council)
+    assert (row.people, row.assessments) == (1, 1)
+
+
+def test_a_rebuild_and_a_submission_at_once_keep_the_submission(
+    postgresql_only, checklist, council, councillor, second_councillor, monkeypatch
+):
+    """The rebuild locks the counts before it recounts, so a submission waits and adds itself
+    after, instead of adding itself between the recount and the rebuild's write."""
+    submit(councillor, checklist)
+    CouncilSubmissions.objects.filter(council=council).update(assessments=5)  # to rebuild
+    draft = ready_to_submit(second_councillor, checklist)
+    held = HeldAfter(monkeypatch, overview_counts, "overview_counts_recount")
+
+    results = run_while_held(
+        held,
+        lambda: overview_counts.overview_counts_rebuild(),
+        lambda: submit_draft(*draft),
+    )
+
+    assert isinstance(results[1], Assessment), results
+    assert overview_counts.overview_counts_agree()
+    row = CouncilSubmissions.objects.get(council=council)
+    assert (row.people, row.assessments) == (2, 2)

@@ -7,7 +7,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group as PermissionGroup
 
-from assessments import invitations
+from assessments import data_rights, invitations, overview_counts
 from assessments.models import Council, Invitation, User
 
 # Django's permission groups are not used: admins are superusers, and "groups" in this service
@@ -98,6 +98,20 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     ]
+
+    # Deleting accounts, and moving someone to another council, change the national overview's
+    # counts: they go through the services that keep them (the admin runs these in a
+    # transaction already; the services open their own too).
+    def save_model(self, request, obj, form, change):
+        if change and "council" in form.changed_data:
+            overview_counts.overview_counts_move(person_id=obj.pk, council_id=obj.council_id)
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        data_rights.accounts_delete(accounts=User.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        data_rights.accounts_delete(accounts=queryset)
 
 
 # Every field of an invitation is shown and none can be edited.
