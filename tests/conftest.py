@@ -14,6 +14,7 @@ from django.test import override_settings
 from assessments.answering import assessment_start
 from assessments.models import Assessment, ChecklistVersion, Council, User
 from tests.builders import MIXED_ANSWERS, PASSWORD, make_user, submit
+from tests.email_helpers import mail_server_down, run_tasks, smtp_inbox  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(scope="session")
