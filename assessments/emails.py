@@ -34,7 +34,8 @@ import logging
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
@@ -81,6 +82,51 @@ class OutgoingMessage:
     html: str
     attachments: tuple[tuple[str, bytes, str], ...] = ()
     notify_personalisation: dict[str, str] = field(default_factory=dict)
+
+
+# Not delivered, as GOV.UK Notify read it back.
+UNDELIVERED = [
+    Email.Delivery.PERMANENT_FAILURE,
+    Email.Delivery.TEMPORARY_FAILURE,
+    Email.Delivery.TECHNICAL_FAILURE,
+]
+
+
+@dataclass(frozen=True)
+class EmailStatus:
+    """How one email stands, for the officer: plain values read off its row."""
+
+    State: ClassVar = Email.State  # for templates, which compare by member
+    Delivery: ClassVar = Email.Delivery
+
+    state: Email.State
+    sent_at: datetime | None
+    last_attempt_at: datetime | None
+    next_attempt_at: datetime | None
+    delivery: Email.Delivery
+
+    @property
+    def failed(self) -> bool:
+        """Nobody will try again and it did not arrive: the officer's "Send again" is the way on."""
+        return self.state == Email.State.GAVE_UP or self.delivery in UNDELIVERED
+
+
+def email_status(email: Email) -> EmailStatus:
+    return EmailStatus(
+        state=Email.State(email.state),
+        sent_at=email.sent_at,
+        last_attempt_at=email.last_attempt_at,
+        next_attempt_at=email.next_attempt_at,
+        delivery=Email.Delivery(email.delivery),
+    )
+
+
+def failed_emails(*, prefix: str = "") -> Q:
+    """Emails that gave up or were not delivered, as a filter (`prefix` reaches them through a
+    relation, e.g. "emails__" from an invitation)."""
+    return Q(**{f"{prefix}state": Email.State.GAVE_UP}) | Q(
+        **{f"{prefix}delivery__in": UNDELIVERED}
+    )
 
 
 MessageBuilder = Callable[[Email], OutgoingMessage | None]
@@ -221,7 +267,12 @@ def _claim(email_id: int) -> bool:
     return bool(
         Email.objects.filter(
             due, pk=email_id, state__in=[Email.State.QUEUED, Email.State.RETRYING]
-        ).update(state=Email.State.SENDING, attempts=F("attempts") + 1, next_attempt_at=None)
+        ).update(
+            state=Email.State.SENDING,
+            attempts=F("attempts") + 1,
+            last_attempt_at=now,
+            next_attempt_at=None,
+        )
     )
 
 

@@ -524,15 +524,9 @@ class Invitation(models.Model):
     emailed link lets the invitee choose a password. Only a hash of the link's token is stored,
     and a link works once, until `expires_at`, unless revoked.
 
-    The email carrying the link has a state of its own: not sent yet from the moment the
-    invitation is recorded, then sent or failed, with the time of the last attempt. A failed
-    email never undoes the invitation; the officer sends it again, which makes a new link.
+    The email carrying the link is an `Email` row of its own (`emails`), with its state. A failed
+    email never undoes the invitation; the officer sends it again, which makes a new invitation.
     """
-
-    class EmailState(models.TextChoices):
-        NOT_SENT = "not_sent", "Not sent yet"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Could not be sent"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
     invited_by = models.ForeignKey(
@@ -543,12 +537,6 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    email_state = models.CharField(
-        max_length=10, choices=EmailState.choices, default=EmailState.NOT_SENT
-    )
-    email_attempted_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the email was last tried, sent or not."
-    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -558,12 +546,6 @@ class Invitation(models.Model):
                 fields=["user"],
                 condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
                 name="one_live_invitation_per_person",
-            ),
-            # "Sent" and "could not be sent" each say when; only "not sent yet" has no time.
-            models.CheckConstraint(
-                condition=Q(email_state="not_sent", email_attempted_at__isnull=True)
-                | Q(email_state__in=["sent", "failed"], email_attempted_at__isnull=False),
-                name="invitation_email_state_has_its_time",
             ),
         ]
 
@@ -628,6 +610,7 @@ class Email(models.Model):
     )
     state = models.CharField(max_length=20, choices=State, default=State.QUEUED)
     attempts = models.PositiveIntegerField(default=0, help_text="How many times sending began.")
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # The exception's class and the server's reply code only: never an address or any content.
     last_error = models.CharField(max_length=100, blank=True)

@@ -18,13 +18,15 @@ from dataclasses import dataclass, field
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.core import mail
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from assessments.models import Email
+from assessments import emails
+from assessments.models import Email, Invitation
 
 RunTasks = Callable[[], int]
 
@@ -78,6 +80,24 @@ def make_due(email_row: Email) -> None:
     DBTaskResult.objects.filter(status="READY").update(run_after=now)
 
 
+def token_in(text: str) -> str:
+    """The token of the invitation link in an email's text."""
+    prefix, suffix = reverse("assessments:accept_invitation", kwargs={"token": "TOKEN"}).split(
+        "TOKEN"
+    )
+    return re.search(re.escape(prefix) + r"([^/\s]+)" + re.escape(suffix), text).group(1)
+
+
+def send_invitation(invitation: Invitation) -> str:
+    """Send the invitation's queued email now, by its task, as the worker would; the token of
+    the link it carried (the only one that works)."""
+    email = Email.objects.get(invitation=invitation)
+    emails.email_send.call(email.pk)
+    email.refresh_from_db()
+    assert email.state == Email.State.SENT, email.last_error
+    return token_in(mail.outbox[-1].body)
+
+
 # --- SMTP on loopback ----------------------------------------------------------------------
 
 
@@ -106,6 +126,7 @@ class Inbox:
     defer: set[str] = field(default_factory=set)
     messages: list[email.message.EmailMessage] = field(default_factory=list)
     connections: int = 0
+    port: int = 0
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         self.connections += 1
@@ -141,11 +162,10 @@ def invitation_link_in(text: str) -> str:
 @pytest.fixture
 def smtp_inbox(settings) -> Iterator[Inbox]:
     """A working SMTP server on loopback; the mailer points at it."""
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    inbox = Inbox(port=free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
     controller.start()
-    use_smtp(settings, port)
+    use_smtp(settings, inbox.port)
     yield inbox
     controller.stop()
 
