@@ -11,10 +11,12 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from assessments import emails
+from assessments.admin import background as admin
 from assessments.models import Email
 from tests.email_helpers import make_due
 
@@ -264,3 +266,59 @@ def test_a_purpose_without_a_builder_gives_up_plainly(councillor, run_tasks, mon
 
     email.refresh_from_db()
     assert (email.state, email.last_error) == (State.GAVE_UP, "NoMessageBuilder")
+
+
+# --- Admins see failing work ---------------------------------------------------------------
+
+
+def test_admins_see_every_email_read_only_filtered_by_state_and_purpose(
+    admin_client, councillor, stand_in_builder
+):
+    email = _queue(councillor)
+    Email.objects.filter(pk=email.pk).update(state=State.GAVE_UP, last_error="OSError")
+
+    listing = admin_client.get(
+        reverse("admin:assessments_email_changelist"), {"state__exact": "gave_up"}
+    )
+    page = admin_client.get(reverse("admin:assessments_email_change", args=[email.pk]))
+
+    assert listing.status_code == 200
+    assert "reminder:1" in listing.text or councillor.full_name in listing.text
+    assert "By state" in listing.text and "By purpose" in listing.text
+    assert page.status_code == 200
+    assert 'name="state"' not in page.text  # read-only: no form field
+    assert admin_client.get(reverse("admin:assessments_email_add")).status_code == 403
+
+
+def test_the_background_work_page_counts_waiting_and_failed_tasks_and_emails_that_gave_up(
+    admin_client,
+    councillor,
+    second_councillor,
+    stand_in_builder,
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _queue(councillor, key="reminder:1")
+        gave_up = _queue(second_councillor, key="reminder:2")
+    Email.objects.filter(pk=gave_up.pk).update(state=State.GAVE_UP, last_error="OSError")
+    DBTaskResult.objects.filter(args_kwargs__args=[gave_up.pk]).update(status="FAILED")
+
+    index = admin_client.get(reverse("admin:index")).text
+    page = admin_client.get(reverse("admin:assessments_email_work")).text
+
+    assert reverse("admin:assessments_email_work") in index
+    work = admin.background_work()
+    assert (work.tasks_due, work.tasks_failed, work.emails_gave_up) == (1, 1, 1)
+    assert f"{reverse('admin:assessments_email_changelist')}?state__exact=gave_up" in page
+    changelist = reverse("admin:django_tasks_database_dbtaskresult_changelist")
+    assert f"{changelist}?status__exact=FAILED" in page
+    assert f"{changelist}?status__exact=READY" in page
+
+
+def test_the_background_work_page_is_for_admins_only(client, officer):
+    client.force_login(officer)
+
+    response = client.get(reverse("admin:assessments_email_work"))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))

@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from assessments.models import Email
 
@@ -51,11 +51,12 @@ class BackgroundWork:
 
 
 def background_work() -> BackgroundWork:
-    now = timezone.now()
     ready = Q(status="READY")
+    # A task enqueued to run at once has the package's "no time given" date, the latest there is.
+    due = Q(run_after__lte=timezone.now()) | Q(run_after=get_date_max())
     tasks = DBTaskResult.objects.aggregate(
-        due=Count("pk", filter=ready & Q(run_after__lte=now)),
-        later=Count("pk", filter=ready & Q(run_after__gt=now)),
+        due=Count("pk", filter=ready & due),
+        later=Count("pk", filter=ready & ~due),
         running=Count("pk", filter=Q(status="RUNNING")),
         failed=Count("pk", filter=Q(status="FAILED")),
     )
