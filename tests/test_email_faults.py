@@ -407,3 +407,20 @@ def test_a_list_that_fails_part_way_changes_nothing_and_emails_nobody(
     assert not Invitation.objects.exists()
     assert not Email.objects.exists()
     assert mail.outbox == []
+
+
+def test_a_list_of_500_is_invited_in_the_request_without_a_word_to_the_mail_server(
+    client, officer, council, smtp_inbox, run_tasks
+):
+    client.force_login(officer)
+    pasted = "\n".join(f"Person {n}, person{n}@example.org" for n in range(500))
+
+    response = _bulk(client, council, pasted=pasted)
+
+    assert response.status_code == 200
+    assert "500 invitations made, their emails queued" in response.text
+    assert smtp_inbox.connections == 0
+    assert Email.objects.filter(state=State.QUEUED).count() == 500
+    run_tasks()
+    assert len(smtp_inbox.messages) == 500
+    assert len(set(smtp_inbox.recipients)) == 500  # none twice
