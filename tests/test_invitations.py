@@ -630,3 +630,22 @@ def test_invitation_pages_permissions(
     assert response.status_code == statuses[persona_index]
     if persona == "anonymous" and response.status_code == 302:
         assert response.url.startswith(reverse("assessments:sign_in"))
+
+
+def test_a_task_for_a_deleted_invitation_ends_quietly_with_one_log_line(
+    council, officer, run_tasks, caplog
+):
+    invitation = invitations.invitation_create(
+        council=council, full_name="Nia Jones", email="nia@example.org", invited_by=officer
+    )
+    email_id = Email.objects.get().pk
+    invitation.delete()  # its email row goes with it
+
+    with caplog.at_level("INFO", logger="assessments.emails"):
+        run_tasks()
+
+    assert mail.outbox == []
+    assert [r.getMessage() for r in caplog.records if r.name == "assessments.emails"] == [
+        f"Email {email_id} not sent by this task: no longer exists"
+    ]
+    assert all(record.exc_info is None for record in caplog.records)
