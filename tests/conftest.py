@@ -33,6 +33,15 @@ if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 
 
+def pytest_unconfigure(config):
+    # Django deletes the database file at the end; SQLite's -wal and -shm files beside it are
+    # left if a connection was still open then.
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        name = settings.DATABASES["default"]["TEST"]["NAME"]
+        for leftover in (f"{name}-wal", f"{name}-shm"):
+            Path(leftover).unlink(missing_ok=True)
+
+
 @pytest.fixture(scope="session")
 def live_server_settings() -> Iterator[None]:
     # The live server is one per test session and builds its middleware once, when the first
