@@ -5,6 +5,7 @@ class AssessmentsConfig(AppConfig):
     name = "assessments"
 
     def ready(self):
-        # Connects the security log's sign-in receivers (they only log), and registers the
-        # deploy check on SITE_URL.
-        from assessments import audit, checks  # noqa: F401
+        # Connects the security log's sign-in receivers (they only log), registers the deploy
+        # checks, and imports each module that registers an email builder
+        # (`emails.message_builder`), so that a worker process can build every purpose's message.
+        from assessments import audit, checks, emails, invitations, passwords  # noqa: F401

@@ -25,3 +25,23 @@ def check_site_url(app_configs, **kwargs) -> list[Error]:
             id="assessments.E001",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def check_notify_templates(app_configs, **kwargs) -> list[Error]:
+    """
+    With GOV.UK Notify as the mailer (`NOTIFY_API_KEY` set), every purpose needs its template
+    id: a missing one would make every email of that purpose fail at the moment of sending.
+    """
+    if not settings.NOTIFY_API_KEY:
+        return []
+    missing = [purpose for purpose, template in settings.NOTIFY_TEMPLATES.items() if not template]
+    return [
+        Error(
+            f"NOTIFY_API_KEY is set but there is no Notify template id for {purpose!r} emails.",
+            hint=f"Set NOTIFY_TEMPLATE_{purpose.upper()} to the id of its template in GOV.UK "
+            "Notify (the README lists each template's personalisation fields).",
+            id="assessments.E002",
+        )
+        for purpose in missing
+    ]

@@ -11,7 +11,7 @@ from datetime import datetime
 from django.db import models
 from django.utils import timezone
 
-from assessments import invitations
+from assessments import emails, invitations
 from assessments.models import Assessment, Council, Invitation, User
 
 
@@ -46,6 +46,7 @@ class CouncillorRow:
     user: User
     invitation: Invitation | None = None
     invitation_status: invitations.InvitationStatus | None = None
+    invitation_email: emails.EmailStatus | None = None  # the latest invitation's
     accepted_an_invitation: bool = False  # at any time; then never offered a new one
     draft_started: datetime | None = None
     submitted: list[Assessment] = field(default_factory=list)  # newest first
@@ -88,8 +89,9 @@ class CouncillorRow:
 
 def council_councillors(council: Council) -> list[CouncillorRow]:
     """
-    Every councillor of the council with their progress, in three queries whatever their number:
-    the councillors, their latest invitations, and their assessments' dates (no answers).
+    Every councillor of the council with their progress, in four queries whatever their number:
+    the councillors, their invitations, their latest invitations' emails, and their
+    assessments' dates (no answers).
     """
     users = list(
         User.objects.filter(council=council, role=User.Role.COUNCILLOR).order_by(
@@ -104,6 +106,11 @@ def council_councillors(council: Council) -> list[CouncillorRow]:
         row.invitation = invitation
         row.invitation_status = invitations.invitation_status(invitation, now=now)
         row.accepted_an_invitation |= invitation.accepted_at is not None
+    latest = [row.invitation.pk for row in rows.values() if row.invitation]
+    invitation_emails = invitations.invitation_emails(latest) if latest else {}
+    for row in rows.values():
+        if row.invitation:
+            row.invitation_email = invitation_emails.get(row.invitation.pk)
     for assessment in (
         Assessment.objects.filter(owner__in=users)
         .only("pk", "owner_id", "status", "created_at", "submitted_at", "shared_at")

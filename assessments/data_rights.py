@@ -30,6 +30,7 @@ from assessments.models import (
     ActionStep,
     Answer,
     Assessment,
+    Email,
     GroupMembership,
     Invitation,
     User,
@@ -62,6 +63,7 @@ def account_data(user: User) -> dict:
         .order_by("added_at", "pk")
     )
     invitations = Invitation.objects.filter(user=user).order_by("created_at", "pk")
+    emails = Email.objects.filter(user=user).order_by("created_at", "pk")
     return {
         "format_version": EXPORT_FORMAT_VERSION,
         "exported_at": _when(timezone.now()),
@@ -83,6 +85,16 @@ def account_data(user: User) -> dict:
                 "revoked_at": _when(invitation.revoked_at),
             }
             for invitation in invitations
+        ],
+        "emails_sent": [
+            {
+                "purpose": email.get_purpose_display(),
+                "state": email.get_state_display(),
+                "created_at": _when(email.created_at),
+                "sent_at": _when(email.sent_at),
+                "delivery": email.get_delivery_display() if email.delivery else None,
+            }
+            for email in emails
         ],
         "group_memberships": [
             {
@@ -198,6 +210,8 @@ class PurgePlan:
        an account in rule 1.
     5. django-axes's records of sign-in attempts made before the cutoff (email addresses and IP
        addresses).
+    6. The record of each email made before the cutoff (what was sent to whom, and when), and
+       every email of an account in rule 1 or an invitation in rule 4.
 
     Group names, agreed answers and agreed actions belong to the council and are kept.
     """
@@ -210,6 +224,7 @@ class PurgePlan:
     draft_assessments: QuerySet[Assessment]
     invitations: QuerySet[Invitation]
     sign_in_records: tuple[QuerySet, ...]
+    emails: QuerySet[Email]
 
 
 def purge_plan(
@@ -248,6 +263,7 @@ def purge_plan(
             AccessAttempt.objects.filter(attempt_time__lt=cutoff),
             AccessFailureLog.objects.filter(attempt_time__lt=cutoff),
         ),
+        emails=Email.objects.filter(created_at__lt=cutoff),
     )
 
 
@@ -280,6 +296,7 @@ PURGE_LABELS = {
     ActionStep: "next steps",
     GroupMembership: "group memberships",
     Invitation: "invitations",
+    Email: "email records",
 }
 PURGE_ORDER = [
     "accounts",
@@ -290,6 +307,7 @@ PURGE_ORDER = [
     "group memberships",
     "invitations",
     "sign-in records",
+    "email records",
 ]
 
 
@@ -335,6 +353,7 @@ def purge_apply(plan: PurgePlan, *, dry_run: bool = False) -> dict[str, int]:
         delete(plan.accounts)
         for records in plan.sign_in_records:
             delete(records)
+        delete(plan.emails)
         if dry_run:
             transaction.set_rollback(True)
     return dict(counts)

@@ -16,35 +16,36 @@ The rules:
   once get one account and, for the second, the same message as the check above.
 * A list (`invite_many`) is invited line by line under the same rules: a known address or a
   repeated one is reported back, never invited twice.
-* Email never fails the officer's action. The invitation is recorded first (its email "not sent
-  yet"); sending then marks it sent, or could not be sent with the time of the attempt, and the
-  officer is told which. A mail server that is down, slow to answer or refusing is an outcome,
-  not an error page. "Send again" is a resend: only the link's hash is kept, so a new email
-  needs a new link.
-* A list is all or nothing in the database: every line's account and invitation are created in
-  one transaction, and the emails go only after it commits, each line's outcome reported. A list
-  that fails part way changes nothing, and no email carries a link that a rollback unmade.
+* Email never waits in the officer's request. Making an invitation records its email (an
+  `Email` row, "invitation:<pk>") in the same transaction, and a background task sends it once
+  that commits (`assessments.emails`): the page answers at once, whatever the mail server is
+  doing, and the officer sees the email's state beside the person (queued, sent, trying again,
+  gave up; delivered or not, from GOV.UK Notify).
+* No raw token waits in the queue. The invitation is made with the hash of a token nobody is
+  told; the task, at the moment of sending, makes a fresh token and replaces the hash, only while
+  the invitation is still live (not used, revoked or expired; otherwise the email is cancelled).
+  A retry makes another, so only the link in the email that went works.
+* "Send again" (after the email gave up or was not delivered) is a resend: a new invitation, a
+  new link and a new email, as "Send a new invitation" is.
+* A list is all or nothing in the database: every line's account, invitation and email are
+  created in one transaction, and the emails are sent only after it commits. A list that fails
+  part way changes nothing and queues nothing.
 """
 
 import hashlib
-import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers
-from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, models, transaction
-from django.template.loader import render_to_string
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import Council, Invitation, User
+from assessments import emails
+from assessments.models import Council, Email, Invitation, User
 from assessments.refusals import Refusal
-
-logger = logging.getLogger(__name__)
-EmailState = Invitation.EmailState
 
 
 class InvitationError(Refusal):
@@ -97,15 +98,64 @@ def invitation_status(invitation: Invitation, *, now: datetime | None = None) ->
     return InvitationStatus.PENDING
 
 
-def _new_invitation(*, user: User, invited_by: User | None) -> tuple[Invitation, str]:
-    token = secrets.token_urlsafe(32)
+def _new_invitation(*, user: User, invited_by: User | None) -> Invitation:
+    """The invitation and its queued email. Its token is never told to anyone: the email's task
+    makes the link's token when it sends (`_invitation_message`)."""
     invitation = Invitation.objects.create(
         user=user,
         invited_by=invited_by,
-        token_hash=hash_token(token),
+        token_hash=hash_token(secrets.token_urlsafe(32)),
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_EXPIRY_DAYS),
     )
-    return invitation, token
+    emails.email_queue(
+        purpose=Email.Purpose.INVITATION,
+        user=user,
+        key=f"invitation:{invitation.pk}",
+        invitation=invitation,
+    )
+    return invitation
+
+
+def _live(now: datetime) -> Q:
+    return Q(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+
+
+@emails.message_builder(Email.Purpose.INVITATION)
+def _invitation_message(email: Email) -> emails.OutgoingMessage | None:
+    """
+    The invitation email, with a link made now: a fresh token whose hash replaces the stored
+    one, written only while the invitation is live. None (cancelled) for an invitation used,
+    revoked or expired before its email went.
+    """
+    assert email.invitation_id is not None  # an invitation's email names it (a constraint)
+    token = secrets.token_urlsafe(32)
+    live = Invitation.objects.filter(_live(timezone.now()), pk=email.invitation_id)
+    if not live.update(token_hash=hash_token(token)):
+        return None
+    invitation = Invitation.objects.select_related("user__council", "invited_by").get(
+        pk=email.invitation_id
+    )
+    user = invitation.user
+    link = settings.SITE_URL + reverse("assessments:accept_invitation", kwargs={"token": token})
+    inviter = invitation.invited_by.full_name if invitation.invited_by else ""
+    expires = timezone.localtime(invitation.expires_at)
+    return emails.render_message(
+        Email.Purpose.INVITATION,
+        {
+            "full_name": user.full_name,
+            "council": user.council,
+            "inviter": inviter,
+            "link": link,
+            "expires_at": expires,
+        },
+        notify_personalisation={
+            "full_name": user.full_name,
+            "council": str(user.council),
+            "inviter": inviter,
+            "link": link,
+            "expires": f"{expires:%-d %B %Y, %H:%M}",
+        },
+    )
 
 
 def existing_account_refusal(user: User, council: Council, *, email_failed: bool = False) -> str:
@@ -136,13 +186,13 @@ def existing_account_refusal(user: User, council: Council, *, email_failed: bool
 
 
 def _live_invitation_email_failed(users: list[User]) -> set[int]:
-    """The ids of those `users` whose live invitation's email could not be sent."""
+    """The ids of those `users` whose live invitation's email gave up or was not delivered."""
     return set(
         Invitation.objects.filter(
+            emails.failed_emails(prefix="emails__"),
             user__in=users,
             accepted_at__isnull=True,
             revoked_at__isnull=True,
-            email_state=EmailState.FAILED,
         ).values_list("user_id", flat=True)
     )
 
@@ -159,9 +209,10 @@ def invitation_refusal(*, council: Council, email: str) -> str | None:
 
 def invitation_create(
     *, council: Council, full_name: str, email: str, invited_by: User | None
-) -> tuple[Invitation, str]:
+) -> Invitation:
     """
-    Create an inactive councillor account and its invitation; return it with the raw token.
+    Create an inactive councillor account and its invitation, and queue the invitation's email
+    (sent once the caller's transaction commits).
 
     The check gives the plain refusal early; the database's unique email decides a race. When
     another request created the account between the check and the insert, the insert is refused
@@ -185,59 +236,6 @@ def invitation_create(
         if reason := invitation_refusal(council=council, email=email):
             raise InvitationError(reason) from error
         raise
-
-
-def invitation_send(
-    *, invitation: Invitation, token: str, mailer: BaseEmailBackend | None = None
-) -> Invitation.EmailState:
-    """
-    Email the invitation link (plain text and HTML) to the invitee and record the outcome on
-    the invitation: sent, or could not be sent, with the time of the attempt. Return it.
-
-    Never raises for the mail server: refused, unreachable or timed out (every `smtplib` error
-    is an `OSError`), the attempt is logged and recorded as failed, because the invitation is
-    already made and the officer must be told the truth, not shown an error page.
-
-    The link starts with `settings.SITE_URL` and only the invitation's email columns are
-    written, so sending needs no request. When it moves to a background task, the task is given
-    the invitation's id and should make the link itself (a fresh token whose hash replaces
-    `token_hash`), so no raw token waits in the queue; "failed" then means "will retry".
-    `mailer` is an open connection to reuse for a list; without one, the default mailer.
-    """
-    user = invitation.user
-    path = reverse("assessments:accept_invitation", kwargs={"token": token})
-    context = {
-        "service_name": settings.SERVICE_NAME,
-        "full_name": user.full_name,
-        "council": user.council,
-        "inviter": invitation.invited_by.full_name if invitation.invited_by else None,
-        "link": settings.SITE_URL + path,
-        "expires_at": invitation.expires_at,
-    }
-    message = EmailMultiAlternatives(
-        subject=f"{user.council}: you are invited to use {settings.SERVICE_NAME}",
-        body=render_to_string("emails/invitation.txt", context),
-        to=[user.email],
-    )
-    message.attach_alternative(render_to_string("emails/invitation.html", context), "text/html")
-    try:
-        sent = (mailer or mailers.default).send_messages([message])
-    except OSError:
-        logger.warning("Invitation %s: the email could not be sent", invitation.pk, exc_info=True)
-        sent = 0
-    state = EmailState.SENT if sent else EmailState.FAILED
-    _record_email(invitations=[invitation], state=state)
-    return state
-
-
-def _record_email(*, invitations: list[Invitation], state: Invitation.EmailState) -> None:
-    """Record one attempt's outcome on each invitation, touching nothing else on them."""
-    now = timezone.now()
-    Invitation.objects.filter(pk__in=[i.pk for i in invitations]).update(
-        email_state=state, email_attempted_at=now
-    )
-    for invitation in invitations:
-        invitation.email_state, invitation.email_attempted_at = state, now
 
 
 @transaction.atomic
@@ -282,9 +280,10 @@ def check_invitation_token(token: str) -> Invitation:
 
 
 @transaction.atomic
-def invitation_resend(*, invitation: Invitation, invited_by: User | None) -> tuple[Invitation, str]:
+def invitation_resend(*, invitation: Invitation, invited_by: User | None) -> Invitation:
     """
-    Replace an unused invitation with a new one (a fresh link and expiry date).
+    Replace an unused invitation with a new one (a fresh link, expiry date and email). An email
+    of the old one still waiting is cancelled when its turn comes: that invitation is revoked.
 
     Only a person who has never accepted an invitation can be sent a new one. Accepting
     activates the account, so a new link for someone who once accepted would undo an admin's
@@ -310,6 +309,15 @@ def invitation_resend(*, invitation: Invitation, invited_by: User | None) -> tup
         revoked_at=now
     )
     return _new_invitation(user=user, invited_by=invited_by)
+
+
+def invitation_emails(invitation_ids: list[int]) -> dict[int, emails.EmailStatus]:
+    """How each of these invitations' email stands, by invitation id, in one query. (One email
+    per invitation; were there more, the latest would be the one shown.)"""
+    rows = Email.objects.filter(
+        purpose=Email.Purpose.INVITATION, invitation_id__in=invitation_ids
+    ).order_by("created_at", "pk")
+    return {row.invitation_id: emails.email_status(row) for row in rows if row.invitation_id}
 
 
 def accepted_user_ids(user_ids: set[int]) -> set[int]:
@@ -355,16 +363,11 @@ class LineProblem:
 
 @dataclass(frozen=True)
 class InvitedLine:
-    """A line that was invited, and whether its email went."""
+    """A line that was invited: its email is queued."""
 
     line: int
     full_name: str
     email: str
-    email_state: Invitation.EmailState
-
-    @property
-    def emailed(self) -> bool:
-        return self.email_state == EmailState.SENT
 
 
 @dataclass
@@ -372,14 +375,6 @@ class BulkInviteResult:
     invited: list[InvitedLine] = field(default_factory=list)
     problems: list[LineProblem] = field(default_factory=list)
     skipped: list[LineProblem] = field(default_factory=list)  # already invited or with an account
-
-    @property
-    def emailed(self) -> list[InvitedLine]:
-        return [line for line in self.invited if line.emailed]
-
-    @property
-    def email_failed(self) -> list[InvitedLine]:
-        return [line for line in self.invited if not line.emailed]
 
 
 def invite_many(
@@ -389,16 +384,14 @@ def invite_many(
     invited_by: User,
 ) -> BulkInviteResult:
     """
-    Invite every line that is not already known: each address once, in the order given; then
-    email each person invited, and report every line's outcome.
+    Invite every line that is not already known: each address once, in the order given, each
+    invitation's email queued; report every line's outcome.
 
     An address with an account (active or only invited) is reported, not invited again; so is
-    an address that appears earlier in the same list. All the accounts and invitations are
-    made in one transaction, so a list that fails part way changes nothing. Emails go after it
-    commits (call this outside a transaction, as views are), over one connection to the mail
-    server: a server that cannot be reached fails every line's email at once instead of making
-    the officer wait once a line, and a message the server refuses fails only its own line.
-    Nothing about email stops the list: each invited line says emailed or could not be sent.
+    an address that appears earlier in the same list. All the accounts, invitations and emails
+    are made in one transaction, so a list that fails part way changes nothing and queues no
+    email. Nothing here speaks to the mail server: the emails' tasks send them after the
+    transaction commits, one by one, each retried on its own.
     """
     result = BulkInviteResult()
     emails = {line.email for line in lines}
@@ -408,7 +401,6 @@ def invite_many(
     }
     email_failed = _live_invitation_email_failed(list(existing.values())) if existing else set()
     first_line: dict[str, int] = {}
-    made: list[tuple[InviteLine, Invitation, str]] = []
     with transaction.atomic():
         for line in lines:
             text = f"{line.full_name}, {line.email}"
@@ -430,7 +422,7 @@ def invite_many(
                 result.skipped.append(LineProblem(line.line, text, refusal))
                 continue
             try:
-                invitation, token = invitation_create(
+                invitation_create(
                     council=council,
                     full_name=line.full_name,
                     email=line.email,
@@ -440,35 +432,5 @@ def invite_many(
                 # Someone invited the same address a moment ago.
                 result.skipped.append(LineProblem(line.line, text, str(error)))
                 continue
-            made.append((line, invitation, token))
-    states = _send_all([(invitation, token) for _line, invitation, token in made])
-    result.invited = [
-        InvitedLine(line.line, line.full_name, line.email, state)
-        for (line, _invitation, _token), state in zip(made, states, strict=True)
-    ]
+            result.invited.append(InvitedLine(line.line, line.full_name, line.email))
     return result
-
-
-def _send_all(pairs: list[tuple[Invitation, str]]) -> list[Invitation.EmailState]:
-    """Email each invitation over one connection; the state of each, in the same order."""
-    if not pairs:
-        return []
-    mailer = mailers.default
-    try:
-        mailer.open()
-    except OSError:
-        logger.warning("The mail server could not be reached for %s invitations", len(pairs))
-        _record_email(
-            invitations=[invitation for invitation, _token in pairs], state=EmailState.FAILED
-        )
-        return [EmailState.FAILED] * len(pairs)
-    try:
-        return [
-            invitation_send(invitation=invitation, token=token, mailer=mailer)
-            for invitation, token in pairs
-        ]
-    finally:
-        try:
-            mailer.close()
-        except OSError:  # every email's outcome is recorded; a goodbye that fails changes none
-            logger.warning("The mail server connection did not close cleanly", exc_info=True)

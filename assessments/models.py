@@ -9,6 +9,7 @@ Two halves:
   against. A version that has answers is never edited in place: admins copy it as a new draft,
   edit that and publish it (see `assessments.versioning`).
 * **People and answers** (`Council`, `User`, `Assessment`, `Answer`).
+* **Email** (`Email`): one row per message the service means to send, and its state.
 """
 
 from typing import ClassVar
@@ -18,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import LessThanOrEqual
+from django.utils.translation import gettext_lazy as _
 
 NOTE_MAX_LENGTH = 2000
 
@@ -522,15 +524,9 @@ class Invitation(models.Model):
     emailed link lets the invitee choose a password. Only a hash of the link's token is stored,
     and a link works once, until `expires_at`, unless revoked.
 
-    The email carrying the link has a state of its own: not sent yet from the moment the
-    invitation is recorded, then sent or failed, with the time of the last attempt. A failed
-    email never undoes the invitation; the officer sends it again, which makes a new link.
+    The email carrying the link is an `Email` row of its own (`emails`), with its state. A failed
+    email never undoes the invitation; the officer sends it again, which makes a new invitation.
     """
-
-    class EmailState(models.TextChoices):
-        NOT_SENT = "not_sent", "Not sent yet"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Could not be sent"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
     invited_by = models.ForeignKey(
@@ -541,12 +537,6 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    email_state = models.CharField(
-        max_length=10, choices=EmailState.choices, default=EmailState.NOT_SENT
-    )
-    email_attempted_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the email was last tried, sent or not."
-    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -557,16 +547,119 @@ class Invitation(models.Model):
                 condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
                 name="one_live_invitation_per_person",
             ),
-            # "Sent" and "could not be sent" each say when; only "not sent yet" has no time.
-            models.CheckConstraint(
-                condition=Q(email_state="not_sent", email_attempted_at__isnull=True)
-                | Q(email_state__in=["sent", "failed"], email_attempted_at__isnull=False),
-                name="invitation_email_state_has_its_time",
-            ),
         ]
 
     def __str__(self):
         return f"Invitation for {self.user.email}"
+
+
+# --- Email ---------------------------------------------------------------------------------
+
+
+class Email(models.Model):
+    """
+    One message the service means to send, and what became of it (`assessments.emails`).
+
+    Never the message itself: subject, body and links are built by the task at the moment of
+    sending, from the rows named here, so the log holds no content, no link and no token. The
+    `key` makes a message once-only (e.g. "invitation:<pk>"): the database refuses a second row
+    with the same key, so two requests (or a task run twice) cannot queue it twice.
+
+    queued → sending → sent; a mail-server error in between → retrying (with `next_attempt_at`)
+    → sending ..., or gave up after the last retry or a permanent refusal; cancelled when it was
+    no longer needed by the time it was due (an invitation revoked, reminders turned off).
+    """
+
+    class Purpose(models.TextChoices):
+        INVITATION = "invitation", _("Invitation")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        COMPLETION_REMINDER = "completion_reminder", _("Reminder to complete an assessment")
+        STEP_REMINDER = "step_reminder", _("Reminder of a next step")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        RETRYING = "retrying", _("Could not be sent, trying again")
+        GAVE_UP = "gave_up", _("Gave up")
+        CANCELLED = "cancelled", _("Cancelled: no longer needed")
+
+    class Delivery(models.TextChoices):
+        """What GOV.UK Notify last said about the message after sending it."""
+
+        UNKNOWN = "", _("Not known")
+        DELIVERED = "delivered", _("Delivered")
+        PERMANENT_FAILURE = (
+            "permanent_failure",
+            _("The address does not exist or cannot receive email"),
+        )
+        TEMPORARY_FAILURE = "temporary_failure", _("The inbox was full or unavailable")
+        TECHNICAL_FAILURE = "technical_failure", _("A technical problem at GOV.UK Notify")
+
+    purpose = models.CharField(max_length=30, choices=Purpose)
+    # A deleted person's email log goes with them; so does an invitation's or a step's.
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="emails")
+    invitation = models.ForeignKey(
+        Invitation, null=True, blank=True, on_delete=models.CASCADE, related_name="emails"
+    )
+    action_step = models.ForeignKey(
+        ActionStep, null=True, blank=True, on_delete=models.CASCADE, related_name="emails"
+    )
+    key = models.CharField(
+        max_length=200, unique=True, help_text="Once-only: one email per key, ever."
+    )
+    state = models.CharField(max_length=20, choices=State, default=State.QUEUED)
+    attempts = models.PositiveIntegerField(default=0, help_text="How many times sending began.")
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The exception's class and the server's reply code only: never an address or any content.
+    last_error = models.CharField(max_length=100, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    provider_reference = models.CharField(
+        max_length=100, blank=True, help_text="GOV.UK Notify's id for the message."
+    )
+    delivery = models.CharField(max_length=30, choices=Delivery, blank=True, default="")
+    delivery_checked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "purpose"], name="email_state_purpose")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(attempts__gte=0), name="email_attempts_not_negative"
+            ),
+            # Sent, and only sent, says when.
+            models.CheckConstraint(
+                condition=Q(state="sent", sent_at__isnull=False)
+                | (~Q(state="sent") & Q(sent_at__isnull=True)),
+                name="email_sent_has_sent_at",
+            ),
+            # A retry is always for a time; a retry or a give-up always says what went wrong.
+            models.CheckConstraint(
+                condition=~Q(state="retrying") | Q(next_attempt_at__isnull=False),
+                name="email_retrying_has_next_attempt",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=["retrying", "gave_up"]) | ~Q(last_error=""),
+                name="email_failure_has_error",
+            ),
+            # Only a message that went can have been delivered (or not).
+            models.CheckConstraint(
+                condition=Q(delivery="") | Q(state="sent"), name="email_delivery_only_when_sent"
+            ),
+            models.CheckConstraint(
+                condition=~Q(purpose="invitation") | Q(invitation__isnull=False),
+                name="email_invitation_has_invitation",
+            ),
+            models.CheckConstraint(
+                condition=~Q(purpose="step_reminder") | Q(action_step__isnull=False),
+                name="email_step_reminder_has_step",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} email {self.key}: {self.get_state_display()}"
 
 
 # --- Groups --------------------------------------------------------------------------------

@@ -334,6 +334,29 @@ DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Key Actions for Innovation <noreply@localhost>"
 )
 
+# Every email is sent by a task (assessments/emails.py), never in a page's request. A message
+# the mail server could not take is tried again after each of these delays in turn (1 min, 5 min,
+# 30 min, 2 h, 6 h), then given up; a permanent refusal (no such address) gives up at once.
+EMAIL_RETRY_DELAYS = [
+    timedelta(seconds=int(seconds))
+    for seconds in env_list("EMAIL_RETRY_DELAYS", "60,300,1800,7200,21600")
+]
+
+# GOV.UK Notify instead of SMTP when NOTIFY_API_KEY is set: each purpose is a template made in
+# the council's Notify account, with the personalisation fields the README lists.
+# `check --deploy` refuses Notify with any template id missing.
+NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY", "")
+NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+NOTIFY_TEMPLATES = {
+    "invitation": os.environ.get("NOTIFY_TEMPLATE_INVITATION", ""),
+    "password_reset": os.environ.get("NOTIFY_TEMPLATE_PASSWORD_RESET", ""),
+    "completion_reminder": os.environ.get("NOTIFY_TEMPLATE_COMPLETION_REMINDER", ""),
+    "step_reminder": os.environ.get("NOTIFY_TEMPLATE_STEP_REMINDER", ""),
+}
+if NOTIFY_API_KEY and not email_host:
+    # With Notify, Django's mailer is never used, so its console default is no deploy error.
+    SILENCED_SYSTEM_CHECKS.append("mail.E001")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -4,9 +4,13 @@ personas of STYLE.md (a councillor, a second councillor in the same council, a c
 another council, an officer of each council, and an admin).
 """
 
+import os
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test import override_settings
@@ -14,6 +18,28 @@ from django.test import override_settings
 from assessments.answering import assessment_start
 from assessments.models import Assessment, ChecklistVersion, Council, User
 from tests.builders import MIXED_ANSWERS, PASSWORD, make_user, submit
+from tests.email_helpers import mail_server_down, run_tasks, smtp_inbox  # noqa: F401  (fixtures)
+
+# The real worker process of tests/test_worker.py reads the test database from outside this
+# process, which an in-memory SQLite database cannot be. So on SQLite the test database is a
+# file, on the RAM disk where there is one (as fast as memory, so the suite keeps its speed),
+# named by this process so that two runs at once never share one. pytest-django adds each xdist
+# worker's suffix (_gw0, _gw1) to it, and deletes it at the end.
+if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _ram = Path("/dev/shm")
+    _folder = _ram if _ram.is_dir() else Path(tempfile.gettempdir())
+    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(
+        _folder / f"innovation-test-{os.getpid()}"
+    )
+
+
+def pytest_unconfigure(config):
+    # Django deletes the database file at the end; SQLite's -wal and -shm files beside it are
+    # left if a connection was still open then.
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        name = settings.DATABASES["default"]["TEST"]["NAME"]
+        for leftover in (f"{name}-wal", f"{name}-shm"):
+            Path(leftover).unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter, UUIDConverter
 
 from assessments.forms.accounts import SignInForm
-from assessments.models import User
+from assessments.models import Email, User
 from tests.builders import PASSWORD, make_user
 
 NEW_PASSWORD = "a brand new garden of lilies"
@@ -186,11 +186,19 @@ def _reset_link(message) -> str:
 
 
 def test_password_reset_emails_a_link_that_lets_the_person_choose_a_new_password(
-    client, councillor, settings
+    client, councillor, settings, run_tasks
 ):
     settings.SITE_URL = "https://innovation.example.org"
     response = client.post(reverse("assessments:password_reset"), {"email": councillor.email})
     assert response.url == reverse("assessments:password_reset_done")
+    assert mail.outbox == []  # nothing is sent in the request: the email is queued
+    email = Email.objects.get()
+    assert (email.purpose, email.user, email.state) == (
+        Email.Purpose.PASSWORD_RESET,
+        councillor,
+        Email.State.QUEUED,
+    )
+    run_tasks()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [councillor.email]
@@ -216,7 +224,7 @@ def test_password_reset_emails_a_link_that_lets_the_person_choose_a_new_password
 def test_password_reset_for_an_unknown_email_says_the_same_and_sends_nothing(client, db):
     response = client.post(reverse("assessments:password_reset"), {"email": "nobody@example.org"})
     assert response.url == reverse("assessments:password_reset_done")
-    assert mail.outbox == []
+    assert not Email.objects.exists()
     html = client.get(response.url).content.decode()
     assert "If the email address you entered has an account" in html
 
@@ -228,11 +236,12 @@ def test_password_reset_sends_nothing_to_an_invited_account_without_a_password(c
     invited.save()
     response = client.post(reverse("assessments:password_reset"), {"email": invited.email})
     assert response.url == reverse("assessments:password_reset_done")
-    assert mail.outbox == []
+    assert not Email.objects.exists()
 
 
-def test_a_new_password_must_follow_the_rules_and_match(client, councillor):
+def test_a_new_password_must_follow_the_rules_and_match(client, councillor, run_tasks):
     client.post(reverse("assessments:password_reset"), {"email": councillor.email})
+    run_tasks()
     response = client.get(_reset_link(mail.outbox[0]), follow=True)
     form_url = response.redirect_chain[-1][0]
     html = client.post(form_url, {"new_password1": "short", "new_password2": "short"})
@@ -348,12 +357,13 @@ def test_every_account_form_refuses_a_post_without_a_csrf_token(name, kwargs, da
     assert response.status_code == 403
     councillor.refresh_from_db()
     assert councillor.check_password(PASSWORD)
-    assert mail.outbox == []
+    assert not Email.objects.exists()
 
 
-def test_the_password_reset_confirm_form_refuses_a_post_without_a_csrf_token(councillor):
+def test_the_password_reset_confirm_form_refuses_a_post_without_a_csrf_token(councillor, run_tasks):
     client = Client(enforce_csrf_checks=True)
     Client().post(reverse("assessments:password_reset"), {"email": councillor.email})
+    run_tasks()
     response = client.get(_reset_link(mail.outbox[0]), follow=True)
     form_url = response.redirect_chain[-1][0]
     response = client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
@@ -430,7 +440,7 @@ def test_the_invitation_admin_is_read_only_and_never_shows_the_token_hash(
 ):
     from assessments.invitations import invitation_create
 
-    invitation, _ = invitation_create(
+    invitation = invitation_create(
         council=council, full_name="Nia Jones", email="nia@example.org", invited_by=admin_user
     )
     client.force_login(admin_user)
@@ -466,3 +476,25 @@ def test_forms_leave_validation_to_the_server_so_errors_reach_the_error_summary(
     main = html[html.index('id="main-content"') :]
     form_tag = re.search(r"<form\b[^>]*>", main).group(0)
     assert "novalidate" in form_tag
+
+
+def test_a_password_reset_for_an_account_switched_off_before_the_email_went_is_cancelled(
+    client, councillor, run_tasks
+):
+    client.post(reverse("assessments:password_reset"), {"email": councillor.email})
+    councillor.is_active = False
+    councillor.save()
+
+    run_tasks()
+
+    assert Email.objects.get().state == Email.State.CANCELLED
+    assert mail.outbox == []
+
+
+def test_asking_twice_for_a_reset_sends_two_emails(client, councillor, run_tasks):
+    for _ in range(2):
+        client.post(reverse("assessments:password_reset"), {"email": councillor.email})
+
+    run_tasks()
+
+    assert len(mail.outbox) == 2

@@ -264,10 +264,9 @@ def new_invitation(user, token_hash, **fields):
 
 @pytest.fixture
 def invited(council, officer):
-    invitation, _ = invitations.invitation_create(
+    return invitations.invitation_create(
         council=council, full_name="Nia Jones", email="nia@example.org", invited_by=officer
     )
-    return invitation
 
 
 def test_the_database_refuses_a_second_live_invitation_for_one_person(invited):
@@ -284,7 +283,7 @@ def test_accepted_and_revoked_invitations_do_not_count_as_live(invited):
 
 
 def test_resending_revokes_the_live_invitation_before_it_creates_the_new_one(invited, officer):
-    new, _ = invitations.invitation_resend(invitation=invited, invited_by=officer)
+    new = invitations.invitation_resend(invitation=invited, invited_by=officer)
 
     invited.refresh_from_db()
     assert invited.revoked_at is not None

@@ -338,3 +338,22 @@ def test_deleting_needs_csrf(councillor):
 
     assert response.status_code == 403
     assert User.objects.filter(pk=councillor.pk).exists()
+
+
+def test_the_download_lists_the_emails_sent_to_you_without_their_content(councillor):
+    from assessments.data_rights import account_data
+    from assessments.models import Email
+
+    Email.objects.create(
+        purpose=Email.Purpose.PASSWORD_RESET,
+        user=councillor,
+        key="password_reset:x",
+        state=Email.State.SENT,
+        sent_at=timezone.now(),
+    )
+
+    (email,) = account_data(councillor)["emails_sent"]
+
+    assert email["purpose"] == "Password reset"
+    assert email["state"] == "Sent"
+    assert set(email) == {"purpose", "state", "created_at", "sent_at", "delivery"}

@@ -14,16 +14,21 @@ from django.utils import timezone
 
 from assessments import invitations
 from assessments.invitations import InvitationError, InvitationNotUsable, InvitationStatus
-from assessments.models import Invitation, User
+from assessments.models import Email, Invitation, User
+from tests.email_helpers import send_invitation, token_in
 
 NEW_PASSWORD = "a brand new garden of lilies"
 
 
 @pytest.fixture
 def invitation_and_token(council, officer) -> tuple[Invitation, str]:
-    return invitations.invitation_create(
+    """An invitation whose email went (by its task), with the token of the link it carried."""
+    invitation = invitations.invitation_create(
         council=council, full_name="Nia Jones", email="Nia.Jones@Example.org", invited_by=officer
     )
+    token = send_invitation(invitation)
+    invitation.refresh_from_db()
+    return invitation, token
 
 
 @pytest.fixture
@@ -56,24 +61,107 @@ def test_an_invitation_creates_an_inactive_councillor_account_with_no_usable_pas
     assert invitation.invited_by == officer
 
 
-def test_an_invitation_is_recorded_with_its_email_not_sent_yet(invitation):
-    assert invitation.email_state == Invitation.EmailState.NOT_SENT
-    assert invitation.email_attempted_at is None
+def test_an_invitation_is_recorded_with_its_email_queued_and_nothing_sent(council, officer):
+    invitation = invitations.invitation_create(
+        council=council, full_name="Nia Jones", email="nia@example.org", invited_by=officer
+    )
+
+    email = Email.objects.get()
+    assert (email.purpose, email.invitation, email.user) == (
+        Email.Purpose.INVITATION,
+        invitation,
+        invitation.user,
+    )
+    assert email.key == f"invitation:{invitation.pk}"
+    assert email.state == Email.State.QUEUED
+    assert mail.outbox == []
 
 
-def test_sending_records_that_the_email_went_and_when(invitation_and_token):
-    invitation, token = invitation_and_token
+def test_sending_records_that_the_email_went_and_when(invitation):
+    email = Email.objects.get(invitation=invitation)
+    assert email.state == Email.State.SENT
+    assert email.sent_at is not None
 
-    state = invitations.invitation_send(invitation=invitation, token=token)
+
+def test_the_database_refuses_a_sent_email_without_its_time(invitation):
+    with pytest.raises(IntegrityError):
+        Email.objects.filter(invitation=invitation).update(sent_at=None)
+
+
+def test_the_task_makes_the_links_token_so_the_one_made_with_the_invitation_never_works(
+    council, officer
+):
+    invitation = invitations.invitation_create(
+        council=council, full_name="Nia Jones", email="nia@example.org", invited_by=officer
+    )
+    made_with = invitation.token_hash
+
+    token = send_invitation(invitation)
 
     invitation.refresh_from_db()
-    assert state == invitation.email_state == Invitation.EmailState.SENT
-    assert invitation.email_attempted_at is not None
+    assert invitation.token_hash != made_with
+    assert invitation.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert invitations.check_invitation_token(token) == invitation
 
 
-def test_the_database_refuses_an_email_state_without_its_time(invitation):
-    with pytest.raises(IntegrityError):
-        Invitation.objects.filter(pk=invitation.pk).update(email_state=Invitation.EmailState.FAILED)
+def test_a_retry_makes_a_new_link_and_only_the_last_email_sent_carries_one_that_works(
+    council, officer, run_tasks
+):
+    invitation = invitations.invitation_create(
+        council=council, full_name="Nia Jones", email="nia@example.org", invited_by=officer
+    )
+    email = Email.objects.get()
+    token = send_invitation(invitation)
+    Email.objects.filter(pk=email.pk).update(state=Email.State.QUEUED, sent_at=None)
+
+    second = send_invitation(invitation)
+
+    assert second != token
+    with pytest.raises(InvitationNotUsable):
+        invitations.check_invitation_token(token)
+    assert invitations.check_invitation_token(second) == invitation
+
+
+def test_an_invitation_revoked_before_its_email_went_is_cancelled_and_not_sent(
+    council, officer, run_tasks
+):
+    invitation = invitations.invitation_create(
+        council=council, full_name="Nia Jones", email="nia@example.org", invited_by=officer
+    )
+    invitations.invitation_revoke(invitation=invitation)
+
+    run_tasks()
+
+    assert Email.objects.get().state == Email.State.CANCELLED
+    assert mail.outbox == []
+
+
+def test_an_invitation_that_expired_before_its_email_went_is_cancelled(council, officer, run_tasks):
+    invitation = invitations.invitation_create(
+        council=council, full_name="Nia Jones", email="nia@example.org", invited_by=officer
+    )
+    Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now())
+
+    run_tasks()
+
+    assert Email.objects.get().state == Email.State.CANCELLED
+    assert mail.outbox == []
+
+
+def test_a_resend_cancels_the_old_email_still_waiting_and_sends_only_the_new_one(
+    council, officer, run_tasks
+):
+    old = invitations.invitation_create(
+        council=council, full_name="Nia Jones", email="nia@example.org", invited_by=officer
+    )
+    new = invitations.invitation_resend(invitation=old, invited_by=officer)
+
+    run_tasks()
+
+    states = dict(Email.objects.values_list("invitation_id", "state"))
+    assert states == {old.pk: Email.State.CANCELLED, new.pk: Email.State.SENT}
+    assert len(mail.outbox) == 1
+    assert invitations.check_invitation_token(token_in(mail.outbox[0].body)) == new
 
 
 def test_only_a_hash_of_the_token_is_stored_and_the_link_lasts_seven_days(
@@ -111,12 +199,13 @@ def test_an_email_of_another_council_gets_a_plain_error(other_councillor, counci
     assert other_councillor.council.slug == "southvale"
 
 
-def test_the_email_names_the_council_inviter_checklist_link_and_expiry(
-    invitation_and_token, settings
-):
+def test_the_email_names_the_council_inviter_checklist_link_and_expiry(council, officer, settings):
     settings.SITE_URL = "https://innovation.example.org"
-    invitation, token = invitation_and_token
-    invitations.invitation_send(invitation=invitation, token=token)  # no request: SITE_URL
+    invitation = invitations.invitation_create(
+        council=council, full_name="Nia Jones", email="Nia.Jones@Example.org", invited_by=officer
+    )
+    token = send_invitation(invitation)  # by the task, with no request: SITE_URL
+    invitation.refresh_from_db()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["nia.jones@example.org"]
@@ -137,13 +226,13 @@ def test_the_email_names_the_council_inviter_checklist_link_and_expiry(
 
 
 def test_html_in_a_name_is_plain_text_in_the_email(council, officer):
-    invitation, token = invitations.invitation_create(
+    invitation = invitations.invitation_create(
         council=council,
         full_name="<b>Sam</b> & Co",
         email="sam.new@example.org",
         invited_by=officer,
     )
-    invitations.invitation_send(invitation=invitation, token=token)
+    send_invitation(invitation)
     message = mail.outbox[0]
     assert "Dear <b>Sam</b> & Co," in message.body  # plain text is not HTML-escaped
     html = message.alternatives[0][0]
@@ -170,7 +259,8 @@ def test_accepting_sets_the_password_activates_the_account_and_uses_up_the_link(
 
 def test_resending_revokes_the_old_link_and_sends_a_working_new_one(invitation_and_token, officer):
     old, old_token = invitation_and_token
-    new, new_token = invitations.invitation_resend(invitation=old, invited_by=officer)
+    new = invitations.invitation_resend(invitation=old, invited_by=officer)
+    new_token = send_invitation(new)
     old.refresh_from_db()
     assert old.revoked_at is not None
     with pytest.raises(InvitationNotUsable, match="This invitation has been withdrawn") as problem:
@@ -315,7 +405,9 @@ def test_an_unknown_link_is_not_found_with_a_way_forward(client, db):
 # --- The invite page -----------------------------------------------------------------------
 
 
-def test_an_officer_invites_a_councillor_into_their_own_council(client, officer, council):
+def test_an_officer_invites_a_councillor_into_their_own_council(
+    client, officer, council, run_tasks
+):
     client.force_login(officer)
     html = client.get(reverse("assessments:invite")).content.decode()
     assert 'name="council"' not in html
@@ -325,13 +417,16 @@ def test_an_officer_invites_a_councillor_into_their_own_council(client, officer,
     assert invited.council == council
     assert not invited.is_active
     assert invited.invitations.get().invited_by == officer
+    assert mail.outbox == []  # queued: the request spoke to no mail server
+    run_tasks()
     assert len(mail.outbox) == 1
     # The link in the email is absolute and works.
     link = re.search(re.escape(settings.SITE_URL) + r"/\S+", mail.outbox[0].body).group(0)
     assert Client().get(link).status_code == 200
     assert "testserver" not in mail.outbox[0].body  # the address the request came in on
     html = client.get(response.url).content.decode()
-    assert "Invitation sent to Nia Jones at nia@example.org" in html
+    assert "Invitation made for Nia Jones at nia@example.org. The email is queued" in html
+    assert "Email sent" in html
     assert "nia@example.org" in html
 
 
@@ -387,10 +482,11 @@ def test_bad_input_on_the_invite_form_gets_plain_errors_linked_from_the_summary(
 
 
 def test_html_in_a_name_shows_as_text_on_the_invite_and_set_password_pages(
-    client, officer, council
+    client, officer, council, run_tasks
 ):
     client.force_login(officer)
     _invite(client, full_name="<script>alert(1)</script>", email="x@example.org")
+    run_tasks()
     html = client.get(reverse("assessments:invite")).content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -412,11 +508,12 @@ def test_the_invite_page_lists_only_this_councils_invitations(
     assert "nia.jones@example.org" not in html
 
 
-def test_an_officer_resends_and_revokes_from_the_list(client, officer, invitation):
+def test_an_officer_resends_and_revokes_from_the_list(client, officer, invitation, run_tasks):
     client.force_login(officer)
     response = client.post(reverse("assessments:resend_invitation", args=[invitation.pk]))
     assert response.url == reverse("assessments:invite")
-    assert len(mail.outbox) == 1
+    run_tasks()
+    assert len(mail.outbox) == 2  # the first invitation's, then the new one's
     invitation.refresh_from_db()
     assert invitation.revoked_at is not None
     newest = Invitation.objects.filter(user=invitation.user).latest("created_at")
@@ -429,10 +526,9 @@ def test_the_invite_page_tags_each_invitation_and_offers_revoke_only_while_it_wo
     client, officer, council, invitation
 ):
     def invited(name: str) -> Invitation:
-        made, _ = invitations.invitation_create(
+        return invitations.invitation_create(
             council=council, full_name=name, email=f"{name.lower()}@example.org", invited_by=officer
         )
-        return made
 
     invitations.invitation_revoke(invitation=invited("Revoked"))
     Invitation.objects.filter(pk=invited("Expired").pk).update(
@@ -463,7 +559,7 @@ def test_an_officer_of_another_council_cannot_resend_or_revoke(client, other_off
         assert client.post(reverse(name, args=[invitation.pk])).status_code == 404
     invitation.refresh_from_db()
     assert invitation.revoked_at is None
-    assert mail.outbox == []
+    assert Email.objects.count() == 1  # the invitation's own
 
 
 def test_resend_and_revoke_need_a_post(client, officer, invitation):
@@ -492,7 +588,7 @@ def test_every_invitation_post_is_refused_without_a_csrf_token(officer, invitati
     assert invitation.accepted_at is None
     assert invitation.revoked_at is None
     assert not User.objects.filter(email="n2@example.org").exists()
-    assert mail.outbox == []
+    assert Email.objects.count() == 1  # the invitation's own
 
 
 PERSONAS = [
@@ -534,3 +630,22 @@ def test_invitation_pages_permissions(
     assert response.status_code == statuses[persona_index]
     if persona == "anonymous" and response.status_code == 302:
         assert response.url.startswith(reverse("assessments:sign_in"))
+
+
+def test_a_task_for_a_deleted_invitation_ends_quietly_with_one_log_line(
+    council, officer, run_tasks, caplog
+):
+    invitation = invitations.invitation_create(
+        council=council, full_name="Nia Jones", email="nia@example.org", invited_by=officer
+    )
+    email_id = Email.objects.get().pk
+    invitation.delete()  # its email row goes with it
+
+    with caplog.at_level("INFO", logger="assessments.emails"):
+        run_tasks()
+
+    assert mail.outbox == []
+    assert [r.getMessage() for r in caplog.records if r.name == "assessments.emails"] == [
+        f"Email {email_id} not sent by this task: no longer exists"
+    ]
+    assert all(record.exc_info is None for record in caplog.records)

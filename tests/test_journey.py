@@ -15,6 +15,7 @@ from tests.answering_helpers import (
     submit_url,
 )
 from tests.builders import PASSWORD
+from tests.email_helpers import run_due_tasks
 
 NEW_PASSWORD = "a long new password for nia"
 
@@ -34,6 +35,7 @@ def accept_invitation_from_email(client, officer) -> User:
         reverse("assessments:invite"), {"full_name": "Nia Jones", "email": "nia@example.org"}
     )
     client.post(reverse("assessments:sign_out"))
+    run_due_tasks()  # the worker sends the invitation
     (message,) = mail.outbox
     link = re.search(r"https?://\S+", message.body).group(0)
     page = client.get(link)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from assessments import invitations
 from assessments.dashboards import ProgressState
 from assessments.forms.invitations import BulkInviteForm
-from assessments.models import Assessment, Invitation, User
+from assessments.models import Assessment, Email, Invitation, User
 from tests.builders import make_user, submit
 
 
@@ -24,10 +24,9 @@ def bulk_url(council) -> str:
 
 
 def invite(council, name, email, by=None) -> Invitation:
-    invitation, _token = invitations.invitation_create(
+    return invitations.invitation_create(
         council=council, full_name=name, email=email, invited_by=by
     )
-    return invitation
 
 
 # --- The dashboard -------------------------------------------------------------------------
@@ -149,7 +148,7 @@ def test_the_summary_does_not_say_an_account_nobody_has_signed_in_to_was_signed_
     assert "signed in but have not started" not in page
 
 
-def test_resend_and_revoke_from_the_dashboard_come_back_to_it(client, officer, council):
+def test_resend_and_revoke_from_the_dashboard_come_back_to_it(client, officer, council, run_tasks):
     invitation = invite(council, "Ivy Invited", "ivy@example.org")
     client.force_login(officer)
     page = client.get(dashboard_url(council)).text
@@ -162,7 +161,8 @@ def test_resend_and_revoke_from_the_dashboard_come_back_to_it(client, officer, c
     )
 
     assert response.url == dashboard_url(council)
-    assert len(mail.outbox) == 1
+    run_tasks()
+    assert len(mail.outbox) == 1  # the new invitation's: the first one's was cancelled
     newest = Invitation.objects.filter(user=invitation.user).latest("created_at")
     response = client.post(
         reverse("assessments:revoke_invitation", args=[newest.pk]),
@@ -197,11 +197,11 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
 
     client.force_login(officer)
     add(3)
-    # Session, user, council, councillors, invitations, assessments.
-    with django_assert_num_queries(6):
+    # Session, user, council, councillors, invitations, their emails, assessments.
+    with django_assert_num_queries(7):
         client.get(dashboard_url(council))
     add(30)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(dashboard_url(council))
 
 
@@ -268,9 +268,11 @@ def test_a_council_of_30_shows_the_hand_counted_states(client, officer, council,
 
 
 def test_a_pasted_list_invites_good_lines_and_reports_bad_ones_by_line_number(
-    client, officer, council, councillor
+    client, officer, council, councillor, run_tasks
 ):
     invite(council, "Already Invited", "already@example.org")
+    run_tasks()
+    mail.outbox.clear()
     client.force_login(officer)
     pasted = "\n".join(
         [
@@ -313,17 +315,21 @@ def test_a_pasted_list_invites_good_lines_and_reports_bad_ones_by_line_number(
         "To send them a new link, use “Send a new invitation” beside their name.",
         9: "The same email address is on line 2.",
     }
+    assert mail.outbox == []  # queued, not sent in the request
+    run_tasks()
     assert sorted(m.to[0] for m in mail.outbox) == ["cerys@example.org", "nia@example.org"]
     assert User.objects.filter(email="nia@example.org", council=council).count() == 1
     page = response.text
-    assert "2 invitations sent, 3 already known, 5 lines to correct" in page
+    assert "2 invitations made, their emails queued, 3 already known, 5 lines to correct" in page
     # The lines to correct go back in the box, ready to fix.
     assert response.context["form"].initial["pasted"].splitlines()[0] == (
         "Owen Price nia@example.org"
     )
 
 
-def test_nobody_is_invited_twice_when_the_same_list_is_sent_again(client, officer, council):
+def test_nobody_is_invited_twice_when_the_same_list_is_sent_again(
+    client, officer, council, run_tasks
+):
     client.force_login(officer)
     pasted = "Nia Jones, nia@example.org\nOwen Price, owen@example.org"
 
@@ -333,6 +339,7 @@ def test_nobody_is_invited_twice_when_the_same_list_is_sent_again(client, office
     assert len(again.context["result"].invited) == 0
     assert len(again.context["result"].skipped) == 2
     assert Invitation.objects.count() == 2
+    run_tasks()
     assert len(mail.outbox) == 2
 
 
@@ -417,7 +424,9 @@ def test_an_admin_invites_a_list_into_the_council_they_chose(client, admin_user,
     assert User.objects.get(email="nia@example.org").council == other_council
 
 
-def test_invite_many_emails_each_invitation_on_its_own_and_records_that_it_went(council, officer):
+def test_invite_many_queues_each_invitations_email_and_each_is_sent_on_its_own(
+    council, officer, run_tasks
+):
     lines = [
         invitations.InviteLine(1, "Nia Jones", "nia@example.org"),
         invitations.InviteLine(2, "Owen Price", "owen@example.org"),
@@ -426,11 +435,11 @@ def test_invite_many_emails_each_invitation_on_its_own_and_records_that_it_went(
     result = invitations.invite_many(council=council, lines=lines, invited_by=officer)
 
     assert [line.email for line in result.invited] == ["nia@example.org", "owen@example.org"]
-    assert [line.emailed for line in result.invited] == [True, True]
-    assert [m.to for m in mail.outbox] == [["nia@example.org"], ["owen@example.org"]]
-    assert set(Invitation.objects.values_list("email_state", flat=True)) == {
-        Invitation.EmailState.SENT
-    }
+    assert set(Email.objects.values_list("state", flat=True)) == {Email.State.QUEUED}
+    assert mail.outbox == []
+    run_tasks()
+    assert sorted(m.to[0] for m in mail.outbox) == ["nia@example.org", "owen@example.org"]
+    assert set(Email.objects.values_list("state", flat=True)) == {Email.State.SENT}
     assert all(not u.is_active for u in User.objects.filter(email__in=["nia@example.org"]))
 
 

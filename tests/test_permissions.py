@@ -22,6 +22,7 @@ from django.urls import get_resolver, reverse
 from assessments import invitations, permissions
 from assessments.models import Assessment, CouncillorGroup, GroupMembership, User
 from tests.builders import make_user, submit
+from tests.email_helpers import send_invitation
 
 SIGN_IN_URL = reverse("assessments:sign_in")
 ROLES = ["anonymous", "a", "b", "c", "officer", "other_officer", "admin"]
@@ -110,9 +111,10 @@ def world(checklist, council, councillor, second_councillor, officer, request):
     """A's draft and shared report, an invitation, and a group of A and B with A's report."""
     report = submit(councillor, checklist, {"persist": "not-yet"}, shared=True)
     draft = Assessment.objects.create(owner=councillor, checklist=checklist)
-    invitation, token = invitations.invitation_create(
+    invitation = invitations.invitation_create(
         council=council, full_name="Nia Jones", email="nia@example.org", invited_by=officer
     )
+    token = send_invitation(invitation)
     group = CouncillorGroup.objects.create(
         council=council, name="Cabinet", checklist=checklist, facilitator=officer
     )

@@ -16,6 +16,7 @@ from assessments.models import (
     Answer,
     Assessment,
     CouncillorGroup,
+    Email,
     GroupMembership,
     Invitation,
     User,
@@ -262,6 +263,7 @@ def test_the_dry_run_reports_every_row_that_apply_deletes(world, checklist):
         "next steps": "assessments.ActionStep",
         "group memberships": "assessments.GroupMembership",
         "invitations": "assessments.Invitation",
+        "email records": "assessments.Email",
         "log entries": "admin.LogEntry",
     }
     assert {what: gone_rows.pop(by_model[what], 0) for what in by_model} == {
@@ -353,3 +355,15 @@ def test_a_deactivated_officer_does_not_count_as_the_one_left(stale_officer, cou
     purge("--apply")
 
     assert User.objects.filter(pk=stale_officer.pk).exists()
+
+
+def test_email_records_older_than_the_retention_period_go_and_newer_ones_stay(db, councillor):
+    old = Email.objects.create(purpose=Email.Purpose.PASSWORD_RESET, user=councillor, key="r:old")
+    new = Email.objects.create(purpose=Email.Purpose.PASSWORD_RESET, user=councillor, key="r:new")
+    age(User, councillor.pk, last_login=RECENTLY)
+    age(Email, old.pk, created_at=LONG_AGO)
+
+    output = purge("--apply")
+
+    assert "Deleted 1 email records" in output
+    assert list(Email.objects.values_list("pk", flat=True)) == [new.pk]

@@ -53,6 +53,34 @@ def test_deploy_check_is_clean_with_production_values():
     assert "no issues" in result.stdout
 
 
+NOTIFY_ENV = {
+    "NOTIFY_API_KEY": "live-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0",
+    "NOTIFY_TEMPLATE_INVITATION": "11111111-1111-1111-1111-111111111111",
+    "NOTIFY_TEMPLATE_PASSWORD_RESET": "22222222-2222-2222-2222-222222222222",
+    "NOTIFY_TEMPLATE_COMPLETION_REMINDER": "33333333-3333-3333-3333-333333333333",
+    "NOTIFY_TEMPLATE_STEP_REMINDER": "44444444-4444-4444-4444-444444444444",
+}
+
+
+def test_deploy_check_is_clean_with_notify_and_no_smtp_server():
+    env = {name: value for name, value in PRODUCTION_ENV.items() if name != "EMAIL_HOST"}
+
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env={**env, **NOTIFY_ENV})
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_deploy_check_refuses_notify_without_every_template_id():
+    env = {name: value for name, value in PRODUCTION_ENV.items() if name != "EMAIL_HOST"}
+    notify = {**NOTIFY_ENV, "NOTIFY_TEMPLATE_PASSWORD_RESET": ""}
+
+    result = run_manage("check", "--deploy", env={**env, **notify})
+
+    assert result.returncode != 0
+    assert "assessments.E002" in result.stderr
+    assert "NOTIFY_TEMPLATE_PASSWORD_RESET" in result.stderr
+
+
 def test_deploy_check_refuses_production_without_a_site_url():
     env = {name: value for name, value in PRODUCTION_ENV.items() if name != "SITE_URL"}
 

@@ -281,13 +281,13 @@ def test_leaving_the_council_keeps_past_submitted_assessments_intact(client, cou
 def test_revoking_an_invitation_keeps_past_submitted_assessments_intact(
     client, council, officer, checklist
 ):
-    invitation, _token = invitations.invitation_create(
+    invitation = invitations.invitation_create(
         council=council, full_name="Nia Jones", email="nia@example.org", invited_by=officer
     )
     # Nia was invited, set up an account and submitted; an officer later sends her a new link
     # (as if she had been locked out) and then revokes it.
     assessment = submit(invitation.user, checklist, {"persist": "partly"})
-    new, _token = invitations.invitation_resend(invitation=invitation, invited_by=officer)
+    new = invitations.invitation_resend(invitation=invitation, invited_by=officer)
     invitations.invitation_revoke(invitation=new)
 
     assessment.refresh_from_db()

@@ -1,2 +1,3 @@
-# Django admin, split by subject: the checklist content, and people (councils and accounts).
-from assessments.admin import accounts, content  # noqa: F401
+# Django admin, split by subject: the checklist content, people (councils and accounts), and
+# background work (emails and tasks).
+from assessments.admin import accounts, background, content  # noqa: F401

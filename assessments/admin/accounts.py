@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group as PermissionGroup
+from django.utils.translation import gettext as _
 
 from assessments import data_rights, invitations, overview_counts
 from assessments.models import Council, Invitation, User
@@ -148,21 +149,15 @@ class InvitationAdmin(admin.ModelAdmin):
     def resend(self, request, queryset):
         for invitation in queryset.select_related("user__council", "invited_by"):
             try:
-                new, token = invitations.invitation_resend(
-                    invitation=invitation, invited_by=request.user
-                )
+                new = invitations.invitation_resend(invitation=invitation, invited_by=request.user)
             except invitations.InvitationError as error:
                 self.message_user(request, str(error), messages.WARNING)
             else:
-                if invitations.invitation_send(invitation=new, token=token) == new.EmailState.SENT:
-                    self.message_user(request, f"A new invitation was sent to {new.user.email}.")
-                else:
-                    self.message_user(
-                        request,
-                        f"A new invitation to {new.user.email} is recorded, but the email could "
-                        "not be sent. Try again later.",
-                        messages.WARNING,
-                    )
+                self.message_user(
+                    request,
+                    _("A new invitation to %(email)s is made; its email is queued.")
+                    % {"email": new.user.email},
+                )
 
     @admin.action(description="Revoke (the link stops working)")
     def revoke(self, request, queryset):

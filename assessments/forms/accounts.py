@@ -1,16 +1,14 @@
 """Forms for signing in, passwords and invitations, laid out with the GOV.UK Design System."""
 
-from urllib.parse import urlsplit
-
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Layout
 from django import forms
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
 from assessments.forms.invitations import validate_no_control_characters
 from assessments.models import Council, User
+from assessments.passwords import password_reset_queue
 
 EMAIL_FORMAT_ERROR = "Enter an email address in the correct format, like name@example.org"
 NEW_PASSWORD_HINT = (
@@ -186,7 +184,8 @@ class AccountPasswordChangeForm(ErrorBorderMixin, _NewPasswordMixin, PasswordCha
 
 
 class AccountPasswordResetForm(ErrorBorderMixin, PasswordResetForm):
-    """Django's reset form: it emails only active accounts with a password, and says nothing."""
+    """Django's reset form: it emails only active accounts with a password, and says nothing
+    about which addresses have one."""
 
     email = LowerCaseEmailField(
         label="Email address",
@@ -199,14 +198,14 @@ class AccountPasswordResetForm(ErrorBorderMixin, PasswordResetForm):
         super().__init__(*args, **kwargs)
         self.helper = _helper(self, "email", button="Send reset link")
 
-    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+    def save(self, **kwargs) -> None:  # type: ignore[override]  # Django's arguments go unused
         """
-        Email the reset link. Like every link in an email it starts with `settings.SITE_URL`,
-        not with the address the request came in on (which a forged Host header could set).
+        Queue a reset email for each active account with a password at the address: the task
+        makes the link when it sends (`assessments.passwords`). Nothing is sent here, and an
+        address with no account queues nothing, while the page says the same.
         """
-        site = urlsplit(settings.SITE_URL)
-        context = {**context, "domain": site.netloc, "protocol": site.scheme}
-        super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+        for user in self.get_users(self.cleaned_data["email"]):
+            password_reset_queue(user=user)
 
 
 class InvitationForm(ErrorBorderMixin, forms.Form):

@@ -37,7 +37,7 @@ def count_submitted_assessments(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0012_invitation_email_state'),
+        ('assessments', '0013_email'),
     ]
 
     operations = [

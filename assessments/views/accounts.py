@@ -84,10 +84,6 @@ def locked_out(request, original_response=None, credentials=None):
 password_reset = auth_views.PasswordResetView.as_view(
     form_class=AccountPasswordResetForm,
     template_name="accounts/password_reset.html",
-    subject_template_name="emails/password_reset_subject.txt",
-    email_template_name="emails/password_reset.txt",
-    html_email_template_name="emails/password_reset.html",
-    extra_email_context={"service_name": settings.SERVICE_NAME},
     success_url=reverse_lazy("assessments:password_reset_done"),
 )
 

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments import invitations, permissions
@@ -29,7 +30,7 @@ def invite(request):
     if request.method == "POST" and form.is_valid():
         council = form.cleaned_data["council"] if choose_council else user.council
         try:
-            invitation, token = invitations.invitation_create(
+            invitation = invitations.invitation_create(
                 council=council,
                 full_name=form.cleaned_data["full_name"],
                 email=form.cleaned_data["email"],
@@ -38,18 +39,19 @@ def invite(request):
         except invitations.InvitationError as refusal:
             show_refusal(request, refusal, form=form, field="email")
         else:
-            state = invitations.invitation_send(invitation=invitation, token=token)
-            _say_how_the_email_went(request, invitation, state, done="Invitation sent")
+            _say_the_email_is_queued(request, invitation, done=_("Invitation made"))
             return redirect("assessments:invite")
 
     now = timezone.now()
     shown = list(sent.order_by("-created_at")[:50])
     accepted = invitations.accepted_user_ids({inv.user_id for inv in shown})
+    sent_emails = invitations.invitation_emails([inv.pk for inv in shown])
     rows = [
         (
             inv,
             invitations.invitation_status(inv, now=now),
             not inv.user.is_active and inv.user_id not in accepted,  # may be sent a new one
+            sent_emails.get(inv.pk),
         )
         for inv in shown
     ]
@@ -65,17 +67,16 @@ def invite(request):
     )
 
 
-def _say_how_the_email_went(request, invitation, state, *, done: str) -> None:
-    """The officer's message after an invitation is made: sent, or recorded but not emailed."""
-    who = f"{invitation.user.full_name} at {invitation.user.email}"
-    if state == invitation.EmailState.SENT:
-        messages.success(request, f"{done} to {who}")
-    else:
-        messages.warning(
-            request,
-            f"The invitation to {who} is recorded, but the email could not be sent. "
-            "Nothing is lost: use “Send again” beside their name to try again with a new link.",
+def _say_the_email_is_queued(request, invitation, *, done: str) -> None:
+    """The officer's message after an invitation is made: its email goes in the background."""
+    messages.success(
+        request,
+        _(
+            "%(done)s for %(name)s at %(email)s. The email is queued and will be sent in a "
+            "moment: its state shows beside their name."
         )
+        % {"done": done, "name": invitation.user.full_name, "email": invitation.user.email},
+    )
 
 
 def _back_to_list(request):
@@ -92,12 +93,11 @@ def _back_to_list(request):
 def resend_invitation(request, pk: int):
     invitation = permissions.get_invitation_for_inviter(request.user, pk)
     try:
-        new, token = invitations.invitation_resend(invitation=invitation, invited_by=request.user)
+        new = invitations.invitation_resend(invitation=invitation, invited_by=request.user)
     except invitations.InvitationError as refusal:
         show_refusal(request, refusal)
     else:
-        state = invitations.invitation_send(invitation=new, token=token)
-        _say_how_the_email_went(request, new, state, done="A new invitation was sent")
+        _say_the_email_is_queued(request, new, done=_("A new invitation was made"))
     return _back_to_list(request)
 
 

@@ -30,6 +30,7 @@ from assessments.models import (
 from assessments.sharing import report_share
 from tests.browser.helpers import heading, sign_in
 from tests.builders import answer_all
+from tests.email_helpers import send_invitation
 from tests.group_helpers import build_group
 
 # A mix with gaps of both kinds, research priorities among them, and a "Not sure".
@@ -66,11 +67,13 @@ def make_cast(*, councillor: User, officer: User, admin: User) -> Cast:
         what="Ask the cabinet to ring-fence time for the two priority projects",
         lead="Leader of the council",
     )
-    _, token = invitations.invitation_create(
-        council=councillor.council,
-        full_name="Kim Newcomer",
-        email="kim.newcomer@example.org",
-        invited_by=officer,
+    token = send_invitation(
+        invitations.invitation_create(
+            council=councillor.council,
+            full_name="Kim Newcomer",
+            email="kim.newcomer@example.org",
+            invited_by=officer,
+        )
     )
     group = build_group(
         councillor.council, submitted.checklist, councillors=5, members=4, submitted=3

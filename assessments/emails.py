@@ -1,0 +1,376 @@
+"""
+Every email the service sends, sent by a background task, never inside a page's request.
+
+The rules:
+
+* A message is first an `Email` row, recorded by `email_queue` inside the caller's transaction,
+  with a once-only `key` ("invitation:<pk>"): the database refuses a second row with the same
+  key, so a key already used queues nothing. Its task, `email_send`, is enqueued when that
+  transaction commits and is given the row's id only: never an object, an address or a token.
+* The row never holds the message. The task builds it at the moment of sending, through the
+  builder registered for its purpose (`message_builder`), from the rows it names: links and
+  tokens are made then (from `settings.SITE_URL`), so nothing secret waits in the queue. A
+  builder that finds the message no longer needed (an invitation revoked or used, reminders
+  turned off) returns None, and the email is cancelled.
+* The task claims the row with one conditional update (queued or retrying, and due → sending),
+  so running it twice, or in two workers at once, sends once. A row that is gone (its person or
+  invitation deleted), already sent, being sent or not yet due ends the task quietly, with one
+  log line and no traceback.
+* A mail-server error (unreachable, timed out, a temporary refusal, GOV.UK Notify's 5xx or a
+  dropped connection) is retried after each of `settings.EMAIL_RETRY_DELAYS` in turn, then
+  given up. A permanent refusal (an SMTP 5xx for the recipient, Notify's 400 for a bad address
+  or request) gives up at once: trying again would be refused again. `last_error` keeps the
+  exception's class and the server's reply code, never an address or content.
+* The mailer is Django's default mailer (the console, or SMTP when EMAIL_HOST is set), or
+  GOV.UK Notify when `settings.NOTIFY_API_KEY` is set: one Notify template per purpose
+  (`settings.NOTIFY_TEMPLATES`), filled from the message's `notify_personalisation`. After a
+  Notify send, `email_check_delivery` reads the message's status back (Notify accepts a message
+  before it knows whether it arrived) until it is final, or for 3 days.
+* A message stuck in "sending" (its worker killed mid-send) is left alone: the mail server may
+  or may not have taken it, and sending twice is worse than asking the officer to send again.
+"""
+
+import logging
+import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.utils import timezone
+from notifications_python_client.errors import APIError
+from notifications_python_client.notifications import NotificationsAPIClient
+
+from assessments.models import ActionStep, Email, Invitation, User
+
+logger = logging.getLogger(__name__)
+
+# Notify keeps reading a message's status for 3 days; after that, "not known" is the answer.
+DELIVERY_CHECK_FOR = timedelta(days=3)
+DELIVERY_CHECK_FIRST = timedelta(minutes=2)
+DELIVERY_CHECK_LONGEST = timedelta(hours=12)
+# Notify's statuses that will not change again, as `Email.Delivery` values.
+FINAL_DELIVERY = {
+    "delivered": Email.Delivery.DELIVERED,
+    "permanent-failure": Email.Delivery.PERMANENT_FAILURE,
+    "temporary-failure": Email.Delivery.TEMPORARY_FAILURE,
+    "technical-failure": Email.Delivery.TECHNICAL_FAILURE,
+}
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """
+    One message, as a builder makes it at the moment of sending.
+
+    `subject`, `text` and `html` are what SMTP and the console send. GOV.UK Notify sends none of
+    them: its template for the purpose is filled from `notify_personalisation` (every value a
+    string; the README lists each purpose's fields for a council's Notify admin). Notify cannot
+    attach files, so `attachments` ((filename, content, mimetype), e.g. a step reminder's .ics)
+    go by SMTP only: a builder that attaches a file must also put a link to the same file in
+    `notify_personalisation` (e.g. "calendar_link"), served by the site to its owner.
+    """
+
+    subject: str
+    text: str
+    html: str
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
+    notify_personalisation: dict[str, str] = field(default_factory=dict)
+
+
+# Not delivered, as GOV.UK Notify read it back.
+UNDELIVERED = [
+    Email.Delivery.PERMANENT_FAILURE,
+    Email.Delivery.TEMPORARY_FAILURE,
+    Email.Delivery.TECHNICAL_FAILURE,
+]
+
+
+@dataclass(frozen=True)
+class EmailStatus:
+    """How one email stands, for the officer: plain values read off its row."""
+
+    State: ClassVar = Email.State  # for templates, which compare by member
+    Delivery: ClassVar = Email.Delivery
+
+    state: Email.State
+    sent_at: datetime | None
+    last_attempt_at: datetime | None
+    next_attempt_at: datetime | None
+    delivery: Email.Delivery
+
+    @property
+    def failed(self) -> bool:
+        """Nobody will try again and it did not arrive: the officer's "Send again" is the way on."""
+        return self.state == Email.State.GAVE_UP or self.delivery in UNDELIVERED
+
+
+def email_status(email: Email) -> EmailStatus:
+    return EmailStatus(
+        state=Email.State(email.state),
+        sent_at=email.sent_at,
+        last_attempt_at=email.last_attempt_at,
+        next_attempt_at=email.next_attempt_at,
+        delivery=Email.Delivery(email.delivery),
+    )
+
+
+def failed_emails(*, prefix: str = "") -> Q:
+    """Emails that gave up or were not delivered, as a filter (`prefix` reaches them through a
+    relation, e.g. "emails__" from an invitation)."""
+    return Q(**{f"{prefix}state": Email.State.GAVE_UP}) | Q(
+        **{f"{prefix}delivery__in": UNDELIVERED}
+    )
+
+
+MessageBuilder = Callable[[Email], OutgoingMessage | None]
+
+# Filled by `message_builder` in each purpose's own module (imported by AppConfig.ready, so the
+# worker process has them all): builds the message for an Email row, or None if it is no
+# longer needed.
+MESSAGES: dict[Email.Purpose, MessageBuilder] = {}
+
+
+def message_builder(purpose: Email.Purpose) -> Callable[[MessageBuilder], MessageBuilder]:
+    """Register the function that builds `purpose`'s message: `@message_builder(Purpose.X)`."""
+
+    def register(builder: MessageBuilder) -> MessageBuilder:
+        if purpose in MESSAGES and MESSAGES[purpose] is not builder:
+            raise ValueError(f"A builder for {purpose} is registered already.")
+        MESSAGES[purpose] = builder
+        return builder
+
+    return register
+
+
+def render_message(
+    purpose: Email.Purpose,
+    context: dict,
+    *,
+    notify_personalisation: dict[str, str],
+    attachments: tuple[tuple[str, bytes, str], ...] = (),
+) -> OutgoingMessage:
+    """The message from the purpose's templates: templates/emails/<purpose>_subject.txt (one
+    line), <purpose>.txt and <purpose>.html, each given `context` and the service's name."""
+    context = {"service_name": settings.SERVICE_NAME, **context}
+    subject = render_to_string(f"emails/{purpose}_subject.txt", context)
+    return OutgoingMessage(
+        subject=" ".join(subject.split()),  # a header is one line
+        text=render_to_string(f"emails/{purpose}.txt", context),
+        html=render_to_string(f"emails/{purpose}.html", context),
+        attachments=attachments,
+        notify_personalisation=notify_personalisation,
+    )
+
+
+def email_queue(
+    *,
+    purpose: Email.Purpose,
+    user: User,
+    key: str,
+    invitation: Invitation | None = None,
+    action_step: ActionStep | None = None,
+) -> Email | None:
+    """
+    Record an email to `user` and send it once the caller's transaction commits; return it, or
+    None if `key` was used before (nothing is queued then).
+
+    The insert runs in a savepoint, so a key taken by another request a moment ago (the unique
+    constraint decides a race) leaves the caller's transaction usable.
+    """
+    try:
+        with transaction.atomic():
+            email = Email.objects.create(
+                purpose=purpose, user=user, key=key, invitation=invitation, action_step=action_step
+            )
+    except IntegrityError:
+        if Email.objects.filter(key=key).exists():
+            return None
+        raise
+    transaction.on_commit(lambda: email_send.enqueue(email.pk))
+    return email
+
+
+class _Permanent(Exception):
+    """The mail server refused the message for good: trying again would be refused again."""
+
+    def __init__(self, summary: str):
+        super().__init__(summary)
+        self.summary = summary
+
+
+def _error_summary(error: BaseException) -> str:
+    """The exception's class and, if the server gave one, its reply code: never its message,
+    which may repeat an address."""
+    code = getattr(error, "smtp_code", None) or getattr(error, "status_code", None)
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _reply in error.recipients.values()})
+        code = ",".join(str(code) for code in codes)
+    return f"{type(error).__name__} {code}".strip() if code else type(error).__name__
+
+
+def _is_permanent(error: BaseException) -> bool:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _reply in error.recipients.values())
+    if isinstance(error, APIError):
+        # 400 is Notify refusing the request itself (ValidationError: not a valid email
+        # address; BadRequestError); 403 (a bad key) and 429 (over the rate limit) may pass.
+        return error.status_code == 400
+    return False
+
+
+def _send_by_notify(email: Email, message: OutgoingMessage) -> str:
+    client = NotificationsAPIClient(settings.NOTIFY_API_KEY, base_url=settings.NOTIFY_BASE_URL)
+    response = client.send_email_notification(
+        email_address=email.user.email,
+        template_id=settings.NOTIFY_TEMPLATES[email.purpose],
+        personalisation=message.notify_personalisation,
+        reference=email.key,  # ours, and no personal data
+    )
+    return str(response["id"])
+
+
+def _send_by_mailer(email: Email, message: OutgoingMessage) -> str:
+    outgoing = EmailMultiAlternatives(
+        subject=message.subject, body=message.text, to=[email.user.email]
+    )
+    outgoing.attach_alternative(message.html, "text/html")
+    for filename, content, mimetype in message.attachments:
+        outgoing.attach(filename, content, mimetype)
+    if not mailers.default.send_messages([outgoing]):
+        raise OSError("The mailer sent nothing")
+    return ""
+
+
+def _deliver(email: Email, message: OutgoingMessage) -> str:
+    """Send `message` through the configured mailer; Notify's id for it, or "". Raises
+    `_Permanent` for a refusal that is final, the mailer's own error for one that may pass."""
+    try:
+        if settings.NOTIFY_API_KEY:
+            return _send_by_notify(email, message)
+        return _send_by_mailer(email, message)
+    except (OSError, APIError) as error:  # every smtplib error is an OSError
+        if _is_permanent(error):
+            raise _Permanent(_error_summary(error)) from error
+        raise
+
+
+def _claim(email_id: int) -> bool:
+    now = timezone.now()
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    return bool(
+        Email.objects.filter(
+            due, pk=email_id, state__in=[Email.State.QUEUED, Email.State.RETRYING]
+        ).update(
+            state=Email.State.SENDING,
+            attempts=F("attempts") + 1,
+            last_attempt_at=now,
+            next_attempt_at=None,
+        )
+    )
+
+
+@task()
+def email_send(email_id: int) -> None:
+    """Send one queued email, once (see the module's rules)."""
+    if not _claim(email_id):
+        state = Email.objects.filter(pk=email_id).values_list("state", flat=True).first()
+        logger.info("Email %s not sent by this task: %s", email_id, state or "no longer exists")
+        return
+    email = Email.objects.select_related("user").get(pk=email_id)
+    builder = MESSAGES.get(Email.Purpose(email.purpose))
+    if builder is None:  # a purpose whose module the worker did not import: a bug, said plainly
+        _give_up(email, "NoMessageBuilder")
+        return
+    message = builder(email)
+    if message is None:
+        Email.objects.filter(pk=email.pk).update(state=Email.State.CANCELLED)
+        logger.info("Email %s cancelled: no longer needed", email.pk)
+        return
+    try:
+        reference = _deliver(email, message)
+    except _Permanent as refusal:
+        _give_up(email, refusal.summary)
+        return
+    except (OSError, APIError) as error:
+        _retry_or_give_up(email, _error_summary(error))
+        return
+    now = timezone.now()
+    Email.objects.filter(pk=email.pk).update(
+        state=Email.State.SENT, sent_at=now, provider_reference=reference, last_error=""
+    )
+    logger.info("Email %s sent (%s, attempt %s)", email.pk, email.purpose, email.attempts)
+    if reference:
+        run_after = now + DELIVERY_CHECK_FIRST
+        transaction.on_commit(
+            lambda: email_check_delivery.using(run_after=run_after).enqueue(email.pk)
+        )
+
+
+def _give_up(email: Email, summary: str) -> None:
+    Email.objects.filter(pk=email.pk).update(state=Email.State.GAVE_UP, last_error=summary)
+    logger.warning("Email %s gave up after %s attempts: %s", email.pk, email.attempts, summary)
+
+
+def _retry_or_give_up(email: Email, summary: str) -> None:
+    delays = settings.EMAIL_RETRY_DELAYS
+    if email.attempts > len(delays):
+        _give_up(email, summary)
+        return
+    next_attempt_at = timezone.now() + delays[email.attempts - 1]
+    Email.objects.filter(pk=email.pk).update(
+        state=Email.State.RETRYING, next_attempt_at=next_attempt_at, last_error=summary
+    )
+    logger.warning(
+        "Email %s could not be sent (%s); trying again at %s",
+        email.pk,
+        summary,
+        next_attempt_at.isoformat(),
+    )
+    transaction.on_commit(lambda: email_send.using(run_after=next_attempt_at).enqueue(email.pk))
+
+
+@task()
+def email_check_delivery(email_id: int) -> None:
+    """
+    Read back from GOV.UK Notify whether a sent message arrived, and record it. Until Notify's
+    status is final, check again later (waiting longer each time), for
+    `DELIVERY_CHECK_FOR` after sending; a Notify that cannot be reached is asked again later.
+    """
+    email = (
+        Email.objects.filter(pk=email_id, state=Email.State.SENT)
+        .exclude(provider_reference="")
+        .first()
+    )
+    if email is None or not settings.NOTIFY_API_KEY:
+        logger.info("Email %s: no delivery status to read", email_id)
+        return
+    if email.delivery in FINAL_DELIVERY.values():
+        return
+    client = NotificationsAPIClient(settings.NOTIFY_API_KEY, base_url=settings.NOTIFY_BASE_URL)
+    now = timezone.now()
+    try:
+        status = client.get_notification_by_id(email.provider_reference).get("status", "")
+    except (OSError, APIError) as error:
+        logger.warning("Email %s: delivery status not read (%s)", email.pk, _error_summary(error))
+        status = ""
+    delivery = FINAL_DELIVERY.get(status, Email.Delivery.UNKNOWN)
+    Email.objects.filter(pk=email.pk).update(delivery=delivery, delivery_checked_at=now)
+    if delivery != Email.Delivery.UNKNOWN:
+        return
+    assert email.sent_at is not None  # a sent email has its time (a constraint)
+    # Wait as long again as it has been since sending: checks thin out as a status grows less
+    # likely to change, within the first and longest waits.
+    delay = min(max(now - email.sent_at, DELIVERY_CHECK_FIRST), DELIVERY_CHECK_LONGEST)
+    if now + delay - email.sent_at > DELIVERY_CHECK_FOR:
+        logger.info("Email %s: Notify gave no final status within 3 days", email.pk)
+        return
+    transaction.on_commit(
+        lambda: email_check_delivery.using(run_after=now + delay).enqueue(email.pk)
+    )
