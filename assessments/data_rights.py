@@ -74,6 +74,7 @@ def account_data(user: User) -> dict:
             "role": user.get_role_display(),
             "council": user.council.name if user.council else None,
             "is_active": user.is_active,
+            "reminders_enabled": user.reminders_enabled,
             "date_joined": _when(user.date_joined),
             "last_login": _when(user.last_login),
         },

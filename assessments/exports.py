@@ -4,7 +4,9 @@ Every download the service offers, with its file name and its response headers.
 * an individual report's PDF (its author's own, or a shared one for their council's officers),
   rendered once per change and cached;
 * a group report's PDF and its CSV of aggregated counts;
-* a person's own data, as a ZIP.
+* a person's own data, as a ZIP;
+* a next step's due date as an .ics calendar file (attached to its reminder email, and a
+  download for its owner).
 
 `download_response` builds every one of their responses: an attachment with its file name, and
 headers that keep it out of every cache (a report on a shared computer must not come back from
@@ -17,7 +19,8 @@ import hashlib
 import io
 import json
 import zipfile
-from datetime import date
+from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -27,9 +30,11 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
 
 from assessments import data_rights, group_reports, pdf, reports
-from assessments.models import Assessment, CouncillorGroup, User
+from assessments.models import ActionStep, Assessment, CouncillorGroup, User
 
 REPORT_TEMPLATE = "assessments/report/report_pdf.html"
 GROUP_REPORT_TEMPLATE = "assessments/groups/report_pdf.html"
@@ -42,6 +47,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PDF = "application/pdf"
 CSV = "text/csv; charset=utf-8"
 ZIP = "application/zip"
+CALENDAR = "text/calendar"  # an attachment's type; a download says its charset too
 
 
 def download_response(content: bytes | str, *, filename: str, content_type: str) -> HttpResponse:
@@ -215,3 +221,51 @@ def account_data_filename() -> str:
 
 def account_data_response(archive: bytes) -> HttpResponse:
     return download_response(archive, filename=account_data_filename(), content_type=ZIP)
+
+
+# --- A next step in a calendar -------------------------------------------------------------
+
+
+def step_calendar(step: ActionStep, *, url: str) -> bytes:
+    """
+    The step as one all-day event on its due date (RFC 5545): summary what will be done, the
+    description who leads it and where progress is reported, `url` its report.
+
+    The UID is the step's own, so a calendar given the file twice (the email's, then the
+    download) updates one event rather than adding a second; a new due date moves it.
+    """
+    assert step.due_date is not None
+    calendar = Calendar()
+    calendar.add("prodid", f"-//{settings.SERVICE_NAME}//Next steps//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", f"next-step-{step.pk}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", step.due_date)
+    event.add("dtend", step.due_date + timedelta(days=1))  # all-day: DTEND is the day after
+    event.add("summary", step.what)
+    lines = []
+    if step.lead:
+        lines.append(_("Who leads it: %(lead)s") % {"lead": step.lead})
+    if step.reported_to:
+        lines.append(_("Where progress will be reported: %(where)s") % {"where": step.reported_to})
+    lines.append(_("Your report: %(url)s") % {"url": url})
+    event.add("description", "\n".join(lines))
+    event.add("url", url)
+    event.add("transp", "TRANSPARENT")  # a reminder, not time the person is busy
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def step_calendar_filename(step: ActionStep) -> str:
+    assert step.due_date is not None
+    return f"step-reminder-{step.due_date:%Y-%m-%d}.ics"
+
+
+def step_calendar_response(step: ActionStep, *, url: str) -> HttpResponse:
+    return download_response(
+        step_calendar(step, url=url),
+        filename=step_calendar_filename(step),
+        content_type=f"{CALENDAR}; charset=utf-8",
+    )

@@ -366,6 +366,13 @@ class User(AbstractUser):
         Council, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
     role = models.CharField(max_length=20, choices=Role, default=Role.COUNCILLOR)
+    # The person's own choice (the "Email reminders" page): off, no reminder is queued for them,
+    # and one queued before they turned it off is not sent (`assessments.reminders`).
+    reminders_enabled = models.BooleanField(
+        _("Email reminders"),
+        default=True,
+        help_text=_("Reminders to complete an assessment and of next steps coming due."),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["full_name"]
@@ -660,6 +667,29 @@ class Email(models.Model):
 
     def __str__(self):
         return f"{self.get_purpose_display()} email {self.key}: {self.get_state_display()}"
+
+
+class ReminderRound(models.Model):
+    """
+    An officer's "Remind councillors" for their council: when, by whom, and to how many.
+
+    The emails themselves are `Email` rows (one per person, keyed by person and day); this is
+    the council's record of the round, so the next officer sees when reminders last went.
+    """
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="reminder_rounds")
+    sent_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recipients = models.PositiveIntegerField(help_text=_("How many reminders were queued."))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["council", "-created_at"], name="reminder_round_latest")]
+
+    def __str__(self):
+        return f"Reminders to {self.recipients} of {self.council} on {self.created_at:%d %B %Y}"
 
 
 # --- Groups --------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ all ask these, never `role`, `is_staff` or `council_id` themselves):
 The object rules:
 
 * An assessment is only ever shown to its owner: 404 for everyone else, officers and admins
-  included (individual answers are private to their author).
+  included (individual answers are private to their author). So is a next step of it.
 * A council's pages: its own officers and admins; officers of other councils get 404, so they
   cannot tell which councils exist; councillors get 403, a page they may never use.
 * A shared report: the officers of its author's council, while the author shares it; 404 for
@@ -33,6 +33,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.functional import SimpleLazyObject
 
 from assessments.models import (
+    ActionStep,
     Assessment,
     Council,
     CouncillorGroup,
@@ -134,6 +135,17 @@ def get_assessment_for_owner(user: User, pk: int, *, submitted: bool = False) ->
         queryset = queryset.filter(status=Assessment.Status.SUBMITTED).select_related(
             "owner__council", "checklist"
         )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def get_action_step_for_owner(user: User, pk: int) -> ActionStep:
+    """A next step with a due date on the user's own submitted assessment; 404 for anyone
+    else's, and for a step with no date (there is nothing to put in a calendar)."""
+    queryset = ActionStep.objects.select_related("answer__question").filter(
+        answer__assessment__owner=user,
+        answer__assessment__status=Assessment.Status.SUBMITTED,
+        due_date__isnull=False,
+    )
     return get_object_or_404(queryset, pk=pk)
 
 

@@ -10,6 +10,7 @@ from assessments.views import (
     invitations,
     overview,
     pages,
+    reminders,
     reports,
     sharing,
 )
@@ -53,8 +54,14 @@ urlpatterns = [
         reports.action_step,
         name="action_step",
     ),
+    path(
+        "next-steps/<int:pk>/calendar.ics",
+        reminders.action_step_calendar,
+        name="action_step_calendar",
+    ),
     # Officers, sharing and the national overview
     path("councils/<slug:slug>/", dashboards.council_dashboard, name="council_dashboard"),
+    path("councils/<slug:slug>/remind/", reminders.remind_councillors, name="remind_councillors"),
     path("councils/<slug:slug>/invite-a-list/", invitations.bulk_invite, name="bulk_invite"),
     path(
         "councils/<slug:slug>/shared-reports/<int:pk>/",
@@ -90,7 +97,8 @@ urlpatterns = [
         groups.group_agreement,
         name="group_agreement",
     ),
-    # Your data
+    # Your data and your choices
+    path("account/email-reminders/", reminders.email_reminders, name="email_reminders"),
     path("account/data/", account_data.your_data, name="your_data"),
     path("account/data/download/", account_data.download, name="your_data_download"),
     path("account/delete/", account_data.delete_account, name="delete_account"),

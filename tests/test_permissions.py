@@ -12,6 +12,8 @@ draft, a pending invitation to A's council, and a group of A's council with A an
 and A's report linked to it. An officer of another council gets 404 for every one of them.
 """
 
+import datetime
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -21,7 +23,7 @@ from django.urls import get_resolver, reverse
 
 from assessments import invitations, permissions
 from assessments.models import Assessment, CouncillorGroup, GroupMembership, User
-from tests.builders import make_user, submit
+from tests.builders import add_step, make_user, submit
 from tests.email_helpers import send_invitation
 
 SIGN_IN_URL = reverse("assessments:sign_in")
@@ -59,6 +61,7 @@ MATRIX = {
     "your_data": ("get", "S 200 200 200 200 200 200"),
     "your_data_download": ("post", "S 200 200 200 200 200 200"),
     "delete_account": ("get", "S 200 200 200 200 200 403"),
+    "email_reminders": ("get", "S 200 200 200 403 403 403"),
     # Dashboard and answering: the owner's only
     "dashboard": ("get", "S 200 200 200 200 200 200"),
     "assessment_start": ("get", "S 302 200 200 403 403 403"),
@@ -69,9 +72,11 @@ MATRIX = {
     "report": ("get", "S 200 404 404 404 404 404"),
     "report_pdf": ("get", "S 200 404 404 404 404 404"),
     "action_step": ("get", "S 200 404 404 404 404 404"),
+    "action_step_calendar": ("get", "S 200 404 404 404 404 404"),
     # Officers, sharing and the national overview
     "council_dashboard": ("get", "S 403 403 403 200 404 200"),
     "bulk_invite": ("get", "S 403 403 403 200 404 200"),
+    "remind_councillors": ("get", "S 403 403 403 200 404 200"),
     "shared_report": ("get", "S 403 403 403 200 404 404"),
     "shared_report_pdf": ("get", "S 403 403 403 200 404 404"),
     "share_report": ("post", "S 302 404 404 404 404 404"),
@@ -108,8 +113,10 @@ def test_every_url_is_in_the_matrix():
 
 @pytest.fixture
 def world(checklist, council, councillor, second_councillor, officer, request):
-    """A's draft and shared report, an invitation, and a group of A and B with A's report."""
+    """A's draft and shared report (with a dated next step), an invitation, and a group of A
+    and B with A's report."""
     report = submit(councillor, checklist, {"persist": "not-yet"}, shared=True)
+    step = add_step(report, "persist", what="Keep going", due_date=datetime.date(2027, 3, 1))
     draft = Assessment.objects.create(owner=councillor, checklist=checklist)
     invitation = invitations.invitation_create(
         council=council, full_name="Nia Jones", email="nia@example.org", invited_by=officer
@@ -134,6 +141,7 @@ def world(checklist, council, councillor, second_councillor, officer, request):
         "group": group,
         "council": council,
         "b": second_councillor,
+        "step": step,
     }
 
 
@@ -156,8 +164,10 @@ def url_args(name: str, w: dict) -> list:
         "report": [report.pk],
         "report_pdf": [report.pk],
         "action_step": [report.pk, "persist"],
+        "action_step_calendar": [w["step"].pk],
         "council_dashboard": [slug],
         "bulk_invite": [slug],
+        "remind_councillors": [slug],
         "shared_report": [slug, report.pk],
         "shared_report_pdf": [slug, report.pk],
         "share_report": [report.pk],
@@ -209,7 +219,7 @@ def test_an_officer_of_another_council_gets_not_found_for_everything_of_this_cou
         if url_args(name, world)
         and name not in {"password_reset_confirm", "accept_invitation"}  # links, not objects
     ]
-    assert len(names) == 25
+    assert len(names) == 27
 
     for name in names:
         method = MATRIX[name][0]
