@@ -133,6 +133,40 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # (started by scripts/serve beside the web server; in production, beside gunicorn) runs it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
+# The cache holds rendered PDFs and rate-limit counters. Several app servers must share it (a PDF
+# rendered on one is then a hit on every other, and a limit counts a client's requests to all of
+# them), so production sets REDIS_URL (redis://host:6379/0). Without it each process keeps its own
+# in-memory cache: fine for one development server. Redis being down is a miss, never an error
+# (assessments.cache), and the short socket timeouts keep a dead or unreachable Redis from
+# costing a page more than a fraction of a second per call.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "assessments.cache.FailSoftRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "innovation",
+            "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Rate limits on requests that send email, so that one client cannot burn the mail quota or fill
+# someone's inbox (assessments.ratelimits; README, "Deploying"). Each is "count/period", the
+# period in s, m, h or d ("5/h", "20/15m"); every POST counts, and a request over any of its
+# limits gets the "Too many requests" page (429).
+RATE_LIMIT_PASSWORD_RESET_PER_EMAIL = os.environ.get("RATE_LIMIT_PASSWORD_RESET_PER_EMAIL", "5/h")
+RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS = os.environ.get(
+    "RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS", "20/h"
+)
+# Single invitations, "Send again" and list invitations count together; a list of 500 lines is
+# one request.
+RATE_LIMIT_INVITATIONS_PER_ACCOUNT = os.environ.get("RATE_LIMIT_INVITATIONS_PER_ACCOUNT", "100/h")
+RATE_LIMIT_INVITATIONS_PER_ADDRESS = os.environ.get("RATE_LIMIT_INVITATIONS_PER_ADDRESS", "300/h")
+# When the cache cannot count (Redis down), requests are let through: see assessments.ratelimits.
+RATELIMIT_FAIL_OPEN = True
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "assessments.User"
 
