@@ -1,5 +1,5 @@
 """
-Caches for the tests that need a real one: the Redis server on these machines (database 2, the
+Caches for the tests that need a real one (their fixtures are in conftest.py): the Redis server on these machines (database 2, the
 one set aside for these tests) and a Redis that is down (a closed port on 127.0.0.1).
 
 Each test gets its own key prefix and deletes only its own keys afterwards, so tests on parallel
@@ -7,10 +7,7 @@ workers never see or flush each other's.
 """
 
 import socket
-import uuid
-from collections.abc import Iterator
 
-import pytest
 import redis
 
 REDIS_URL = "redis://127.0.0.1:6379/2"
@@ -36,26 +33,3 @@ def delete_keys(prefix: str) -> None:
     if keys:
         client.delete(*keys)
     client.close()
-
-
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    """A key prefix of this test's own in the tests' Redis database, emptied afterwards."""
-    prefix = f"test-{uuid.uuid4().hex}"
-    yield prefix
-    delete_keys(prefix)
-
-
-@pytest.fixture
-def shared_redis(settings, redis_prefix) -> str:
-    """The default cache is the real Redis (as with REDIS_URL set); returns its key prefix."""
-    settings.CACHES = {"default": cache_config(REDIS_URL, redis_prefix)}
-    return redis_prefix
-
-
-@pytest.fixture
-def redis_down(settings) -> str:
-    """The default cache is a Redis that is down: nothing listens on its port."""
-    location = f"redis://127.0.0.1:{closed_port()}/0"
-    settings.CACHES = {"default": cache_config(location, "down")}
-    return location

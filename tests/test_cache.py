@@ -8,22 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from redis.exceptions import ResponseError
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
+from redis.exceptions import ResponseError
 
 from assessments import cache as cache_module
 from assessments.cache import FailSoftRedisCache
-from tests.cache_helpers import (  # noqa: F401 (fixtures)
-    OPTIONS,
-    REDIS_URL,
-    cache_config,
-    closed_port,
-    redis_down,
-    redis_prefix,
-    shared_redis,
-)
+from tests.cache_helpers import OPTIONS, REDIS_URL, cache_config, closed_port
 
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -86,9 +78,7 @@ def test_with_redis_down_reads_miss_and_writes_say_they_did_not_happen():
     assert down.clear() is False
 
 
-def test_a_dead_redis_is_logged_once_a_minute_with_a_count_not_once_per_call(
-    caplog, monkeypatch
-):
+def test_a_dead_redis_is_logged_once_a_minute_with_a_count_not_once_per_call(caplog, monkeypatch):
     clock = [1000.0]
     monkeypatch.setattr(cache_module.time, "monotonic", lambda: clock[0])
     monkeypatch.setattr(cache_module, "failures", cache_module._FailureLog())
