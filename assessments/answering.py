@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from assessments import exports
 from assessments.models import (
     Answer,
     AnswerOption,
@@ -227,6 +228,7 @@ def assessment_submit(*, assessment: Assessment, revision: int) -> Assessment:
     - Submitting is idempotent: if the assessment is already submitted (a double click, or a
       second tab), it is returned unchanged instead of raising.
     - A submitted assessment is read-only from then on.
+    - Once committed, its report's PDF is rendered into the cache by a task.
     """
     now = timezone.now()
     updated = Assessment.objects.filter(
@@ -253,4 +255,6 @@ def assessment_submit(*, assessment: Assessment, revision: int) -> Assessment:
     assessment.submitted_at = now
     assessment.revision = revision + 1
     assessment.updated_at = now
+    # The report now exists: its PDF is rendered by a task, so "Download PDF" is a cache hit.
+    exports.report_pdf_warm_on_commit(assessment.pk)
     return assessment
