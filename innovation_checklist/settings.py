@@ -14,6 +14,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from innovation_checklist import logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -368,10 +370,16 @@ DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Key Actions for Innovation <noreply@localhost>"
 )
 
+# One JSON object per log line (innovation_checklist/logs.py): what log collectors and searches
+# read, with the security log's fields as keys of their own. LOG_FORMAT=text gives plain lines,
+# the default with DEBUG on, where a person reads the terminal. Either way the token of an
+# invitation or password-reset link is taken out of every line.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"app": logs.formatter_config(LOG_FORMAT)},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "app"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Sign-ins, failures, lock-outs, refusals and downloads (assessments.audit): always kept,
     # whatever LOG_LEVEL says.
@@ -382,5 +390,27 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # WeasyPrint logs every step of every PDF at INFO.
         "weasyprint": {"level": "WARNING"},
+        # runserver's request lines, through the same handler (Django gives them their own).
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# Error reports to Sentry (or a compatible service) when SENTRY_DSN is set. Nothing personal
+# goes with them: no cookies, no user, no request body (where answers, notes and passwords
+# are), and the tokens out of URLs and messages (innovation_checklist/logs.py).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        release=os.environ.get("SENTRY_RELEASE") or None,
+        integrations=[DjangoIntegration()],
+        send_default_pii=False,
+        max_request_body_size="never",
+        before_send=logs.scrub_sentry_event,
+        # Errors only: performance tracing is off unless asked for.
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
