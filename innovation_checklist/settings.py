@@ -396,8 +396,9 @@ LOGGING = {
 }
 
 # Error reports to Sentry (or a compatible service) when SENTRY_DSN is set. Nothing personal
-# goes with them: no cookies, no user, no request body (where answers, notes and passwords
-# are), and the tokens out of URLs and messages (innovation_checklist/logs.py).
+# goes with them: no cookies, no user, no request body and no local variables of the stack
+# (where answers, notes, passwords and tokens are), and the tokens out of URLs and messages
+# (innovation_checklist/logs.py).
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
 if SENTRY_DSN:
     import sentry_sdk
@@ -410,6 +411,7 @@ if SENTRY_DSN:
         integrations=[DjangoIntegration()],
         send_default_pii=False,
         max_request_body_size="never",
+        include_local_variables=False,
         before_send=logs.scrub_sentry_event,
         # Errors only: performance tracing is off unless asked for.
         traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
