@@ -19,9 +19,12 @@ nothing of Django's.
 
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pythonjsonlogger.json import JsonFormatter as BaseJsonFormatter
+
+if TYPE_CHECKING:
+    from sentry_sdk.types import Event
 
 REDACTED = "[redacted]"
 _SEGMENT = r"[^/\s?#\"'<>]+"
@@ -110,21 +113,22 @@ def gunicorn_logging(log_format: str) -> dict:
     }
 
 
-def scrub_sentry_event(event: dict, hint: dict) -> dict:
-    """Sentry's `before_send`: the tokens out of the URL, query string and messages sent.
+def scrub_sentry_event(event: "Event", hint: dict[str, Any]) -> "Event":
+    """Sentry's `before_send`: the tokens out of the URL and the messages sent.
 
-    Sentry already leaves out cookies, the request body and the user (settings.py:
-    `send_default_pii=False`, `max_request_body_size="never"`); what is left that can hold a
-    token is the URL and the text of log messages and breadcrumbs."""
-    request = event.get("request")
-    if isinstance(request, dict) and isinstance(request.get("url"), str):
-        request["url"] = redact(request["url"])
-    for crumb in (event.get("breadcrumbs") or {}).get("values", []):
-        if isinstance(crumb.get("message"), str):
-            crumb["message"] = redact(crumb["message"])
-    logentry = event.get("logentry")
-    if isinstance(logentry, dict) and isinstance(logentry.get("message"), str):
-        logentry["message"] = redact(logentry["message"])
-    if isinstance(event.get("transaction"), str):
-        event["transaction"] = redact(event["transaction"])
+    Sentry already leaves out cookies, the user, the request body and the stack's local
+    variables (settings.py); what is left that can hold a token is the request's URL, the
+    transaction name and the text of log messages and breadcrumbs."""
+    data = cast("dict[str, Any]", event)
+    texts: list[tuple[dict[str, Any], str]] = [(data, "transaction")]
+    if isinstance(data.get("request"), dict):
+        texts += [(data["request"], "url"), (data["request"], "query_string")]
+    if isinstance(data.get("logentry"), dict):
+        texts += [(data["logentry"], "message"), (data["logentry"], "formatted")]
+    breadcrumbs = data.get("breadcrumbs")
+    if isinstance(breadcrumbs, dict):
+        texts += [(crumb, "message") for crumb in breadcrumbs.get("values", [])]
+    for holder, key in texts:
+        if isinstance(holder.get(key), str):
+            holder[key] = redact(holder[key])
     return event
