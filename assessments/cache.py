@@ -8,9 +8,13 @@ answer, a read is a miss (`get` returns its default), a write is skipped and say
 `delete` and the like return False) and `incr` returns None, which the rate limiter reads as "no
 count, no limit". The socket timeouts in settings.CACHES keep each such call short.
 
+After a call finds Redis down, the same cache client does not try again for SKIP_SECONDS: its
+calls miss at once. So a Redis that is unreachable (every connection waiting out its timeout)
+costs a process one timeout every few seconds, not one per cache call of every request.
+
 A dead Redis is logged as a warning at most once a minute per process, with the number of calls
-it failed since the last warning, rather than once per call: a busy server would otherwise write
-thousands of identical lines a minute and bury everything else.
+that missed since the last warning, rather than once per call: a busy server would otherwise
+write thousands of identical lines a minute and bury everything else.
 """
 
 import logging
@@ -27,115 +31,92 @@ logger = logging.getLogger(__name__)
 # Redis refused the connection, dropped it, or did not answer within the socket timeout. Other
 # Redis errors (a wrong command, a full memory) are bugs or configuration to see, and still raise.
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
+SKIP_SECONDS = 5.0
 WARNING_INTERVAL = 60.0
 
 
-class _FailureLog:
-    """Counts failed calls and logs a warning at most once every WARNING_INTERVAL seconds."""
+class _MissLog:
+    """Counts the calls that missed because Redis was down, and logs a warning when a call
+    fails, at most once every WARNING_INTERVAL seconds."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._failures = 0
+        self._missed = 0
         self._last_warning: float | None = None
+
+    def skipped(self) -> None:
+        with self._lock:
+            self._missed += 1
 
     def failed(self, error: Exception) -> None:
         with self._lock:
-            self._failures += 1
+            self._missed += 1
             now = time.monotonic()
             if self._last_warning is not None and now - self._last_warning < WARNING_INTERVAL:
                 return
-            failures, self._failures, self._last_warning = self._failures, 0, now
+            missed, self._missed, self._last_warning = self._missed, 0, now
         logger.warning(
-            "The cache (Redis) did not answer: %s: %s. Cache calls are misses until it does "
-            "(%d failed since the last warning).",
+            "The cache (Redis) did not answer: %s: %s. Cache calls miss until it does "
+            "(%d missed since the last warning).",
             type(error).__name__,
             error,
-            failures,
-            extra={"cache_failures": failures},
+            missed,
+            extra={"cache_missed": missed},
         )
 
 
-failures = _FailureLog()
+misses = _MissLog()
 
 
 class FailSoftRedisCache(RedisCache):
     """`django.core.cache.backends.redis.RedisCache`, with Redis down read as a miss."""
 
-    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+    _skip_until = 0.0
+
+    def _guarded(self, miss, call, *args):
+        """`call(*args)`, or `miss` if Redis is down (or was, less than SKIP_SECONDS ago)."""
+        if time.monotonic() < self._skip_until:
+            misses.skipped()
+            return miss
         try:
-            return super().add(key, value, timeout, version)
+            return call(*args)
         except REDIS_DOWN as error:
-            failures.failed(error)
-            return False
+            self._skip_until = time.monotonic() + SKIP_SECONDS
+            misses.failed(error)
+            return miss
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._guarded(False, super().add, key, value, timeout, version)
 
     def get(self, key, default=None, version=None):
-        try:
-            return super().get(key, default, version)
-        except REDIS_DOWN as error:
-            failures.failed(error)
-            return default
+        return self._guarded(default, super().get, key, default, version)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().set(key, value, timeout, version)
-        except REDIS_DOWN as error:
-            failures.failed(error)
-            return False
+        return self._guarded(False, super().set, key, value, timeout, version)
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().touch(key, timeout, version)
-        except REDIS_DOWN as error:
-            failures.failed(error)
-            return False
+        return self._guarded(False, super().touch, key, timeout, version)
 
     def delete(self, key, version=None):
-        try:
-            return super().delete(key, version)
-        except REDIS_DOWN as error:
-            failures.failed(error)
-            return False
+        return self._guarded(False, super().delete, key, version)
 
     def get_many(self, keys, version=None):
-        try:
-            return super().get_many(keys, version)
-        except REDIS_DOWN as error:
-            failures.failed(error)
-            return {}
+        return self._guarded({}, super().get_many, keys, version)
 
     def has_key(self, key, version=None):
-        try:
-            return super().has_key(key, version)
-        except REDIS_DOWN as error:
-            failures.failed(error)
-            return False
+        return self._guarded(False, super().has_key, key, version)
 
     def incr(self, key, delta=1, version=None):
-        """The new value; None (no count) when Redis is down. A missing key raises ValueError,
-        as in every Django cache."""
-        try:
-            return super().incr(key, delta, version)
-        except REDIS_DOWN as error:
-            failures.failed(error)
-            return None
+        """The new value; None (no count: the rate limiter lets the request through) when
+        Redis is down. A missing key raises ValueError, as in every Django cache."""
+        return self._guarded(None, super().incr, key, delta, version)
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().set_many(data, timeout, version)
-        except REDIS_DOWN as error:
-            failures.failed(error)
-            return list(data)  # Django's way of saying which keys were not set
+        # Django's way of saying which keys were not set: all of them.
+        return self._guarded(list(data), super().set_many, data, timeout, version)
 
     def delete_many(self, keys, version=None):
-        try:
-            return super().delete_many(keys, version)
-        except REDIS_DOWN as error:
-            failures.failed(error)
-            return None
+        return self._guarded(None, super().delete_many, keys, version)
 
     def clear(self):
-        try:
-            return super().clear()
-        except REDIS_DOWN as error:
-            failures.failed(error)
-            return False
+        return self._guarded(False, super().clear)

@@ -12,9 +12,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
 from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from assessments import cache as cache_module
-from assessments.cache import FailSoftRedisCache
+from assessments.cache import SKIP_SECONDS, FailSoftRedisCache
 from tests.cache_helpers import OPTIONS, REDIS_URL, cache_config, closed_port
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -78,21 +79,58 @@ def test_with_redis_down_reads_miss_and_writes_say_they_did_not_happen():
     assert down.clear() is False
 
 
-def test_a_dead_redis_is_logged_once_a_minute_with_a_count_not_once_per_call(caplog, monkeypatch):
-    clock = [1000.0]
-    monkeypatch.setattr(cache_module.time, "monotonic", lambda: clock[0])
-    monkeypatch.setattr(cache_module, "failures", cache_module._FailureLog())
+class _Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch) -> _Clock:
+    clock = _Clock()
+    monkeypatch.setattr(cache_module.time, "monotonic", clock)
+    monkeypatch.setattr(cache_module, "misses", cache_module._MissLog())
+    return clock
+
+
+class _Unreachable:
+    """A Redis client stand-in that counts the calls that reach it, each one failing."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def get(self, key, default):
+        self.calls += 1
+        raise RedisTimeoutError("Timeout reading from socket")
+
+
+def test_after_a_failure_calls_miss_at_once_for_a_few_seconds_then_try_again(clock):
+    down = _redis(REDIS_URL, "unreachable")
+    down._cache = _Unreachable()
+
+    assert down.get("k") is None
+    for _ in range(100):
+        assert down.get("k", "default") == "default"
+    assert down._cache.calls == 1  # one timeout, not a hundred
+
+    clock.now += SKIP_SECONDS + 0.1
+    down.get("k")
+    assert down._cache.calls == 2
+
+
+def test_a_dead_redis_is_logged_once_a_minute_with_a_count_not_once_per_call(clock, caplog):
     down = _redis(f"redis://127.0.0.1:{closed_port()}/0", "down")
 
     with caplog.at_level(logging.WARNING, logger="assessments.cache"):
-        for _ in range(50):
+        for _ in range(61):  # a call a second for a minute; Redis is tried every SKIP_SECONDS
             down.get("k")
-        clock[0] += 61
-        down.get("k")
+            clock.now += 1
     warnings = [r for r in caplog.records if r.name == "assessments.cache"]
-    assert len(warnings) == 2
+    assert len(warnings) == 2  # at the first failure, and at the first one a minute later
     assert "did not answer" in warnings[0].getMessage()
-    assert warnings[1].cache_failures == 50  # the 49 after the first warning, and this one
+    assert warnings[1].cache_missed == 60  # every call that missed since the first warning
 
 
 def test_other_redis_errors_are_not_hidden(redis_prefix):
