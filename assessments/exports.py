@@ -2,7 +2,8 @@
 Every download the service offers, with its file name and its response headers.
 
 * an individual report's PDF (its author's own, or a shared one for their council's officers),
-  rendered once per change and cached;
+  rendered once per change into the shared cache, by a task when the report changes
+  (`report_pdf_warm`), so that a download is normally a cache hit;
 * a group report's PDF and its CSV of aggregated counts;
 * a person's own data, as a ZIP.
 
