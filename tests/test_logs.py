@@ -117,6 +117,25 @@ def test_no_password_token_or_note_ever_reaches_the_log(
     assert "/invitation/[redacted]/" in output  # the 410 was logged, without its token
 
 
+def test_a_security_field_never_overwrites_the_lines_own_keys():
+    record = logging.makeLogRecord(
+        {
+            "name": "security",
+            "levelname": "INFO",
+            "msg": "event=x",
+            "security_event": {"event": "x", "message": "forged", "level": "ERROR"},
+        }
+    )
+    line = json.loads(logs.JsonFormatter().format(record))
+    assert line["message"] == "event=x"
+    assert line["level"] == "INFO"
+    assert line["event"] == "x"
+
+
+def test_runservers_request_lines_go_through_the_same_handler():
+    assert settings.LOGGING["loggers"]["django.server"]["handlers"] == ["console"]
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [

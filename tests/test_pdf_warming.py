@@ -75,6 +75,18 @@ def test_running_the_task_twice_renders_once(submitted, renders):
     assert len(renders) == 1
 
 
+def test_a_queue_that_cannot_take_the_task_does_not_fail_the_submission(
+    draft, monkeypatch, django_capture_on_commit_callbacks
+):
+    class BrokenQueue:
+        def enqueue(self, *args):
+            raise RuntimeError("the queue is unavailable")
+
+    monkeypatch.setattr(exports, "report_pdf_warm", BrokenQueue())
+    assessment = _submitted_through_the_service(django_capture_on_commit_callbacks, draft)
+    assert Assessment.objects.get(pk=assessment.pk).is_submitted
+
+
 def test_a_refused_submission_queues_nothing(draft, django_capture_on_commit_callbacks):
     with (
         django_capture_on_commit_callbacks(execute=True),

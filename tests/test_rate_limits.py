@@ -83,6 +83,12 @@ def test_behind_the_proxies_each_client_address_counts_as_sign_in_limits_count_i
     assert reset_from("203.0.113.2", "person9@example.org").status_code == 302
 
 
+def test_a_form_posted_without_an_email_counts_only_against_the_address(client, settings, db):
+    settings.RATE_LIMIT_PASSWORD_RESET_PER_EMAIL = "1/h"
+    for _ in range(3):
+        assert _reset(client, "").status_code == 200  # the form's own error
+
+
 def test_showing_the_form_does_not_count(client, councillor, reset_limits):
     for _ in range(5):
         assert client.get(reverse("assessments:password_reset")).status_code == 200
