@@ -80,17 +80,19 @@ def test_with_redis_down_reads_miss_and_writes_say_they_did_not_happen():
 
 
 class _Clock:
+    """Stands in for the `time` module inside assessments.cache only."""
+
     def __init__(self):
         self.now = 1000.0
 
-    def __call__(self) -> float:
+    def monotonic(self) -> float:
         return self.now
 
 
 @pytest.fixture
 def clock(monkeypatch) -> _Clock:
     clock = _Clock()
-    monkeypatch.setattr(cache_module.time, "monotonic", clock)
+    monkeypatch.setattr(cache_module, "time", clock)
     monkeypatch.setattr(cache_module, "misses", cache_module._MissLog())
     return clock
 
@@ -121,7 +123,8 @@ def test_after_a_failure_calls_miss_at_once_for_a_few_seconds_then_try_again(clo
 
 
 def test_a_dead_redis_is_logged_once_a_minute_with_a_count_not_once_per_call(clock, caplog):
-    down = _redis(f"redis://127.0.0.1:{closed_port()}/0", "down")
+    down = _redis(REDIS_URL, "unreachable")
+    down._cache = _Unreachable()
 
     with caplog.at_level(logging.WARNING, logger="assessments.cache"):
         for _ in range(61):  # a call a second for a minute; Redis is tried every SKIP_SECONDS
