@@ -139,8 +139,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # rendered on one is then a hit on every other, and a limit counts a client's requests to all of
 # them), so production sets REDIS_URL (redis://host:6379/0). Without it each process keeps its own
 # in-memory cache: fine for one development server. Redis being down is a miss, never an error
-# (assessments.cache), and the short socket timeouts keep a dead or unreachable Redis from
-# costing a page more than a fraction of a second per call.
+# (assessments.cache): with these short socket timeouts, and no new try for 5 seconds after a
+# failure, an unreachable Redis costs each process a fraction of a second now and then.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
