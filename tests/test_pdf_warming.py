@@ -5,6 +5,7 @@ import logging
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
 from assessments import action_plan, answering, exports, pdf, sharing
@@ -35,8 +36,17 @@ def _queued() -> list[list]:
     return [r.args_kwargs["args"] for r in DBTaskResult.objects.ready() if r.task_path == WARM]
 
 
-def _run_worker() -> None:
-    call_command("db_worker", batch=True, startup_delay=False, interval=0, reload=False)
+@pytest.fixture
+def run_worker(monkeypatch):
+    """Runs the queued tasks here, as `manage.py db_worker` would, then returns."""
+    # The worker drops any connection left inside a transaction between tasks (on PostgreSQL):
+    # in a test that is the test's own, which must stay open.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def run() -> None:
+        call_command("db_worker", batch=True, startup_delay=False, interval=0, reload=False)
+
+    return run
 
 
 def _submitted_through_the_service(django_capture_on_commit_callbacks, draft) -> Assessment:
@@ -46,12 +56,12 @@ def _submitted_through_the_service(django_capture_on_commit_callbacks, draft) ->
 
 
 def test_submitting_queues_the_pdf_and_the_download_is_then_a_cache_hit(
-    client, draft, renders, django_capture_on_commit_callbacks
+    client, draft, renders, django_capture_on_commit_callbacks, run_worker
 ):
     assessment = _submitted_through_the_service(django_capture_on_commit_callbacks, draft)
     assert _queued() == [[assessment.pk]]
 
-    _run_worker()
+    run_worker()
 
     assert len(renders) == 1
     assert DBTaskResult.objects.successful().filter(task_path=WARM).count() == 1
@@ -138,12 +148,12 @@ def test_the_task_for_a_draft_ends_quietly_with_a_log_line(draft, renders, caplo
 
 
 def test_the_task_for_a_deleted_assessment_succeeds_in_the_worker(
-    submitted, django_capture_on_commit_callbacks
+    submitted, django_capture_on_commit_callbacks, run_worker
 ):
     with django_capture_on_commit_callbacks(execute=True):
         exports.report_pdf_warm_on_commit(submitted.pk)
     submitted.delete()
-    _run_worker()
+    run_worker()
     assert DBTaskResult.objects.successful().filter(task_path=WARM).count() == 1
 
 
