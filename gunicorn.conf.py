@@ -7,6 +7,8 @@ a virtual machine. gunicorn reads this file itself; it is not imported by Django
 
 import os
 
+from innovation_checklist import logs
+
 # WSGI application, so the command line needs nothing but `-c gunicorn.conf.py`.
 wsgi_app = "innovation_checklist.wsgi:application"
 
@@ -49,6 +51,10 @@ max_requests_jitter = max_requests // 10
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# In the same form as the app's own lines (innovation_checklist/logs.py): one JSON object each
+# unless LOG_FORMAT=text, and without the tokens of invitation and password-reset links, which
+# the access log would otherwise write out with every path.
+logconfig_dict = logs.gunicorn_logging(os.environ.get("LOG_FORMAT", "json"))
 
 # The heartbeat file on tmpfs: a disk-backed /tmp in a container can stall workers.
 if os.path.isdir("/dev/shm"):

@@ -15,6 +15,7 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from assessments import exports
 from assessments.models import ActionStep, Answer
 from assessments.refusals import Refusal
 
@@ -56,6 +57,8 @@ def action_step_save(
     second writer waiting on the first sees the first's commit.
     """
     fields = {"what": what, "lead": lead, "due_date": due_date, "reported_to": reported_to}
+    # The report shows its next steps: once this is saved, a task renders its PDF again.
+    exports.report_pdf_warm_on_commit(answer.assessment_id)
     if seen is None:
         try:
             # A savepoint: a refused insert must not spoil the transaction around it.

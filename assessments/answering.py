@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from assessments import overview_counts
+from assessments import exports, overview_counts
 from assessments.models import (
     Answer,
     AnswerOption,
@@ -229,6 +229,7 @@ def assessment_submit(*, assessment: Assessment, revision: int) -> Assessment:
       second tab), it is returned unchanged instead of raising.
     - A submitted assessment is read-only from then on.
     - It is counted in the national overview's counts in the same transaction.
+    - Once committed, its report's PDF is rendered into the cache by a task.
     """
     # The owner first, as every change to the overview's counts locks them first (see
     # `overview_counts`): a purge of their earlier assessment waits for this, or this for it.
@@ -259,4 +260,6 @@ def assessment_submit(*, assessment: Assessment, revision: int) -> Assessment:
     assessment.submitted_at = now
     assessment.revision = revision + 1
     assessment.updated_at = now
+    # The report now exists: its PDF is rendered by a task, so "Download PDF" is a cache hit.
+    exports.report_pdf_warm_on_commit(assessment.pk)
     return assessment

@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
@@ -44,4 +44,25 @@ def check_notify_templates(app_configs, **kwargs) -> list[Error]:
             id="assessments.E002",
         )
         for purpose in missing
+    ]
+
+
+@register(Tags.caches, deploy=True)
+def check_shared_cache(app_configs, **kwargs) -> list[Warning]:
+    """
+    In production the cache is Redis (`REDIS_URL`): gunicorn runs several workers, and the
+    in-memory default is one per worker, so a rate limit would count each worker's requests
+    apart (a client would get the limit once per worker) and each PDF would render once per
+    worker instead of once.
+    """
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend == "assessments.cache.FailSoftRedisCache":
+        return []
+    return [
+        Warning(
+            f"The default cache is {backend}, which is not shared between processes: rate "
+            "limits and rendered PDFs would be kept apart in each gunicorn worker.",
+            hint="Set the REDIS_URL environment variable, for example redis://127.0.0.1:6379/0.",
+            id="assessments.W001",
+        )
     ]

@@ -2,7 +2,8 @@
 Every download the service offers, with its file name and its response headers.
 
 * an individual report's PDF (its author's own, or a shared one for their council's officers),
-  rendered once per change and cached;
+  rendered once per change into the shared cache, by a task when the report changes
+  (`report_pdf_warm`), so that a download is normally a cache hit;
 * a group report's PDF and its CSV of aggregated counts;
 * a person's own data, as a ZIP;
 * a next step's due date as an .ics calendar file (attached to its reminder email, and a
@@ -18,13 +19,16 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import zipfile
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse
+from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -35,6 +39,8 @@ from icalendar import Calendar, Event
 
 from assessments import data_rights, group_reports, pdf, reports
 from assessments.models import ActionStep, Assessment, CouncillorGroup, User
+
+logger = logging.getLogger(__name__)
 
 REPORT_TEMPLATE = "assessments/report/report_pdf.html"
 GROUP_REPORT_TEMPLATE = "assessments/groups/report_pdf.html"
@@ -75,13 +81,13 @@ def render_report_pdf(report: reports.Report) -> bytes:
     return pdf.html_to_pdf(html)
 
 
-def report_pdf(assessment: Assessment) -> bytes:
+def report_pdf_cache_key(assessment: Assessment) -> str:
     """
-    The PDF of a submitted assessment's report, rendered once per change.
+    The cache key of a report's PDF, the same for the request and the task that warms it.
 
-    The cache key holds everything a report can change with after submission: the assessment's
-    own last change, the latest action-step change and the number of steps, and the owner's name
-    and council as printed on every page.
+    It holds everything a report can change with after submission: the assessment's own last
+    change, the latest action-step change and the number of steps, and the owner's name and
+    council as printed on every page. Sharing is not in it: the PDF is the same shared or not.
     """
     parts = (
         *reports.last_change(assessment),
@@ -89,12 +95,45 @@ def report_pdf(assessment: Assessment) -> bytes:
         assessment.owner.council_id,
     )
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
-    key = f"report-pdf:{assessment.pk}:{digest}"
+    return f"report-pdf:{assessment.pk}:{digest}"
+
+
+def report_pdf(assessment: Assessment) -> bytes:
+    """
+    The PDF of a submitted assessment's report, rendered once per change: normally already in
+    the shared cache (`report_pdf_warm` put it there when the report changed), otherwise
+    rendered here and cached for the next download.
+    """
+    key = report_pdf_cache_key(assessment)
     content = cache.get(key)
     if content is None:
         content = render_report_pdf(reports.build_report(assessment))
         cache.set(key, content, CACHE_TIMEOUT)
     return content
+
+
+@task
+def report_pdf_warm(assessment_id: int) -> None:
+    """
+    Render a submitted report's PDF into the shared cache, so that "Download PDF" is a hit.
+
+    Idempotent: a report already cached is not rendered again. An assessment deleted since, or
+    not submitted (nothing to download), ends the task quietly, with a log line.
+    """
+    assessment = Assessment.objects.select_related("owner").filter(pk=assessment_id).first()
+    if assessment is None:
+        logger.info("PDF warming: assessment %s no longer exists", assessment_id)
+        return
+    if not assessment.is_submitted:
+        logger.info("PDF warming: assessment %s is not submitted", assessment_id)
+        return
+    report_pdf(assessment)
+
+
+def report_pdf_warm_on_commit(assessment_id: int) -> None:
+    """Warm the report's PDF once the change being made now is committed. Robust: a queue that
+    cannot take the task only means the next download renders the PDF itself."""
+    transaction.on_commit(lambda: report_pdf_warm.enqueue(assessment_id), robust=True)
 
 
 def report_filename(assessment: Assessment) -> str:

@@ -8,6 +8,7 @@ An individual's report reaches the officers of their council only while its auth
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from assessments import exports
 from assessments.models import Assessment, Council, User
 from assessments.refusals import Refusal
 
@@ -17,7 +18,8 @@ class SharingError(Refusal):
 
 
 def report_share(*, assessment: Assessment) -> None:
-    """Share a submitted report with the officers of its author's council."""
+    """Share a submitted report with the officers of its author's council. Its PDF is rendered
+    into the cache by a task (if it is not there already), ready for the officers."""
     if not assessment.is_submitted:
         raise SharingError("Only a submitted assessment can be shared.")
     if assessment.owner.council_id is None:
@@ -27,6 +29,7 @@ def report_share(*, assessment: Assessment) -> None:
     if assessment.shared_at is None:
         assessment.shared_at = timezone.now()
         assessment.save(update_fields=["shared_at"])
+        exports.report_pdf_warm_on_commit(assessment.pk)
 
 
 def report_withdraw(*, assessment: Assessment) -> None:

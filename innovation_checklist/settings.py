@@ -14,6 +14,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from innovation_checklist import logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -132,6 +134,40 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # enqueued in the same database as the change that asked for it, and `manage.py db_worker`
 # (started by scripts/serve beside the web server; in production, beside gunicorn) runs it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# The cache holds rendered PDFs and rate-limit counters. Several app servers must share it (a PDF
+# rendered on one is then a hit on every other, and a limit counts a client's requests to all of
+# them), so production sets REDIS_URL (redis://host:6379/0). Without it each process keeps its own
+# in-memory cache: fine for one development server. Redis being down is a miss, never an error
+# (assessments.cache): with these short socket timeouts, and no new try for 5 seconds after a
+# failure, an unreachable Redis costs each process a fraction of a second now and then.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "assessments.cache.FailSoftRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "innovation",
+            "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Rate limits on requests that send email, so that one client cannot burn the mail quota or fill
+# someone's inbox (assessments.ratelimits; README, "Deploying"). Each is "count/period", the
+# period in s, m, h or d ("5/h", "20/15m"); every POST counts, and a request over any of its
+# limits gets the "Too many requests" page (429).
+RATE_LIMIT_PASSWORD_RESET_PER_EMAIL = os.environ.get("RATE_LIMIT_PASSWORD_RESET_PER_EMAIL", "5/h")
+RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS = os.environ.get(
+    "RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS", "20/h"
+)
+# Single invitations, "Send again" and list invitations count together; a list of 500 lines is
+# one request.
+RATE_LIMIT_INVITATIONS_PER_ACCOUNT = os.environ.get("RATE_LIMIT_INVITATIONS_PER_ACCOUNT", "100/h")
+RATE_LIMIT_INVITATIONS_PER_ADDRESS = os.environ.get("RATE_LIMIT_INVITATIONS_PER_ADDRESS", "300/h")
+# When the cache cannot count (Redis down), requests are let through: see assessments.ratelimits.
+RATELIMIT_FAIL_OPEN = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "assessments.User"
@@ -357,10 +393,16 @@ if NOTIFY_API_KEY and not email_host:
     # With Notify, Django's mailer is never used, so its console default is no deploy error.
     SILENCED_SYSTEM_CHECKS.append("mail.E001")
 
+# One JSON object per log line (innovation_checklist/logs.py): what log collectors and searches
+# read, with the security log's fields as keys of their own. LOG_FORMAT=text gives plain lines,
+# the default with DEBUG on, where a person reads the terminal. Either way the token of an
+# invitation or password-reset link is taken out of every line.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"app": logs.formatter_config(LOG_FORMAT)},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "app"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Sign-ins, failures, lock-outs, refusals and downloads (assessments.audit): always kept,
     # whatever LOG_LEVEL says.
@@ -371,5 +413,29 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # WeasyPrint logs every step of every PDF at INFO.
         "weasyprint": {"level": "WARNING"},
+        # runserver's request lines, through the same handler (Django gives them their own).
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# Error reports to Sentry (or a compatible service) when SENTRY_DSN is set. Nothing personal
+# goes with them: no cookies, no user, no request body and no local variables of the stack
+# (where answers, notes, passwords and tokens are), and the tokens out of URLs and messages
+# (innovation_checklist/logs.py).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        release=os.environ.get("SENTRY_RELEASE") or None,
+        integrations=[DjangoIntegration()],
+        send_default_pii=False,
+        max_request_body_size="never",
+        include_local_variables=False,
+        before_send=logs.scrub_sentry_event,
+        # Errors only: performance tracing is off unless asked for.
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )

@@ -6,6 +6,7 @@ another council, an officer of each council, and an admin).
 
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from django.test import override_settings
 
 from assessments.answering import assessment_start
 from assessments.models import Assessment, ChecklistVersion, Council, User
+from tests import cache_helpers
 from tests.builders import MIXED_ANSWERS, PASSWORD, make_user, submit
 from tests.email_helpers import mail_server_down, run_tasks, smtp_inbox  # noqa: F401  (fixtures)
 
@@ -181,3 +183,29 @@ def signed_in(client, councillor):
     """The test client, signed in as the councillor."""
     client.force_login(councillor)
     return client
+
+
+# --- Caches: the tests' Redis database, and a Redis that is down (tests/cache_helpers.py) ------
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of this test's own in the tests' Redis database, emptied afterwards."""
+    prefix = f"test-{uuid.uuid4().hex}"
+    yield prefix
+    cache_helpers.delete_keys(prefix)
+
+
+@pytest.fixture
+def shared_redis(settings, redis_prefix) -> str:
+    """The default cache is the real Redis, as with REDIS_URL set; returns the key prefix."""
+    settings.CACHES = {"default": cache_helpers.cache_config(cache_helpers.REDIS_URL, redis_prefix)}
+    return redis_prefix
+
+
+@pytest.fixture
+def redis_down(settings) -> str:
+    """The default cache is a Redis that is down: nothing listens on its port."""
+    location = f"redis://127.0.0.1:{cache_helpers.closed_port()}/0"
+    settings.CACHES = {"default": cache_helpers.cache_config(location, "down")}
+    return location

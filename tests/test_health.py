@@ -28,8 +28,22 @@ def test_the_health_check_lives_at_healthz():
 def test_the_health_check_answers_ok_without_signing_in(client, db):
     response = client.get(reverse("assessments:healthz"))
     assert response.status_code == 200
-    assert response.content == b"ok"
+    assert response.content == b"ok\ncache: ok\n"
     assert response["Content-Type"].startswith("text/plain")
+
+
+def test_the_health_check_says_the_shared_cache_answers(client, db, shared_redis):
+    response = client.get(reverse("assessments:healthz"))
+    assert response.status_code == 200
+    assert response.content == b"ok\ncache: ok\n"
+
+
+def test_with_redis_down_the_health_check_says_degraded_and_still_answers_200(
+    client, db, redis_down
+):
+    response = client.get(reverse("assessments:healthz"))
+    assert response.status_code == 200
+    assert response.content == b"ok\ncache: degraded\n"
 
 
 def test_the_health_check_is_never_cached(client, db):
@@ -59,6 +73,7 @@ def test_the_health_check_says_503_when_the_database_does_not_answer(
     monkeypatch.setattr(health, "connection", _BrokenConnection())
     response = client.get(reverse("assessments:healthz"))
     assert response.status_code == 503
+    assert response.content == b"database unavailable\ncache: ok\n"
     assert b"could not connect" not in response.content
     assert "database did not answer" in caplog.text
 

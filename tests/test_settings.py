@@ -22,6 +22,8 @@ PRODUCTION_ENV = {
     "EMAIL_HOST": "smtp.example.org",
     # Links in emails start with it; the development default is refused (assessments.E001).
     "SITE_URL": "https://innovation.example.org",
+    # The cache every worker and app server shares (assessments.W001 without it).
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
 
 
@@ -79,6 +81,16 @@ def test_deploy_check_refuses_notify_without_every_template_id():
     assert result.returncode != 0
     assert "assessments.E002" in result.stderr
     assert "NOTIFY_TEMPLATE_PASSWORD_RESET" in result.stderr
+
+
+def test_deploy_check_warns_when_the_cache_is_not_shared():
+    env = {name: value for name, value in PRODUCTION_ENV.items() if name != "REDIS_URL"}
+
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+
+    assert result.returncode != 0
+    assert "assessments.W001" in result.stderr
+    assert "REDIS_URL" in result.stderr
 
 
 def test_deploy_check_refuses_production_without_a_site_url():

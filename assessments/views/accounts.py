@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from assessments import invitations
+from assessments import invitations, ratelimits
 from assessments.forms.accounts import (
     AccountPasswordChangeForm,
     AccountPasswordResetForm,
@@ -86,6 +86,10 @@ password_reset = auth_views.PasswordResetView.as_view(
     template_name="accounts/password_reset.html",
     success_url=reverse_lazy("assessments:password_reset_done"),
 )
+# Each request sends an email: one client may ask for only so many (assessments.ratelimits).
+password_reset = ratelimits.rate_limited(
+    ratelimits.PASSWORD_RESET, template="accounts/too_many_password_resets.html"
+)(password_reset)
 
 password_reset_done = auth_views.PasswordResetDoneView.as_view(
     template_name="accounts/password_reset_done.html"

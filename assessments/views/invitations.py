@@ -14,13 +14,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assessments import invitations, permissions
+from assessments import invitations, permissions, ratelimits
 from assessments.forms.accounts import InvitationForm
 from assessments.forms.invitations import BulkInviteForm
 from assessments.views import show_refusal
 
+# Each of these sends email: one client may send only so many (assessments.ratelimits).
+limit_invitations = ratelimits.rate_limited(
+    ratelimits.INVITATIONS, template="accounts/too_many_invitations.html"
+)
+
 
 @require_http_methods(["GET", "POST"])
+@limit_invitations
 def invite(request):
     user = request.user
     sent = permissions.invitations_for_inviter(user)  # 403 for anyone who may not invite
@@ -90,6 +96,7 @@ def _back_to_list(request):
 
 
 @require_POST
+@limit_invitations
 def resend_invitation(request, pk: int):
     invitation = permissions.get_invitation_for_inviter(request.user, pk)
     try:
@@ -114,6 +121,7 @@ def revoke_invitation(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@limit_invitations
 def bulk_invite(request, slug: str):
     council = permissions.get_council_for_officer(request.user, slug)
     if request.method == "POST":
