@@ -3,7 +3,6 @@
 import datetime
 import io
 import re
-import time
 
 import pytest
 from django.urls import reverse
@@ -178,12 +177,9 @@ def test_hostile_notes_render_as_text_and_fetch_nothing(client, councillor, subm
     monkeypatch.setattr(pdf, "StaticOnlyURLFetcher", spy_fetcher)
     client.force_login(councillor)
 
-    started = time.monotonic()
     response = client.get(pdf_url(submitted))
-    elapsed = time.monotonic() - started
 
     assert response.status_code == 200
-    assert elapsed < 10
     reader = PdfReader(io.BytesIO(response.content))
     assert reader.attachments == {}
     assert b"/EmbeddedFile" not in response.content
