@@ -197,6 +197,26 @@ def email_queue(
     return email
 
 
+def email_queue_many(*, purpose: Email.Purpose, invitations: list[Invitation]) -> list[Email]:
+    """
+    `email_queue` for many new invitations at once (a bulk invite): one insert for every row
+    and, once the caller's transaction commits, one task each. Their keys are new (each
+    invitation's own), so none can have been used; the database still refuses a repeated one.
+    """
+    queued = Email.objects.bulk_create(
+        Email(
+            purpose=purpose,
+            user_id=invitation.user_id,
+            key=f"invitation:{invitation.pk}",
+            invitation=invitation,
+        )
+        for invitation in invitations
+    )
+    ids = [email.pk for email in queued]
+    transaction.on_commit(lambda: [email_send.enqueue(email_id) for email_id in ids])
+    return queued
+
+
 class _Permanent(Exception):
     """The mail server refused the message for good: trying again would be refused again."""
 

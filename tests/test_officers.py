@@ -343,6 +343,42 @@ def test_nobody_is_invited_twice_when_the_same_list_is_sent_again(
     assert len(mail.outbox) == 2
 
 
+def test_a_list_is_made_in_three_inserts_and_one_task_a_line(
+    officer, council, django_assert_max_num_queries
+):
+    lines = [invitations.InviteLine(n, f"Person {n}", f"p{n}@example.org") for n in range(1, 41)]
+
+    # The existing accounts, the savepoint, accounts, invitations, emails: not 9 a line.
+    with django_assert_max_num_queries(8):
+        result = invitations.invite_many(council=council, lines=lines, invited_by=officer)
+
+    assert len(result.invited) == 40
+    assert Email.objects.filter(purpose=Email.Purpose.INVITATION).count() == 40
+
+
+def test_a_list_that_meets_an_account_made_meanwhile_is_invited_line_by_line(
+    officer, council, run_tasks
+):
+    """Two lines that only the database sees as one address (it ignores case): the three
+    inserts are refused, and the list is then invited a line at a time, as when another
+    officer invited an address between the check and the insert."""
+    lines = [
+        invitations.InviteLine(1, "Nia Jones", "Nia@Example.org"),
+        invitations.InviteLine(2, "Owen Price", "owen@example.org"),
+        invitations.InviteLine(3, "Nia Jones", "nia@example.org"),
+    ]
+
+    result = invitations.invite_many(council=council, lines=lines, invited_by=officer)
+
+    assert [line.line for line in result.invited] == [1, 2]
+    [skipped] = result.skipped
+    assert skipped.line == 3
+    assert "has already been invited" in skipped.reason
+    assert Invitation.objects.count() == 2
+    run_tasks()
+    assert sorted(m.to[0] for m in mail.outbox) == ["nia@example.org", "owen@example.org"]
+
+
 def test_an_address_of_another_council_is_refused_plainly(
     client, officer, council, other_councillor
 ):
