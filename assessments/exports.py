@@ -20,6 +20,7 @@ import hashlib
 import io
 import json
 import logging
+import time
 import zipfile
 from datetime import date, timedelta
 from urllib.parse import urlsplit
@@ -106,10 +107,36 @@ def report_pdf(assessment: Assessment) -> bytes:
     """
     key = report_pdf_cache_key(assessment)
     content = cache.get(key)
-    if content is None:
+    if content is not None:
+        return content
+    # One render per change, not one per process that asks: a render under way elsewhere (the
+    # warming task, or another server's download) marks the key, and a download that finds the
+    # mark waits for its result instead of rendering the same PDF beside it. Bounded: if the
+    # result does not come, it renders itself. A cache that cannot be read shows no mark, so a
+    # Redis that is down never makes anyone wait.
+    marker = f"{key}:rendering"
+    if cache.get(marker) is not None:
+        content = _wait_for(key, seconds=settings.REPORT_PDF_WAIT)
+        if content is not None:
+            return content
+    cache.set(marker, 1, max(1, round(settings.REPORT_PDF_WAIT)))
+    try:
         content = render_report_pdf(reports.build_report(assessment))
         cache.set(key, content, CACHE_TIMEOUT)
+    finally:
+        cache.delete(marker)
     return content
+
+
+def _wait_for(key: str, *, seconds: float) -> bytes | None:
+    """The cached value of `key` once another process has put it there, polling a few times a
+    second for up to `seconds`; None if it never came."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        if (content := cache.get(key)) is not None:
+            return content
+    return None
 
 
 @task

@@ -393,6 +393,10 @@ if NOTIFY_API_KEY and not email_host:
     # With Notify, Django's mailer is never used, so its console default is no deploy error.
     SILENCED_SYSTEM_CHECKS.append("mail.E001")
 
+# A download that finds its report's PDF being rendered elsewhere (the warming task, another
+# server) waits up to this many seconds for it, instead of rendering the same PDF beside it.
+REPORT_PDF_WAIT = float(os.environ.get("REPORT_PDF_WAIT", "10"))
+
 # One JSON object per log line (innovation_checklist/logs.py): what log collectors and searches
 # read, with the security log's fields as keys of their own. LOG_FORMAT=text gives plain lines,
 # the default with DEBUG on, where a person reads the terminal. Either way the token of an

@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 from django_tasks_db.management.commands import db_worker
@@ -170,4 +171,55 @@ def test_a_pdf_rendered_on_server_a_is_a_cache_hit_on_server_b(
     on_b = exports.report_pdf(submitted)
 
     assert on_b == on_a
+    assert len(renders) == 1
+
+
+# --- One render per change, whoever asks -----------------------------------------------------
+
+
+def test_a_download_that_finds_a_render_under_way_waits_for_it_instead_of_rendering(
+    submitted, renders, monkeypatch
+):
+    key = exports.report_pdf_cache_key(submitted)
+    cache.set(f"{key}:rendering", 1, 30)
+    polls = []
+
+    def elsewhere_finishes(seconds: float) -> None:  # the other process's render lands
+        polls.append(seconds)
+        cache.set(key, b"%PDF- rendered elsewhere", 60)
+
+    monkeypatch.setattr(exports.time, "sleep", elsewhere_finishes)
+
+    assert exports.report_pdf(submitted) == b"%PDF- rendered elsewhere"
+    assert renders == []
+    assert len(polls) == 1
+
+
+def test_a_render_under_way_that_never_finishes_is_waited_for_only_so_long(
+    submitted, renders, settings, monkeypatch
+):
+    settings.REPORT_PDF_WAIT = 0.5
+    key = exports.report_pdf_cache_key(submitted)
+    cache.set(f"{key}:rendering", 1, 30)
+    monkeypatch.setattr(exports.time, "sleep", lambda seconds: None)
+    clock = iter(range(1000))
+    monkeypatch.setattr(exports.time, "monotonic", lambda: next(clock) / 10)
+
+    content = exports.report_pdf(submitted)
+
+    assert content.startswith(b"%PDF")
+    assert len(renders) == 1
+    assert cache.get(key) == content
+    assert cache.get(f"{key}:rendering") is None  # its own mark is taken away when done
+
+
+def test_a_cache_that_is_down_never_makes_a_download_wait(
+    submitted, renders, redis_down, monkeypatch
+):
+    def no_waiting(seconds: float) -> None:
+        raise AssertionError("waited for a render with the cache down")
+
+    monkeypatch.setattr(exports.time, "sleep", no_waiting)
+
+    assert exports.report_pdf(submitted).startswith(b"%PDF")
     assert len(renders) == 1
