@@ -370,7 +370,7 @@ def invite(stack: Stack, mail: SlowMailServer, *, lines: int, timeout: int, mail
     import requests
     from django.db import connections
 
-    from assessments.models import Invitation
+    from assessments.models import Email
 
     print(
         f"\n== Bulk invite: {lines} councillors in one CSV through nginx; "
@@ -436,7 +436,9 @@ def invite(stack: Stack, mail: SlowMailServer, *, lines: int, timeout: int, mail
         f"{len(twice)} got more than one; {len(missing)} got none; {len(unexpected)} unexpected"
     )
     states = Counter(
-        Invitation.objects.filter(user__email__in=invited).values_list("email_state", flat=True)
+        Email.objects.filter(purpose=Email.Purpose.INVITATION, user__email__in=invited).values_list(
+            "state", flat=True
+        )
     )
     connections.close_all()
     print(f"invitations in the database: {sum(states.values())} ({dict(states)})")
