@@ -128,7 +128,13 @@ def fill(args):
             User,
             ["id", "email", "full_name", "council_id", "password", "date_joined"],
             user_rows,
-            {"role": "councillor", "is_active": True, "is_staff": False, "is_superuser": False},
+            {
+                "role": "councillor",
+                "is_active": True,
+                "is_staff": False,
+                "is_superuser": False,
+                "reminders_enabled": True,
+            },
         )
         copy_rows(
             connection,
