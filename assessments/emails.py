@@ -197,23 +197,25 @@ def email_queue(
     return email
 
 
-def email_queue_many(*, purpose: Email.Purpose, invitations: list[Invitation]) -> list[Email]:
+def email_queue_many(*, purpose: Email.Purpose, invitations: dict[str, Invitation]) -> list[Email]:
     """
-    `email_queue` for many new invitations at once (a bulk invite): one insert for every row
-    and, once the caller's transaction commits, one task each. Their keys are new (each
-    invitation's own), so none can have been used; the database still refuses a repeated one.
+    `email_queue` for many new invitations at once (a bulk invite), each under its key: one
+    insert for every row and, once the caller's transaction commits, their tasks in one
+    transaction. The keys are new (each names its own new invitation), so none can have been
+    used; the database still refuses a repeated one.
     """
     queued = Email.objects.bulk_create(
-        Email(
-            purpose=purpose,
-            user_id=invitation.user_id,
-            key=f"invitation:{invitation.pk}",
-            invitation=invitation,
-        )
-        for invitation in invitations
+        Email(purpose=purpose, user_id=invitation.user_id, key=key, invitation=invitation)
+        for key, invitation in invitations.items()
     )
     ids = [email.pk for email in queued]
-    transaction.on_commit(lambda: [email_send.enqueue(email_id) for email_id in ids])
+
+    def enqueue_all() -> None:
+        with transaction.atomic():  # one commit for the lot, not one a task
+            for email_id in ids:
+                email_send.enqueue(email_id)
+
+    transaction.on_commit(enqueue_all)
     return queued
 
 

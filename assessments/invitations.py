@@ -102,6 +102,11 @@ def invitation_status(invitation: Invitation, *, now: datetime | None = None) ->
     return InvitationStatus.PENDING
 
 
+def invitation_email_key(invitation: Invitation) -> str:
+    """The once-only key of an invitation's email: each invitation is emailed once."""
+    return f"invitation:{invitation.pk}"
+
+
 def _new_invitation(*, user: User, invited_by: User | None) -> Invitation:
     """The invitation and its queued email. Its token is never told to anyone: the email's task
     makes the link's token when it sends (`_invitation_message`)."""
@@ -114,7 +119,7 @@ def _new_invitation(*, user: User, invited_by: User | None) -> Invitation:
     emails.email_queue(
         purpose=Email.Purpose.INVITATION,
         user=user,
-        key=f"invitation:{invitation.pk}",
+        key=invitation_email_key(invitation),
         invitation=invitation,
     )
     return invitation
@@ -463,7 +468,10 @@ def _invite_all(*, council: Council, lines: list[InviteLine], invited_by: User) 
         )
         for user in users
     )
-    emails.email_queue_many(purpose=Email.Purpose.INVITATION, invitations=made)
+    emails.email_queue_many(
+        purpose=Email.Purpose.INVITATION,
+        invitations={invitation_email_key(invitation): invitation for invitation in made},
+    )
 
 
 def _invite_each(

@@ -22,7 +22,6 @@ failed step.
 """
 
 import argparse
-import http.client
 import json
 import os
 import signal
@@ -38,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.answering import PYTHON, free_port  # noqa: E402
 from benchmarks.groups import prepare_database  # noqa: E402
+from benchmarks.stack import wait_for_health  # noqa: E402
 
 BIN = Path(PYTHON).parent
 # Every councillor's password, handed to the locustfile as LOAD_PASSWORD.
@@ -56,21 +56,6 @@ STEPS = [
     "report",
     "PDF",
 ]
-
-
-def wait_for_health(port: int) -> None:
-    for _ in range(200):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        try:
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        finally:
-            conn.close()
-        time.sleep(0.1)
-    raise SystemExit("gunicorn did not answer /healthz")
 
 
 def verify(plans: dict[str, dict]) -> list[str]:
@@ -181,7 +166,7 @@ def main() -> int:
             env=env,
             cwd=ROOT,
         )
-        wait_for_health(port)
+        wait_for_health(port, process=gunicorn)
         print(
             f"{label}; gunicorn -c gunicorn.conf.py on 127.0.0.1:{port}; {os.cpu_count()} CPUs; "
             f"{args.users} councillors, at most {args.time_limit} s"

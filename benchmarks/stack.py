@@ -133,12 +133,19 @@ def stop_group(process: subprocess.Popen, *, sig: int = signal.SIGTERM, wait: fl
         process.wait(timeout=10)
 
 
-def wait_for_health(port: int, *, process: subprocess.Popen, log: Path, seconds: float = 60):
-    """Wait until /healthz on `port` answers 200, at most `seconds`; fail if the process ends."""
+def wait_for_health(
+    port: int, *, process: subprocess.Popen, log: Path | None = None, seconds: float = 60
+):
+    """Wait until /healthz on `port` answers 200, at most `seconds`; fail if the process ends.
+    `log`, if the process writes one, is quoted when it fails."""
+
+    def tail() -> str:
+        return log.read_text()[-3000:] if log else "(its output is above)"
+
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"{process.args[0]} stopped:\n{log.read_text()[-3000:]}")
+            raise SystemExit(f"{process.args[0]} stopped:\n{tail()}")
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         try:
             conn.request("GET", "/healthz")
@@ -149,7 +156,7 @@ def wait_for_health(port: int, *, process: subprocess.Popen, log: Path, seconds:
         finally:
             conn.close()
         time.sleep(0.2)
-    raise SystemExit(f"Nothing answered /healthz on port {port}:\n{log.read_text()[-3000:]}")
+    raise SystemExit(f"Nothing answered /healthz on port {port}:\n{tail()}")
 
 
 @dataclass
