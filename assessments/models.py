@@ -15,6 +15,7 @@ Two halves:
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length, Lower
@@ -100,10 +101,9 @@ class Area(models.Model):
     checklist = models.ForeignKey(ChecklistVersion, on_delete=models.CASCADE, related_name="areas")
     code = models.SlugField(max_length=60, help_text="Stable code; never changes once answered.")
     order = models.PositiveSmallIntegerField()
+    # One name per area everywhere (the leaflet's summary wording); the leaflet's own section
+    # headings ("Creating the climate ...") are not used, so an area is never named two ways.
     title = models.CharField(max_length=200, help_text="As in the leaflet's summary.")
-    heading = models.CharField(
-        max_length=200, help_text="The leaflet's heading over the area's quotes and questions."
-    )
     introduction = models.TextField(blank=True, help_text="Shown above the area's questions.")
 
     objects = AreaManager()
@@ -183,7 +183,23 @@ class Question(models.Model):
     text = models.CharField(
         max_length=300, help_text="The question, e.g. “Do you encourage creativity?”"
     )
-    guidance = models.TextField(blank=True)
+    guidance = models.TextField(
+        blank=True,
+        help_text=(
+            "What good looks like: two or three plain sentences, shown under the question and "
+            "beside the gap in the report."
+        ),
+    )
+    # The one leaflet quote that speaks to this key action, shown beside it wherever it appears.
+    # Chosen by hand (fixtures, admin): a key action no quote speaks to has none.
+    quote = models.ForeignKey(
+        "Quote",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="key_actions",
+        help_text="The leaflet quote that speaks to this key action, from the same version.",
+    )
     is_research_priority = models.BooleanField(
         default=False, help_text="One of the research's most important areas for further action."
     )
@@ -212,7 +228,18 @@ class Question(models.Model):
     def natural_key(self):
         return (self.area.checklist.number, self.code)
 
-    natural_key.dependencies = ["assessments.area"]  # type: ignore[attr-defined]  # Django reads it
+    natural_key.dependencies = ["assessments.area", "assessments.quote"]  # type: ignore[attr-defined]  # Django reads it
+
+    def clean(self):
+        super().clean()
+        if (
+            self.quote_id
+            and self.area_id
+            and self.quote.area.checklist_id != self.area.checklist_id
+        ):
+            raise ValidationError(
+                {"quote": "Choose a quote from this checklist version's own areas."}
+            )
 
 
 class QuoteManager(models.Manager):
@@ -507,9 +534,29 @@ class Answer(models.Model):
 
 
 class ActionStep(models.Model):
-    """The councillor's next step on one gap: what, who leads, by when, and where it is reported."""
+    """
+    The councillor's next step on one gap: what, who leads, by when, and where it is reported.
+
+    Up to `FOCUS_LIMIT` steps of an assessment are its focus actions, "Your action plan" at the
+    top of the report (`assessments.action_plan` keeps the limit, under a lock on the
+    assessment). A step carried over from the last assessment's plan points to the step it
+    came from.
+    """
+
+    FOCUS_LIMIT = 5
 
     answer = models.OneToOneField(Answer, on_delete=models.CASCADE, related_name="action_step")
+    is_focus = models.BooleanField(
+        "One of the focus actions", default=False, help_text="Shown first, in “Your action plan”."
+    )
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carried_into",
+        help_text="The step of an earlier assessment this one continues.",
+    )
     what = models.TextField("What will be done", max_length=1000)
     lead = models.CharField("Who leads it", max_length=200, blank=True)
     due_date = models.DateField("By when", null=True, blank=True)
@@ -521,6 +568,42 @@ class ActionStep(models.Model):
 
     def __str__(self):
         return f"Next step on {self.answer.question}"
+
+
+class StepReview(models.Model):
+    """
+    How a step planned in the person's last assessment went, recorded in their new one.
+
+    The rows are made when the new assessment starts, one per step of the last submitted
+    assessment, with no outcome; the person records an outcome for each before submitting.
+    """
+
+    class Outcome(models.TextChoices):
+        DONE = "done", _("Done")
+        PARTLY_DONE = "partly", _("Partly done")
+        NOT_DONE = "not-done", _("Not done")
+        NO_LONGER_RELEVANT = "not-relevant", _("No longer relevant")
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="step_reviews"
+    )
+    step = models.ForeignKey(ActionStep, on_delete=models.CASCADE, related_name="reviews")
+    outcome = models.CharField(max_length=20, choices=Outcome, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["step__answer__question__area__order", "step__answer__question__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "step"], name="one_review_per_step"),
+        ]
+
+    def __str__(self):
+        return f"Review of {self.step}: {self.get_outcome_display() or 'not yet reviewed'}"
+
+    @property
+    def is_unfinished(self) -> bool:
+        """Partly done or not done: a step the new plan may carry on."""
+        return self.outcome in {self.Outcome.PARTLY_DONE, self.Outcome.NOT_DONE}
 
 
 class Invitation(models.Model):

@@ -60,32 +60,42 @@ def checklist_copy_as_draft(*, checklist: ChecklistVersion) -> ChecklistVersion:
         )
         for option in checklist.answer_options.all()
     )
-    for area in checklist.areas.prefetch_related("questions", "quotes"):
+    areas = list(checklist.areas.prefetch_related("questions__quote__area", "quotes"))
+    new_areas = {}
+    new_quotes = {}  # (area code, order) -> the copy's quote, so the key actions keep theirs
+    for area in areas:
         new_area = Area.objects.create(
             checklist=copy,
             code=area.code,
             order=area.order,
             title=area.title,
-            heading=area.heading,
             introduction=area.introduction,
         )
-        Question.objects.bulk_create(
-            Question(
-                area=new_area,
-                checklist=copy,
-                code=question.code,
-                order=question.order,
-                summary=question.summary,
-                text=question.text,
-                guidance=question.guidance,
-                is_research_priority=question.is_research_priority,
-                research_finding=question.research_finding,
-            )
-            for question in area.questions.all()
-        )
-        Quote.objects.bulk_create(
+        new_areas[area.code] = new_area
+        for quote in Quote.objects.bulk_create(
             Quote(area=new_area, order=quote.order, text=quote.text) for quote in area.quotes.all()
+        ):
+            new_quotes[(area.code, quote.order)] = quote
+    Question.objects.bulk_create(
+        Question(
+            area=new_areas[area.code],
+            checklist=copy,
+            code=question.code,
+            order=question.order,
+            summary=question.summary,
+            text=question.text,
+            guidance=question.guidance,
+            quote=(
+                new_quotes[(question.quote.area.code, question.quote.order)]
+                if question.quote
+                else None
+            ),
+            is_research_priority=question.is_research_priority,
+            research_finding=question.research_finding,
         )
+        for area in areas
+        for question in area.questions.all()
+    )
     return copy
 
 

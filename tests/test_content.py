@@ -147,11 +147,6 @@ def test_the_fixture_has_the_four_areas_in_the_summarys_order_with_its_titles(ch
     assert list(checklist.areas.values_list("order", flat=True)) == [1, 2, 3, 4]
 
 
-def test_each_area_heading_is_the_leaflets_heading_over_that_areas_section(checklist):
-    for area, leaflet_area in zip(checklist.areas.all(), parse_leaflet(), strict=True):
-        assert area.heading in leaflet_area.section_text.splitlines()
-
-
 def test_every_key_action_is_stored_with_the_summarys_wording_in_order(checklist):
     for area, leaflet_area in zip(checklist.areas.all(), parse_leaflet(), strict=True):
         assert list(area.questions.values_list("summary", flat=True)) == leaflet_area.summaries
@@ -208,6 +203,66 @@ def test_the_five_research_priorities_carry_the_key_findings_wording(checklist):
     assert list(priorities.values_list("summary", flat=True)) == RESEARCH_PRIORITIES
     assert list(priorities.values_list("research_finding", flat=True)) == findings
     assert not Question.objects.filter(is_research_priority=False).exclude(research_finding="")
+
+
+# Which leaflet quote speaks to which key action: chosen by reading them, pinned here so that a
+# fixture edit can never put a quote beside an action it does not speak to. The start of the
+# quote is enough to name it. None: no quote in the leaflet speaks to that action.
+QUOTE_FOR_KEY_ACTION = {
+    "encourage-creativity": "We encourage the officers, if you have got an idea",
+    "invite-external-challenges": "External challenge is good",
+    "look-for-fresh-ideas": "Make sure that people are talking to other councils",
+    "take-calculated-risks": "It is not about taking risks",
+    "experiment-and-learn": "You need to road test it first, to learn what works",
+    "celebrate-achievements": None,
+    "united-leadership": "You have to take people with you",
+    "communicate-the-need": "Councils are in the best place ever to have a conversation",
+    "listen-to-others": "Councillors should spend time with the staff doing the actual delivery",
+    "work-cross-council": None,
+    "move-forward-boldly": "Be brave and confident about what you are doing",
+    "agree-long-term-objectives": "We have a 20-year plan",
+    "understand-residents-concerns": "The first conversation has to be with your community",
+    "select-priority-areas": "You could have a really bright idea",
+    "ensure-innovations-attainable": "There is no point in having ideas if you can't deliver them",
+    "devote-resources": "You can't do everything at once",
+    "space-to-test": "You need a clearly defined goal, but be prepared to change the way",
+    "involve-stakeholders": "You need to involve employees' representatives from the beginning",
+    "monitor-progress": "The secret is to recognise quite quickly when it is not going well",
+    "persist": "Even when it gets rocky, you have to have the resolve",
+}
+
+
+def test_each_key_action_has_the_one_quote_that_speaks_to_it(checklist):
+    questions = Question.objects.filter(area__checklist=checklist).select_related("quote")
+    linked = {q.code: (q.quote.text if q.quote else None) for q in questions}
+
+    assert set(linked) == set(QUOTE_FOR_KEY_ACTION)
+    for code, start in QUOTE_FOR_KEY_ACTION.items():
+        if start is None:
+            assert linked[code] is None, code
+        else:
+            assert linked[code] is not None and linked[code].startswith(start), code
+
+
+def test_every_linked_quote_is_one_of_the_versions_own_leaflet_quotes(checklist):
+    leaflet_quotes = [quote for area in parse_leaflet() for quote in area.quotes]
+    for question in Question.objects.filter(area__checklist=checklist, quote__isnull=False):
+        assert question.quote.area.checklist_id == checklist.pk
+        assert any(question.quote.text in quote for quote in leaflet_quotes), question.code
+
+
+def test_the_area_quotes_stay_under_their_area_whether_linked_or_not(checklist):
+    assert Quote.objects.filter(area__checklist=checklist).count() == sum(
+        len(area.quotes) for area in parse_leaflet()
+    )
+
+
+def test_every_key_action_says_what_good_looks_like_in_two_or_three_sentences(checklist):
+    for question in Question.objects.filter(area__checklist=checklist):
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", question.guidance.strip()) if s]
+        assert 2 <= len(sentences) <= 3, question.code
+        # The service's own voice: never put in the research's or the leaflet's mouth.
+        assert "research" not in question.guidance.lower(), question.code
 
 
 def test_the_definition_findings_and_introduction_are_the_leaflets_words(checklist):
@@ -270,7 +325,6 @@ def _version_and_area(number: int) -> tuple[dict, dict]:
             "code": "climate",
             "order": 1,
             "title": "A",
-            "heading": "A",
         },
     }
     return version, area

@@ -161,7 +161,7 @@ def test_answers_on_another_checklist_version_match_by_key_action(setup, checkli
     area = checklist.areas.get(
         code=Question.objects.get(area__checklist=checklist, code="encourage-creativity").area.code
     )
-    new_area = newer.areas.create(code=area.code, order=1, title=area.title, heading=area.heading)
+    new_area = newer.areas.create(code=area.code, order=1, title=area.title)
     new_area.questions.create(
         code="encourage-creativity", order=1, summary="Encourage creativity", text="Reworded?"
     )

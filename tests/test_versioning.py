@@ -11,7 +11,7 @@ def _content(checklist: ChecklistVersion) -> dict[str, list[tuple]]:
     return {
         "areas": list(
             Area.objects.filter(checklist=checklist).values_list(
-                "code", "order", "title", "heading", "introduction"
+                "code", "order", "title", "introduction"
             )
         ),
         "questions": list(
@@ -22,6 +22,8 @@ def _content(checklist: ChecklistVersion) -> dict[str, list[tuple]]:
                 "summary",
                 "text",
                 "guidance",
+                "quote__area__code",
+                "quote__order",
                 "is_research_priority",
                 "research_finding",
             )

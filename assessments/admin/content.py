@@ -402,9 +402,9 @@ class AreaAdmin(VersionLockAdmin):
     list_display_links = ["title"]
     list_filter = [("checklist", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["checklist"]
-    search_fields = ["title", "code", "heading"]
+    search_fields = ["title", "code"]
     ordering = ["-checklist__number", "order"]
-    fields = ["checklist", "order", "code", "title", "heading", "introduction"]
+    fields = ["checklist", "order", "code", "title", "introduction"]
     inlines = [QuestionInline, QuoteInline]
 
     def checklist_of(self, obj):
