@@ -147,6 +147,49 @@ def test_an_admin_edits_a_draft_question_on_its_own_page(admin_client, checklist
     assert question.guidance == "Keep going when it gets rocky."
 
 
+def test_an_admin_links_a_draft_key_action_to_one_of_its_versions_quotes(admin_client, checklist):
+    draft = checklist_copy_as_draft(checklist=checklist)
+    question = Question.objects.get(area__checklist=draft, code="celebrate-achievements")
+    page = admin_client.get(change_url(question))
+    offered = list(page.context["adminform"].form.fields["quote"].queryset)
+    quote = Quote.objects.get(area__checklist=draft, area__code="climate", order=7)
+    data = form_data(page)
+    data["quote"] = str(quote.pk)
+
+    response = admin_client.post(change_url(question), data)
+
+    assert response.status_code == 302
+    assert {q.area.checklist_id for q in offered} == {draft.pk}
+    question.refresh_from_db()
+    assert question.quote == quote
+
+
+def test_a_quote_from_another_version_is_refused_for_a_key_action(admin_client, checklist):
+    draft = checklist_copy_as_draft(checklist=checklist)
+    question = Question.objects.get(area__checklist=draft, code="celebrate-achievements")
+    data = form_data(admin_client.get(change_url(question)))
+    data["quote"] = str(Quote.objects.filter(area__checklist=checklist).first().pk)
+
+    response = admin_client.post(change_url(question), data)
+
+    assert response.status_code == 200
+    assert "quote" in response.context["adminform"].form.errors
+    question.refresh_from_db()
+    assert question.quote is None
+
+
+def test_a_copied_version_keeps_each_key_actions_quote_in_its_own_quotes(checklist):
+    draft = checklist_copy_as_draft(checklist=checklist)
+
+    for question in Question.objects.filter(area__checklist=draft).select_related("quote__area"):
+        original = Question.objects.get(area__checklist=checklist, code=question.code)
+        if original.quote is None:
+            assert question.quote is None
+        else:
+            assert question.quote.area.checklist_id == draft.pk
+            assert question.quote.text == original.quote.text
+
+
 def test_a_question_code_already_used_in_another_area_of_the_version_is_refused(
     admin_client, checklist
 ):

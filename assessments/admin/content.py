@@ -186,9 +186,24 @@ class QuestionForm(InEditableAreaForm):
             "summary",
             "text",
             "guidance",
+            "quote",
             "is_research_priority",
             "research_finding",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        quote_field = self.fields.get("quote")
+        if isinstance(quote_field, forms.ModelChoiceField):
+            # A key action's quote comes from its own version (any of its areas): an existing
+            # question offers only those; a new one, those of the versions that can still change.
+            quotes = Quote.objects.select_related("area").order_by("area__order", "order")
+            if self.instance.pk:
+                quotes = quotes.filter(area__checklist_id=self.instance.area.checklist_id)
+            else:
+                quotes = quotes.filter(area__checklist__in=editable_versions())
+            quote_field.queryset = quotes
+            quote_field.label_from_instance = lambda quote: f"{quote.area.title}: {quote}"
 
     def clean(self):
         cleaned_data = super().clean()
@@ -199,6 +214,9 @@ class QuestionForm(InEditableAreaForm):
         if area is not None:
             # `checklist` is not on the form: it always follows the area (see QuestionQuerySet).
             self.instance.checklist_id = area.checklist_id
+        quote = cleaned_data.get("quote")
+        if quote is not None and area is not None and quote.area.checklist_id != area.checklist_id:
+            self.add_error("quote", "Choose a quote from this question's own checklist version.")
         if code and area:
             # The database refuses a code used twice in a version; this says so plainly first.
             clash = (
@@ -380,6 +398,7 @@ class QuestionInline(VersionLockInline, admin.StackedInline):
         "text",
         ("is_research_priority", "research_finding"),
         "guidance",
+        "quote",
     ]
     ordering = ["order"]
 
@@ -437,7 +456,7 @@ class QuestionAdmin(VersionLockAdmin):
     ordering = ["-area__checklist__number", "area__order", "order"]
     fieldsets = [
         (None, {"fields": ["area", "order", "code"]}),
-        ("Wording", {"fields": ["summary", "text", "guidance"]}),
+        ("Wording", {"fields": ["summary", "text", "guidance", "quote"]}),
         ("Research priority", {"fields": ["is_research_priority", "research_finding"]}),
     ]
 
