@@ -9,6 +9,10 @@ times in this one process. Run from the project root:
 
 Each PDF render is a fresh one (the PDF cache is bypassed), with the report rebuilt from the
 database each time as the view does.
+
+`--scenario full-plan` measures the report issue #12 sets a page budget for instead: every one
+of the 20 key actions a gap, a note of about 200 characters on each, and five next steps (the
+focus actions, where the models have them).
 """
 
 import argparse
@@ -56,7 +60,21 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
 
 
-def build_data() -> tuple[User, Assessment]:
+FULL_PLAN_NOTE = (
+    "We discuss this at group meetings and in cabinet briefings, but nothing is written down "
+    "yet and no one owns it. Officers suggest the budget round is the moment to raise it, with "
+    "a short paper."
+)
+FULL_PLAN_STEPS = (
+    "select-priority-areas",
+    "devote-resources",
+    "involve-stakeholders",
+    "monitor-progress",
+    "persist",
+)
+
+
+def build_data(scenario: str = "mixed") -> tuple[User, Assessment]:
     call_command("migrate", verbosity=0)
     call_command("loaddata", "checklist", verbosity=0)
     checklist = ChecklistVersion.objects.published()
@@ -67,6 +85,7 @@ def build_data() -> tuple[User, Assessment]:
     options = {o.code: o for o in AnswerOption.objects.filter(checklist=checklist)}
     questions = list(checklist.areas.all().values_list("questions", "questions__code"))
     made = []
+    full_plan = scenario == "full-plan"
     for days_ago, tweak in ((400, "not-yet"), (0, None)):
         assessment = Assessment.objects.create(
             owner=user,
@@ -78,25 +97,39 @@ def build_data() -> tuple[User, Assessment]:
             Answer(
                 assessment=assessment,
                 question_id=question_id,
-                option=options[tweak if tweak and code == "persist" else ANSWERS[code]],
+                option=options[
+                    ("partly" if index % 2 else "not-yet")
+                    if full_plan
+                    else (tweak if tweak and code == "persist" else ANSWERS[code])
+                ],
                 note=(
-                    "We talk about this at group meetings, but nothing is written down yet. "
+                    FULL_PLAN_NOTE
+                    if full_plan
+                    else "We talk about this at group meetings, but nothing is written down yet. "
                     "Officers say the budget round is the moment to raise it."
                     if ANSWERS[code] in {"partly", "not-yet"}
                     else ""
                 ),
             )
-            for question_id, code in questions
+            for index, (question_id, code) in enumerate(questions)
         )
         made.append(assessment)
     current = made[-1]
-    for code in ("devote-resources", "monitor-progress", "select-priority-areas"):
+    codes = (
+        FULL_PLAN_STEPS
+        if full_plan
+        else ("devote-resources", "monitor-progress", "select-priority-areas")
+    )
+    # Focus actions exist from migration 0016 on; the same script measures the code before it.
+    focus = {"is_focus": True} if full_plan and hasattr(ActionStep, "FOCUS_LIMIT") else {}
+    for code in codes:
         ActionStep.objects.create(
             answer=Answer.objects.get(assessment=current, question__code=code),
             what="Ask the chief executive for a short paper to cabinet on what this would take.",
             lead="Leader of the council",
             due_date=timezone.localdate() + datetime.timedelta(days=90),
             reported_to="Cabinet",
+            **focus,
         )
     return user, current
 
@@ -127,11 +160,18 @@ def main():
     parser.add_argument("runs", nargs="?", type=int, default=30)
     parser.add_argument("--memory-renders", type=int, default=200)
     parser.add_argument("--save", metavar="PATH", help="also write the PDF here, to look at")
+    parser.add_argument(
+        "--scenario",
+        choices=["mixed", "full-plan"],
+        default="mixed",
+        help="mixed: a realistic mix (the default); full-plan: 20 gaps, 200-character notes, "
+        "5 next steps",
+    )
     args = parser.parse_args()
 
     settings.SECURE_SSL_REDIRECT = False
     settings.ALLOWED_HOSTS = ["testserver"]
-    user, assessment = build_data()
+    user, assessment = build_data(args.scenario)
 
     def render_pdf() -> bytes:
         report = reports.build_report(reports.submitted_assessments().get(pk=assessment.pk))
@@ -155,7 +195,7 @@ def main():
 
     pdf_times = timed(render_pdf, args.runs)
     html_times = timed(render_html, args.runs)
-    print(f"Full 20-question report, {pages} PDF pages, {len(first) // 1024} KB")
+    print(f"Full 20-question report ({args.scenario}), {pages} PDF pages, {len(first) // 1024} KB")
     print(describe("PDF ", pdf_times))
     print(describe("HTML", html_times))
     print(f"Load average: {' '.join(f'{n:.2f}' for n in os.getloadavg())} on {os.cpu_count()} CPUs")
