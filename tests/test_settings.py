@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from assessments.checks import check_site_url
-from assessments.models import ChecklistVersion, User
+from assessments.models import ActionStep, ChecklistVersion, User
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -134,6 +135,7 @@ def test_seed_demo_creates_the_demo_accounts_listed_in_the_readme(db, settings):
     readme = (ROOT / "README.md").read_text()
     for email, password in [
         ("councillor@example.org", "councillor-demo-password"),
+        ("returning-councillor@example.org", "returning-demo-password"),
         ("officer@example.org", "officer-demo-password"),
         ("admin@example.org", "admin-demo-password"),
     ]:
@@ -142,6 +144,14 @@ def test_seed_demo_creates_the_demo_accounts_listed_in_the_readme(db, settings):
         assert email in readme and password in readme
     assert User.objects.get(email="admin@example.org").is_staff
     assert ChecklistVersion.objects.published().number == 1
+    # Run twice, the returning councillor still has one assessment of a year ago, with its plan.
+    returning = User.objects.get(email="returning-councillor@example.org")
+    (last_year,) = returning.assessments.all()
+    assert last_year.is_submitted
+    assert (timezone.now() - last_year.submitted_at).days >= 364
+    steps = ActionStep.objects.filter(answer__assessment=last_year)
+    assert steps.count() == 4 and steps.filter(is_focus=True).count() == 3
+    assert not User.objects.get(email="councillor@example.org").assessments.exists()
 
 
 def test_seed_demo_refuses_to_run_when_debug_is_off(db, settings):
