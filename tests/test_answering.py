@@ -12,6 +12,7 @@ from tests.answering_helpers import (
     area_codes,
     area_data,
     area_url,
+    detail_url,
     error_summary_links,
     ids_on,
     save_area,
@@ -103,26 +104,26 @@ def test_save_and_continue_stores_answers_and_notes_and_goes_to_the_next_area(si
     assert draft.revision == 1
 
 
-def test_save_and_come_back_later_returns_to_the_dashboard_with_a_message(signed_in, draft):
+def test_save_and_come_back_later_returns_to_the_task_list_with_a_message(signed_in, draft):
     response = save_area(signed_in, draft, "climate", default="yes", after="later")
 
-    assert response.url == reverse("assessments:dashboard")
+    assert response.url == detail_url(draft)
     page = signed_in.get(response.url).content.decode()
     assert "Your answers have been saved" in page
 
 
-def test_saving_the_last_area_goes_to_check_your_answers(signed_in, draft):
+def test_saving_the_last_area_goes_to_the_task_list(signed_in, draft):
     response = save_area(signed_in, draft, area_codes(draft.checklist)[-1], default="yes")
 
-    assert response.url == reverse("assessments:check_answers", args=[draft.pk])
+    assert response.url == detail_url(draft)
 
 
 def test_a_page_can_be_saved_with_questions_open_and_then_shows_which_are_open(signed_in, draft):
-    save_area(signed_in, draft, "climate", answers={"encourage-creativity": "yes"})
+    save_area(signed_in, draft, "climate", answers={"encourage-creativity": "yes"}, after="later")
 
     html = signed_in.get(area_url(draft, "climate")).content.decode()
 
-    assert "You have answered 1 of 6 questions in this area." in html
+    assert "You have answered 1 of 6 key actions in this area." in html
     assert html.count("Not answered</strong>") == 5
     assert stored(draft)["celebrate-achievements"] == (None, "", True)
 
@@ -137,7 +138,7 @@ def test_answers_carried_over_from_last_time_are_marked_until_they_are_saved(
 
     assert html.count("From your last assessment: check and save</strong>") == 6
     assert "Not answered</strong>" not in html
-    assert "You have answered 0 of 6 questions in this area." in html
+    assert "You have answered 0 of 6 key actions in this area." in html
 
 
 class CountedAreaAnswersForm(AreaAnswersForm):
@@ -155,10 +156,10 @@ def counted_form(monkeypatch):
     return CountedAreaAnswersForm
 
 
-def test_a_page_sent_with_errors_is_built_once_and_shown_with_the_saved_answers(
+def test_a_page_sent_with_errors_is_built_once_and_shows_what_was_sent_not_what_was_saved(
     signed_in, draft, counted_form
 ):
-    save_area(signed_in, draft, "climate", answers={"encourage-creativity": "yes"})
+    save_area(signed_in, draft, "climate", default="yes", after="later")
     counted_form.built = 0
 
     response = save_area(
@@ -172,8 +173,8 @@ def test_a_page_sent_with_errors_is_built_once_and_shown_with_the_saved_answers(
     assert counted_form.built == 1
     html = response.content.decode()
     assert "must be 2,000 characters or fewer" in html
-    # The saved answers, read after the form was checked, still mark what is open.
-    assert "You have answered 1 of 6 questions in this area." in html
+    # Six answers are saved, but the statuses are those of the page sent: one answered.
+    assert "You have answered 1 of 6 key actions in this area." in html
     assert html.count("Not answered</strong>") == 5
 
 
@@ -408,8 +409,8 @@ def test_an_area_sent_with_errors_runs_a_fixed_number_of_queries(
     data = area_data(draft, "climate", default="yes", notes={"encourage-creativity": "x" * 2001})
 
     # session, user, assessment, areas, questions, scale; then, to show the page again, the
-    # areas with a quote each and the saved answers
-    with django_assert_num_queries(8):
+    # areas with a quote each (the statuses come from what was sent, not from the database)
+    with django_assert_num_queries(7):
         response = signed_in.post(area_url(draft, "climate"), data)
 
     assert response.status_code == 200

@@ -25,6 +25,10 @@ from tests.answering_helpers import (
 from tests.builders import answer_all, new_checklist_version
 
 
+def confirmation_url(assessment) -> str:
+    return reverse("assessments:confirmation", args=[assessment.pk])
+
+
 def current_revision(assessment) -> int:
     return Assessment.objects.get(pk=assessment.pk).revision
 
@@ -42,7 +46,7 @@ def test_check_your_answers_lists_all_20_questions_with_answers_notes_and_change
     assert html.count('class="govuk-summary-list__row"') == 20
     assert html.count("Partly") == 20
     assert "Awards" in html
-    assert f'href="{area_url(draft, "climate")}#celebrate-achievements"' in html
+    assert f'href="{area_url(draft, "climate")}?return=check#celebrate-achievements"' in html
     assert "Submit assessment" in html
 
 
@@ -113,9 +117,10 @@ def test_submitting_a_complete_assessment_makes_it_read_only(signed_in, draft):
 
     draft.refresh_from_db()
     assert draft.is_submitted and draft.submitted_at
-    assert response.redirect_chain[-1][0] == detail_url(draft)
-    html = response.content.decode()
-    assert "Your assessment has been submitted" in html
+    assert response.redirect_chain[-1][0] == confirmation_url(draft)
+    assert "Assessment submitted" in response.content.decode()
+    html = signed_in.get(detail_url(draft)).content.decode()
+    assert "These are the answers you submitted" in html
     assert "Change" not in html
     # Its answering pages now lead to the read-only view.
     assert signed_in.get(area_url(draft, "climate")).url == detail_url(draft)
@@ -145,7 +150,7 @@ def test_double_clicking_submit_submits_once(signed_in, draft):
     submitted_at = Assessment.objects.get(pk=draft.pk).submitted_at
     second = signed_in.post(submit_url(draft), data)
 
-    assert first.url == second.url == detail_url(draft)
+    assert first.url == second.url == confirmation_url(draft)
     assessment = Assessment.objects.get(pk=draft.pk)
     assert assessment.submitted_at == submitted_at
     assert assessment.revision == draft.revision + 1
@@ -201,8 +206,8 @@ def test_check_your_answers_runs_a_fixed_number_of_queries(
 ):
     answer_all(draft)
 
-    # session, user, assessment, answers with options, questions, areas with quotes
-    with django_assert_num_queries(6):
+    # session, user, assessment, answers with options, questions, areas with quotes, reviews
+    with django_assert_num_queries(7):
         signed_in.get(check_url(draft))
 
 
