@@ -1,5 +1,7 @@
 """Answering the checklist one area page at a time: what the page shows, saving, and bad input."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
@@ -12,6 +14,7 @@ from tests.answering_helpers import (
     area_codes,
     area_data,
     area_url,
+    check_url,
     detail_url,
     error_summary_links,
     ids_on,
@@ -192,6 +195,153 @@ def test_windows_line_breaks_in_a_note_count_as_one_character(signed_in, draft):
     save_area(signed_in, draft, "climate", notes={"encourage-creativity": note})
 
     assert stored(draft)["encourage-creativity"][1] == ("ab\n" * 500).strip()
+
+
+# --- "Save and continue" checks the area ----------------------------------------------------
+
+
+def test_save_and_continue_saves_what_was_answered_and_lists_the_open_questions(signed_in, draft):
+    response = save_area(
+        signed_in,
+        draft,
+        "climate",
+        answers={"encourage-creativity": "yes", "celebrate-achievements": "partly"},
+    )
+
+    assert response.status_code == 200  # the person stays on the area
+    html = response.content.decode()
+    assert "<title>Error: Create the climate" in html
+    links = error_summary_links(html)
+    open_codes = [
+        "invite-external-challenges",
+        "look-for-fresh-ideas",
+        "take-calculated-risks",
+        "experiment-and-learn",
+    ]
+    assert links == [f"#{code}" for code in open_codes]
+    # Each link lands on its question's fieldset, which carries the error message.
+    for code in open_codes:
+        assert f'<fieldset class="govuk-fieldset" id="{code}"' in html
+    assert html.count('class="govuk-error-message"') == 4
+    assert "Answer “Do you invite external challenges?”" in html
+    # What was answered is saved, and the statuses are those of the page sent.
+    assert stored(draft)["encourage-creativity"] == ("yes", "", True)
+    assert stored(draft)["celebrate-achievements"] == ("partly", "", True)
+    assert "You have answered 2 of 6 key actions in this area." in html
+    assert html.count("Not answered</strong>") == 4
+
+
+def test_a_page_shown_again_after_saving_carries_the_new_revision_so_a_second_save_works(
+    signed_in, draft
+):
+    response = save_area(signed_in, draft, "climate", answers={"encourage-creativity": "yes"})
+    assert 'name="revision" value="1"' in response.content.decode()
+
+    response = save_area(signed_in, draft, "climate", default="partly", revision=1)
+
+    assert response.url == area_url(draft, "leadership")
+    assert {option for option, _note, _c in stored(draft).values()} == {"partly"}
+
+
+def test_save_and_come_back_later_does_not_check_the_area(signed_in, draft):
+    response = save_area(
+        signed_in, draft, "climate", answers={"encourage-creativity": "yes"}, after="later"
+    )
+
+    assert response.url == detail_url(draft)
+    assert stored(draft)["encourage-creativity"] == ("yes", "", True)
+
+
+def test_saving_confirms_pre_filled_answers_so_none_is_left_to_check(
+    signed_in, councillor, checklist
+):
+    submit(councillor, checklist, default="partly")
+    again = assessment_start(owner=councillor, from_previous=True)
+    data = {
+        "revision": "0",
+        "after": "continue",
+        **{
+            a.question.code: str(a.option_id)
+            for a in again.answers.filter(question__area__code="climate")
+        },
+    }
+
+    response = signed_in.post(area_url(again, "climate"), data)
+
+    assert response.url == area_url(again, "leadership")
+    assert (
+        Answer.objects.filter(
+            assessment=again, question__area__code="climate", confirmed=True
+        ).count()
+        == 6
+    )
+
+
+# --- Change from Check your answers ---------------------------------------------------------
+
+
+def test_an_area_opened_from_check_your_answers_goes_back_there_after_saving(signed_in, draft):
+    html = signed_in.get(area_url(draft, "leadership") + "?return=check").content.decode()
+    assert '<input type="hidden" name="return" value="check">' in html
+    assert f'href="{check_url(draft)}" class="govuk-back-link"' in html
+
+    data = area_data(draft, "leadership", default="yes")
+    response = signed_in.post(area_url(draft, "leadership"), {**data, "return": "check"})
+
+    assert response.url == check_url(draft)
+
+
+def test_an_area_opened_from_check_your_answers_keeps_the_way_back_through_an_error(
+    signed_in, draft
+):
+    data = {**area_data(draft, "leadership"), "return": "check"}
+
+    html = signed_in.post(area_url(draft, "leadership"), data).content.decode()
+
+    assert error_summary_links(html)
+    assert '<input type="hidden" name="return" value="check">' in html
+    response = signed_in.post(
+        area_url(draft, "leadership"),
+        {**area_data(draft, "leadership", default="yes"), "return": "check"},
+    )
+    assert response.url == check_url(draft)
+
+
+def test_a_return_value_outside_the_fixed_set_is_never_followed(signed_in, draft):
+    html = signed_in.get(
+        area_url(draft, "leadership") + "?return=https://evil.example/"
+    ).content.decode()
+    assert 'name="return"' not in html
+    assert "evil.example" not in html
+
+    data = {**area_data(draft, "leadership", default="yes"), "return": "https://evil.example/"}
+    response = signed_in.post(area_url(draft, "leadership"), data)
+
+    assert response.status_code == 200
+    assert "Something went wrong with this page, so nothing was saved" in response.content.decode()
+    assert_nothing_saved(draft)
+
+
+def test_without_a_return_value_save_and_continue_goes_to_the_next_area(signed_in, draft):
+    response = save_area(signed_in, draft, "leadership", default="yes")
+
+    assert response.url == area_url(draft, area_codes(draft.checklist)[2])
+
+
+# --- What good looks like --------------------------------------------------------------------
+
+
+def test_each_question_shows_what_good_looks_like_in_its_hint(signed_in, draft):
+    html = signed_in.get(area_url(draft, "climate")).content.decode()
+
+    question = Question.objects.get(area__checklist=draft.checklist, code="encourage-creativity")
+    assert question.guidance
+    hint = re.search(
+        r'<div id="id_encourage-creativity_hint" class="govuk-hint">(.*?)</div>', html, re.S
+    )
+    assert "What good looks like:" in hint.group(1)
+    assert escape(question.guidance) in hint.group(1)
+    assert html.count("What good looks like:") == 6
 
 
 # --- Two tabs ------------------------------------------------------------------------------
@@ -399,6 +549,22 @@ def test_saving_an_area_runs_a_fixed_number_of_queries(
     assert (
         Answer.objects.filter(assessment=draft, option__code="yes").count() == 6 + extra_questions
     )
+
+
+@pytest.mark.parametrize("extra_questions", [0, 14])
+def test_an_area_saved_with_questions_open_runs_a_fixed_number_of_queries(
+    signed_in, draft, extra_questions, django_assert_max_num_queries
+):
+    add_questions(Area.objects.get(checklist=draft.checklist, code="climate"), extra_questions)
+    data = area_data(draft, "climate", answers={"encourage-creativity": "yes"})
+
+    # session, user, assessment, areas, questions, scale, the revision update and one upsert
+    # inside a savepoint; then, to show the page again, the areas with a quote each
+    with django_assert_max_num_queries(11):
+        response = signed_in.post(area_url(draft, "climate"), data)
+
+    assert response.status_code == 200
+    assert len(error_summary_links(response.content.decode())) == 5 + extra_questions
 
 
 @pytest.mark.parametrize("extra_questions", [0, 14])
