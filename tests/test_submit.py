@@ -11,7 +11,7 @@ from assessments.answering import (
     assessment_start,
     assessment_submit,
 )
-from assessments.models import Answer, Assessment
+from assessments.models import Answer, Assessment, CouncillorGroup, GroupMembership
 from tests.answering_helpers import (
     area_codes,
     area_url,
@@ -246,3 +246,72 @@ def test_pre_filling_matches_questions_by_code_across_checklist_versions(council
     assert answers.count() == 19
     assert {a.option.checklist_id for a in answers} == {new_version.pk}
     assert {a.question.area.checklist_id for a in answers} == {new_version.pk}
+
+
+# --- The confirmation page -------------------------------------------------------------------
+
+
+def test_the_confirmation_says_what_happens_next_and_links_the_report_and_its_pdf(signed_in, draft):
+    answer_all(draft)
+    response = signed_in.post(submit_url(draft), {"revision": draft.revision}, follow=True)
+
+    html = response.content.decode()
+    assert '<div class="govuk-panel govuk-panel--confirmation">' in html
+    assert '<h1 class="govuk-panel__title">Assessment submitted</h1>' in html
+    assert "What happens next" in html
+    assert "Your report and action plan are ready" in html
+    assert "Pick up to 5 focus actions" in html
+    assert "reminder when a next step is due soon" in html
+    assert "not what you answered" in html
+    assert f'href="{reverse("assessments:report", args=[draft.pk])}"' in html
+    assert f'href="{reverse("assessments:report_pdf", args=[draft.pk])}"' in html
+    # The share form, as on the report, and the way back to the answers submitted.
+    assert f'action="{reverse("assessments:share_report", args=[draft.pk])}"' in html
+    assert f'href="{detail_url(draft)}"' in html
+
+
+def test_the_confirmation_offers_to_link_the_assessment_to_an_open_group_only(
+    signed_in, councillor, officer, checklist, draft
+):
+    open_group = CouncillorGroup.objects.create(
+        council=councillor.council, name="Cabinet", checklist=checklist, facilitator=officer
+    )
+    closed = CouncillorGroup.objects.create(
+        council=councillor.council,
+        name="Old scrutiny panel",
+        checklist=checklist,
+        facilitator=officer,
+        status=CouncillorGroup.Status.CLOSED,
+    )
+    for group in (open_group, closed):
+        GroupMembership.objects.create(group=group, user=councillor)
+    answer_all(draft)
+    assessment_submit(assessment=draft, revision=draft.revision)
+
+    html = signed_in.get(confirmation_url(draft)).content.decode()
+
+    assert f'action="{reverse("assessments:group_link", args=[open_group.pk])}"' in html
+    assert "Link it to Cabinet" in html
+    assert reverse("assessments:group_link", args=[closed.pk]) not in html
+
+    response = signed_in.post(
+        reverse("assessments:group_link", args=[open_group.pk]), {"assessment": draft.pk}
+    )
+    assert response.status_code == 302
+    assert Assessment.objects.get(pk=draft.pk).group == open_group
+    # Once linked, it is not offered again.
+    assert "Link it to Cabinet" not in signed_in.get(confirmation_url(draft)).content.decode()
+
+
+def test_a_draft_has_no_confirmation_yet(signed_in, draft):
+    assert signed_in.get(confirmation_url(draft)).url == detail_url(draft)
+
+
+def test_another_persons_confirmation_is_not_found(client, draft, second_councillor, officer):
+    answer_all(draft)
+    assessment_submit(assessment=draft, revision=draft.revision)
+    for person in (second_councillor, officer):
+        client.force_login(person)
+        assert client.get(confirmation_url(draft)).status_code == 404
+    client.logout()
+    assert client.get(confirmation_url(draft)).url.startswith(reverse("assessments:sign_in"))
