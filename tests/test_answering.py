@@ -221,7 +221,7 @@ def test_save_and_continue_saves_what_was_answered_and_lists_the_open_questions(
     assert links == [f"#{code}" for code in open_codes]
     # Each link lands on its question's fieldset, which carries the error message.
     for code in open_codes:
-        assert f'<fieldset class="govuk-fieldset" id="{code}"' in html
+        assert f'<fieldset class="govuk-fieldset" id="{code}" tabindex="-1"' in html
     assert html.count('class="govuk-error-message"') == 4
     assert "Answer “Do you invite external challenges?”" in html
     # What was answered is saved, and the statuses are those of the page sent.

@@ -260,7 +260,7 @@ def test_the_confirmation_says_what_happens_next_and_links_the_report_and_its_pd
     assert '<h1 class="govuk-panel__title">Assessment submitted</h1>' in html
     assert "What happens next" in html
     assert "Your report and action plan are ready" in html
-    assert "Pick up to 5 focus actions" in html
+    assert "pick up to 5 focus actions" in html
     assert "reminder when a next step is due soon" in html
     assert "not what you answered" in html
     assert f'href="{reverse("assessments:report", args=[draft.pk])}"' in html
