@@ -25,6 +25,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments import answering, permissions, reports
@@ -52,7 +53,7 @@ from assessments.models import (
 )
 from assessments.views import dashboards, show_refusal
 
-SUBMITTED_MESSAGE = (
+SUBMITTED_MESSAGE = gettext_lazy(
     "This assessment has been submitted, so its answers can no longer be changed. "
     "Start a new assessment to answer again."
 )
