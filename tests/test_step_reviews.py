@@ -266,6 +266,15 @@ def test_the_service_refuses_a_review_of_another_assessment(again, second_counci
         assessment_review_steps(assessment=again, outcomes={their_review: "done"}, revision=0)
 
 
+def test_the_service_refuses_an_outcome_that_is_not_on_the_list(again):
+    review = StepReview.objects.filter(assessment=again).first()
+
+    with pytest.raises(ValueError):
+        assessment_review_steps(assessment=again, outcomes={review: "maybe"}, revision=0)
+
+    assert revision_of(again) == 0
+
+
 # --- Submitting ------------------------------------------------------------------------------
 
 
