@@ -1,5 +1,6 @@
 """
-Writes that touch an assessment and its answers.
+Writes that touch an assessment, its answers and its reviews of the last plan, and the reads that
+say how far a draft has got (what is still open, and each area's progress for the task list).
 
 Every function here is keyword-only and runs in one transaction. Concurrency is handled with the
 assessment's `revision` counter rather than row locks held across requests: a page carries the
