@@ -1,5 +1,6 @@
 """
-Writes that touch an assessment and its answers.
+Writes that touch an assessment, its answers and its reviews of the last plan, and the reads that
+say how far a draft has got (what is still open, and each area's progress for the task list).
 
 Every function here is keyword-only and runs in one transaction. Concurrency is handled with the
 assessment's `revision` counter rather than row locks held across requests: a page carries the
@@ -10,18 +11,23 @@ and a second browser tab holding an older page can never silently overwrite newe
 
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from assessments import exports, overview_counts
 from assessments.models import (
+    ActionStep,
     Answer,
     AnswerOption,
     Area,
     Assessment,
     ChecklistVersion,
     Question,
+    StepReview,
     User,
 )
 from assessments.refusals import Refusal
@@ -46,24 +52,41 @@ class OpenQuestion:
     @property
     def message(self) -> str:
         if self.unconfirmed:
-            return f"Confirm your answer to “{self.question.text}”"
-        return f"Answer “{self.question.text}”"
+            return _("Confirm your answer to “%(question)s”") % {"question": self.question.text}
+        return _("Answer “%(question)s”") % {"question": self.question.text}
 
 
 class AssessmentIncomplete(Refusal):
     """
-    Submission refused: some questions have no answer or an unconfirmed pre-filled one.
+    Submission refused: some questions have no answer or an unconfirmed pre-filled one, or
+    some steps of the last plan have not been reviewed.
 
-    `open_questions` names them; `messages` says what to do about each, in the same order.
+    `open_questions` and `open_reviews` name them; `messages` says what to do about each
+    question, in the same order.
     """
 
-    def __init__(self, open_questions: list[OpenQuestion]):
+    def __init__(
+        self, open_questions: list[OpenQuestion], open_reviews: list[StepReview] | None = None
+    ):
         self.open_questions = open_questions
+        self.open_reviews = open_reviews or []
         count = len(open_questions)
-        super().__init__(
-            f"Answer or confirm {count} more question{'' if count == 1 else 's'} "
-            "before you submit your assessment."
-        )
+        if count:
+            message = ngettext(
+                "Answer or confirm %(count)d more question before you submit your assessment.",
+                "Answer or confirm %(count)d more questions before you submit your assessment.",
+                count,
+            ) % {"count": count}
+        else:
+            reviews = len(self.open_reviews)
+            message = ngettext(
+                "Say how %(count)d more step of your last plan went before you submit your "
+                "assessment.",
+                "Say how %(count)d more steps of your last plan went before you submit your "
+                "assessment.",
+                reviews,
+            ) % {"count": reviews}
+        super().__init__(message)
 
     @property
     def messages(self) -> list[str]:
@@ -83,19 +106,22 @@ def assessment_start(*, owner: User, from_previous: bool) -> Assessment:
       new version's scale), so they survive a new checklist version. Copied answers are marked
       unconfirmed: each must be saved again before the assessment can be submitted.
       Questions that are new in this version start unanswered.
+    - Whichever way it starts, each next step of the person's most recently submitted
+      assessment gets a review row with no outcome (`StepReview`), made with the assessment, so
+      the person says how the last plan went before submitting. A returned draft gets none
+      again.
     """
     draft = Assessment.objects.filter(owner=owner, status=Assessment.Status.DRAFT).first()
     if draft is not None:
         return draft
 
     checklist = ChecklistVersion.objects.published()
-    previous = None
-    if from_previous:
-        previous = (
-            Assessment.objects.filter(owner=owner, status=Assessment.Status.SUBMITTED)
-            .order_by("-submitted_at")
-            .first()
-        )
+    last = (
+        Assessment.objects.filter(owner=owner, status=Assessment.Status.SUBMITTED)
+        .order_by("-submitted_at")
+        .first()
+    )
+    previous = last if from_previous else None
     try:
         # A savepoint, so a lost race with a second "Start" request can fall back cleanly.
         with transaction.atomic():
@@ -107,6 +133,11 @@ def assessment_start(*, owner: User, from_previous: bool) -> Assessment:
 
     if previous is not None:
         _prefill(assessment=assessment, previous=previous)
+    if last is not None:
+        StepReview.objects.bulk_create(
+            StepReview(assessment=assessment, step=step)
+            for step in ActionStep.objects.filter(answer__assessment=last).only("pk")
+        )
     return assessment
 
 
@@ -214,6 +245,167 @@ def assessment_open_questions(*, assessment: Assessment) -> list[OpenQuestion]:
     return open_questions
 
 
+def assessment_open_reviews(*, assessment: Assessment) -> list[StepReview]:
+    """The reviews of the last plan, in leaflet order, that have no outcome yet."""
+    return list(
+        StepReview.objects.filter(assessment=assessment, outcome="").select_related(
+            "step__answer__question"
+        )
+    )
+
+
+@transaction.atomic
+def assessment_review_steps(
+    *,
+    assessment: Assessment,
+    outcomes: dict[StepReview, str],
+    revision: int,
+) -> Assessment:
+    """
+    Record how the steps of the last plan went, as posted from the "Review your last plan" page.
+
+    Rules:
+    - Only a draft is changed, and only if its revision is still `revision`; otherwise
+      `StaleAssessment` is raised and nothing is written (as for an area's answers).
+    - Every review given is written, with an outcome or blank: saving with some left open is
+      allowed, and an outcome can be cleared.
+    - The revision goes up by one; the returned assessment carries the new value.
+    """
+    for review, outcome in outcomes.items():
+        if review.assessment_id != assessment.pk:
+            raise ValueError(f"Review {review.pk} is not of this assessment.")
+        if outcome and outcome not in StepReview.Outcome.values:
+            raise ValueError(f"{outcome!r} is not an outcome of a step.")
+
+    now = timezone.now()
+    updated = Assessment.objects.filter(
+        pk=assessment.pk, revision=revision, status=Assessment.Status.DRAFT
+    ).update(revision=F("revision") + 1, updated_at=now)
+    if not updated:
+        raise StaleAssessment
+
+    for review, outcome in outcomes.items():
+        review.outcome = outcome
+        review.updated_at = now
+    StepReview.objects.bulk_update(list(outcomes), ["outcome", "updated_at"])
+    assessment.revision = revision + 1
+    assessment.updated_at = now
+    return assessment
+
+
+class TaskStatus(models.TextChoices):
+    """Where a task of the task list stands (the GOV.UK task list's statuses)."""
+
+    NOT_STARTED = "not-started", gettext_lazy("Not started")
+    IN_PROGRESS = "in-progress", gettext_lazy("In progress")
+    COMPLETED = "completed", gettext_lazy("Completed")
+    CANNOT_START = "cannot-start", gettext_lazy("Cannot start yet")
+
+
+def _task_status(*, done: int, touched: int, total: int) -> TaskStatus:
+    if total and done == total:
+        return TaskStatus.COMPLETED
+    if touched:
+        return TaskStatus.IN_PROGRESS
+    return TaskStatus.NOT_STARTED
+
+
+@dataclass(frozen=True)
+class AreaProgress:
+    """One area of a draft: how many of its key actions are answered (and confirmed)."""
+
+    area: Area
+    answered: int
+    total: int
+    status: TaskStatus
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a draft has got: each area, and the reviews of the last plan."""
+
+    areas: list[AreaProgress]
+    reviews_done: int
+    reviews_total: int
+
+    @property
+    def answered(self) -> int:
+        return sum(item.answered for item in self.areas)
+
+    @property
+    def total(self) -> int:
+        return sum(item.total for item in self.areas)
+
+    @property
+    def areas_completed(self) -> int:
+        return sum(item.status == TaskStatus.COMPLETED for item in self.areas)
+
+    @property
+    def reviews_status(self) -> TaskStatus:
+        return _task_status(
+            done=self.reviews_done, touched=self.reviews_done, total=self.reviews_total
+        )
+
+    @property
+    def is_ready_to_check(self) -> bool:
+        """Every area completed and every step of the last plan reviewed."""
+        return self.areas_completed == len(self.areas) and (self.reviews_done == self.reviews_total)
+
+
+def assessment_progress(*, assessment: Assessment) -> Progress:
+    """
+    How far a draft has got, in two queries whatever the number of areas and questions.
+
+    Rules:
+    - A key action counts as answered when its answer has an option and was saved (confirmed)
+      in this assessment: an answer pre-filled from last time counts once it is confirmed.
+    - An area is Completed when all its key actions are answered; In progress when anything in
+      it was saved (even saved empty with "Save and come back later"); otherwise Not started.
+    - The last plan's review is Completed when every step has an outcome, In progress when
+      some have, otherwise Not started.
+    """
+
+    def answers_in_area(**filters) -> Coalesce:
+        counted = (
+            Answer.objects.filter(
+                assessment=assessment, question__area=OuterRef("pk"), confirmed=True, **filters
+            )
+            .order_by()
+            .values("question__area")
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        )
+        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+    areas = (
+        Area.objects.filter(checklist_id=assessment.checklist_id)
+        .annotate(
+            question_count=Count("questions"),
+            answered_count=answers_in_area(option__isnull=False),
+            saved_count=answers_in_area(),
+        )
+        .order_by("order")
+    )
+    reviews = StepReview.objects.filter(assessment=assessment).aggregate(
+        total=Count("pk"), done=Count("pk", filter=~Q(outcome=""))
+    )
+    return Progress(
+        areas=[
+            AreaProgress(
+                area=area,
+                answered=area.answered_count,
+                total=area.question_count,
+                status=_task_status(
+                    done=area.answered_count, touched=area.saved_count, total=area.question_count
+                ),
+            )
+            for area in areas
+        ],
+        reviews_done=reviews["done"],
+        reviews_total=reviews["total"],
+    )
+
+
 @transaction.atomic
 def assessment_submit(*, assessment: Assessment, revision: int) -> Assessment:
     """
@@ -221,8 +413,9 @@ def assessment_submit(*, assessment: Assessment, revision: int) -> Assessment:
 
     Rules:
     - Every question of the checklist needs an answer (an option, "Not sure" included), and
-      every answer pre-filled from last time must have been confirmed. Otherwise
-      `AssessmentIncomplete` lists the open questions and nothing changes.
+      every answer pre-filled from last time must have been confirmed; every step of the last
+      plan needs an outcome. Otherwise `AssessmentIncomplete` lists the open questions and
+      reviews, and nothing changes.
     - The answers submitted are the ones the person checked: if the revision moved on since the
       "Check your answers" page was rendered, `StaleAssessment` is raised.
     - Submitting is idempotent: if the assessment is already submitted (a double click, or a
@@ -252,8 +445,9 @@ def assessment_submit(*, assessment: Assessment, revision: int) -> Assessment:
     # Checked after the update, inside the transaction, so no save can slip in between the
     # check and the submission; raising rolls the update back.
     open_questions = assessment_open_questions(assessment=assessment)
-    if open_questions:
-        raise AssessmentIncomplete(open_questions)
+    open_reviews = assessment_open_reviews(assessment=assessment)
+    if open_questions or open_reviews:
+        raise AssessmentIncomplete(open_questions, open_reviews)
     overview_counts.overview_counts_add(assessment=assessment)
 
     assessment.status = Assessment.Status.SUBMITTED

@@ -45,7 +45,9 @@ urlpatterns = [
     path("assessments/<int:pk>/", answering.assessment_detail, name="assessment_detail"),
     path("assessments/<int:pk>/areas/<slug:area_code>/", answering.area, name="area"),
     path("assessments/<int:pk>/check/", answering.check_answers, name="check_answers"),
+    path("assessments/<int:pk>/last-plan/", answering.last_plan, name="last_plan"),
     path("assessments/<int:pk>/submit/", answering.submit, name="submit"),
+    path("assessments/<int:pk>/submitted/", answering.confirmation, name="confirmation"),
     # Reports, action plans and PDFs
     path("assessments/<int:pk>/report/", reports.report, name="report"),
     path("assessments/<int:pk>/report/pdf/", reports.report_pdf, name="report_pdf"),

@@ -1,5 +1,7 @@
 """Answering the checklist one area page at a time: what the page shows, saving, and bad input."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
@@ -12,6 +14,8 @@ from tests.answering_helpers import (
     area_codes,
     area_data,
     area_url,
+    check_url,
+    detail_url,
     error_summary_links,
     ids_on,
     save_area,
@@ -103,26 +107,26 @@ def test_save_and_continue_stores_answers_and_notes_and_goes_to_the_next_area(si
     assert draft.revision == 1
 
 
-def test_save_and_come_back_later_returns_to_the_dashboard_with_a_message(signed_in, draft):
+def test_save_and_come_back_later_returns_to_the_task_list_with_a_message(signed_in, draft):
     response = save_area(signed_in, draft, "climate", default="yes", after="later")
 
-    assert response.url == reverse("assessments:dashboard")
+    assert response.url == detail_url(draft)
     page = signed_in.get(response.url).content.decode()
     assert "Your answers have been saved" in page
 
 
-def test_saving_the_last_area_goes_to_check_your_answers(signed_in, draft):
+def test_saving_the_last_area_goes_to_the_task_list(signed_in, draft):
     response = save_area(signed_in, draft, area_codes(draft.checklist)[-1], default="yes")
 
-    assert response.url == reverse("assessments:check_answers", args=[draft.pk])
+    assert response.url == detail_url(draft)
 
 
 def test_a_page_can_be_saved_with_questions_open_and_then_shows_which_are_open(signed_in, draft):
-    save_area(signed_in, draft, "climate", answers={"encourage-creativity": "yes"})
+    save_area(signed_in, draft, "climate", answers={"encourage-creativity": "yes"}, after="later")
 
     html = signed_in.get(area_url(draft, "climate")).content.decode()
 
-    assert "You have answered 1 of 6 questions in this area." in html
+    assert "You have answered 1 of 6 key actions in this area." in html
     assert html.count("Not answered</strong>") == 5
     assert stored(draft)["celebrate-achievements"] == (None, "", True)
 
@@ -137,7 +141,7 @@ def test_answers_carried_over_from_last_time_are_marked_until_they_are_saved(
 
     assert html.count("From your last assessment: check and save</strong>") == 6
     assert "Not answered</strong>" not in html
-    assert "You have answered 0 of 6 questions in this area." in html
+    assert "You have answered 0 of 6 key actions in this area." in html
 
 
 class CountedAreaAnswersForm(AreaAnswersForm):
@@ -155,10 +159,10 @@ def counted_form(monkeypatch):
     return CountedAreaAnswersForm
 
 
-def test_a_page_sent_with_errors_is_built_once_and_shown_with_the_saved_answers(
+def test_a_page_sent_with_errors_is_built_once_and_shows_what_was_sent_not_what_was_saved(
     signed_in, draft, counted_form
 ):
-    save_area(signed_in, draft, "climate", answers={"encourage-creativity": "yes"})
+    save_area(signed_in, draft, "climate", default="yes", after="later")
     counted_form.built = 0
 
     response = save_area(
@@ -172,8 +176,8 @@ def test_a_page_sent_with_errors_is_built_once_and_shown_with_the_saved_answers(
     assert counted_form.built == 1
     html = response.content.decode()
     assert "must be 2,000 characters or fewer" in html
-    # The saved answers, read after the form was checked, still mark what is open.
-    assert "You have answered 1 of 6 questions in this area." in html
+    # Six answers are saved, but the statuses are those of the page sent: one answered.
+    assert "You have answered 1 of 6 key actions in this area." in html
     assert html.count("Not answered</strong>") == 5
 
 
@@ -191,6 +195,153 @@ def test_windows_line_breaks_in_a_note_count_as_one_character(signed_in, draft):
     save_area(signed_in, draft, "climate", notes={"encourage-creativity": note})
 
     assert stored(draft)["encourage-creativity"][1] == ("ab\n" * 500).strip()
+
+
+# --- "Save and continue" checks the area ----------------------------------------------------
+
+
+def test_save_and_continue_saves_what_was_answered_and_lists_the_open_questions(signed_in, draft):
+    response = save_area(
+        signed_in,
+        draft,
+        "climate",
+        answers={"encourage-creativity": "yes", "celebrate-achievements": "partly"},
+    )
+
+    assert response.status_code == 200  # the person stays on the area
+    html = response.content.decode()
+    assert "<title>Error: Create the climate" in html
+    links = error_summary_links(html)
+    open_codes = [
+        "invite-external-challenges",
+        "look-for-fresh-ideas",
+        "take-calculated-risks",
+        "experiment-and-learn",
+    ]
+    assert links == [f"#{code}" for code in open_codes]
+    # Each link lands on its question's fieldset, which carries the error message.
+    for code in open_codes:
+        assert f'<fieldset class="govuk-fieldset" id="{code}" tabindex="-1"' in html
+    assert html.count('class="govuk-error-message"') == 4
+    assert "Answer “Do you invite external challenges?”" in html
+    # What was answered is saved, and the statuses are those of the page sent.
+    assert stored(draft)["encourage-creativity"] == ("yes", "", True)
+    assert stored(draft)["celebrate-achievements"] == ("partly", "", True)
+    assert "You have answered 2 of 6 key actions in this area." in html
+    assert html.count("Not answered</strong>") == 4
+
+
+def test_a_page_shown_again_after_saving_carries_the_new_revision_so_a_second_save_works(
+    signed_in, draft
+):
+    response = save_area(signed_in, draft, "climate", answers={"encourage-creativity": "yes"})
+    assert 'name="revision" value="1"' in response.content.decode()
+
+    response = save_area(signed_in, draft, "climate", default="partly", revision=1)
+
+    assert response.url == area_url(draft, "leadership")
+    assert {option for option, _note, _c in stored(draft).values()} == {"partly"}
+
+
+def test_save_and_come_back_later_does_not_check_the_area(signed_in, draft):
+    response = save_area(
+        signed_in, draft, "climate", answers={"encourage-creativity": "yes"}, after="later"
+    )
+
+    assert response.url == detail_url(draft)
+    assert stored(draft)["encourage-creativity"] == ("yes", "", True)
+
+
+def test_saving_confirms_pre_filled_answers_so_none_is_left_to_check(
+    signed_in, councillor, checklist
+):
+    submit(councillor, checklist, default="partly")
+    again = assessment_start(owner=councillor, from_previous=True)
+    data = {
+        "revision": "0",
+        "after": "continue",
+        **{
+            a.question.code: str(a.option_id)
+            for a in again.answers.filter(question__area__code="climate")
+        },
+    }
+
+    response = signed_in.post(area_url(again, "climate"), data)
+
+    assert response.url == area_url(again, "leadership")
+    assert (
+        Answer.objects.filter(
+            assessment=again, question__area__code="climate", confirmed=True
+        ).count()
+        == 6
+    )
+
+
+# --- Change from Check your answers ---------------------------------------------------------
+
+
+def test_an_area_opened_from_check_your_answers_goes_back_there_after_saving(signed_in, draft):
+    html = signed_in.get(area_url(draft, "leadership") + "?return=check").content.decode()
+    assert '<input type="hidden" name="return" value="check">' in html
+    assert f'href="{check_url(draft)}" class="govuk-back-link"' in html
+
+    data = area_data(draft, "leadership", default="yes")
+    response = signed_in.post(area_url(draft, "leadership"), {**data, "return": "check"})
+
+    assert response.url == check_url(draft)
+
+
+def test_an_area_opened_from_check_your_answers_keeps_the_way_back_through_an_error(
+    signed_in, draft
+):
+    data = {**area_data(draft, "leadership"), "return": "check"}
+
+    html = signed_in.post(area_url(draft, "leadership"), data).content.decode()
+
+    assert error_summary_links(html)
+    assert '<input type="hidden" name="return" value="check">' in html
+    response = signed_in.post(
+        area_url(draft, "leadership"),
+        {**area_data(draft, "leadership", default="yes"), "return": "check"},
+    )
+    assert response.url == check_url(draft)
+
+
+def test_a_return_value_outside_the_fixed_set_is_never_followed(signed_in, draft):
+    html = signed_in.get(
+        area_url(draft, "leadership") + "?return=https://evil.example/"
+    ).content.decode()
+    assert 'name="return"' not in html
+    assert "evil.example" not in html
+
+    data = {**area_data(draft, "leadership", default="yes"), "return": "https://evil.example/"}
+    response = signed_in.post(area_url(draft, "leadership"), data)
+
+    assert response.status_code == 200
+    assert "Something went wrong with this page, so nothing was saved" in response.content.decode()
+    assert_nothing_saved(draft)
+
+
+def test_without_a_return_value_save_and_continue_goes_to_the_next_area(signed_in, draft):
+    response = save_area(signed_in, draft, "leadership", default="yes")
+
+    assert response.url == area_url(draft, area_codes(draft.checklist)[2])
+
+
+# --- What good looks like --------------------------------------------------------------------
+
+
+def test_each_question_shows_what_good_looks_like_in_its_hint(signed_in, draft):
+    html = signed_in.get(area_url(draft, "climate")).content.decode()
+
+    question = Question.objects.get(area__checklist=draft.checklist, code="encourage-creativity")
+    assert question.guidance
+    hint = re.search(
+        r'<div id="id_encourage-creativity_hint" class="govuk-hint">(.*?)</div>', html, re.S
+    )
+    assert "What good looks like:" in hint.group(1)
+    assert escape(question.guidance) in hint.group(1)
+    assert html.count("What good looks like:") == 6
 
 
 # --- Two tabs ------------------------------------------------------------------------------
@@ -401,6 +552,22 @@ def test_saving_an_area_runs_a_fixed_number_of_queries(
 
 
 @pytest.mark.parametrize("extra_questions", [0, 14])
+def test_an_area_saved_with_questions_open_runs_a_fixed_number_of_queries(
+    signed_in, draft, extra_questions, django_assert_max_num_queries
+):
+    add_questions(Area.objects.get(checklist=draft.checklist, code="climate"), extra_questions)
+    data = area_data(draft, "climate", answers={"encourage-creativity": "yes"})
+
+    # session, user, assessment, areas, questions, scale, the revision update and one upsert
+    # inside a savepoint; then, to show the page again, the areas with a quote each
+    with django_assert_max_num_queries(11):
+        response = signed_in.post(area_url(draft, "climate"), data)
+
+    assert response.status_code == 200
+    assert len(error_summary_links(response.content.decode())) == 5 + extra_questions
+
+
+@pytest.mark.parametrize("extra_questions", [0, 14])
 def test_an_area_sent_with_errors_runs_a_fixed_number_of_queries(
     signed_in, draft, extra_questions, django_assert_num_queries
 ):
@@ -408,8 +575,8 @@ def test_an_area_sent_with_errors_runs_a_fixed_number_of_queries(
     data = area_data(draft, "climate", default="yes", notes={"encourage-creativity": "x" * 2001})
 
     # session, user, assessment, areas, questions, scale; then, to show the page again, the
-    # areas with a quote each and the saved answers
-    with django_assert_num_queries(8):
+    # areas with a quote each (the statuses come from what was sent, not from the database)
+    with django_assert_num_queries(7):
         response = signed_in.post(area_url(draft, "climate"), data)
 
     assert response.status_code == 200

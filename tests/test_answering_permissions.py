@@ -18,6 +18,8 @@ def assessment_urls(assessment) -> dict[str, tuple[str, list[str]]]:
         "check_answers": (check_url(assessment), ["get"]),
         "submit": (submit_url(assessment), ["post"]),
         "assessment_detail": (detail_url(assessment), ["get"]),
+        "last_plan": (reverse("assessments:last_plan", args=[assessment.pk]), ["get", "post"]),
+        "confirmation": (reverse("assessments:confirmation", args=[assessment.pk]), ["get"]),
     }
 
 
@@ -77,7 +79,10 @@ def test_the_owner_can_open_every_url(client, councillor, draft):
         (area_url(draft, "climate"), "post"): 302,  # saved
         (check_url(draft), "get"): 200,
         (submit_url(draft), "post"): 200,  # refused: questions open; the page says so
-        (detail_url(draft), "get"): 302,  # a draft has no read-only view yet
+        (detail_url(draft), "get"): 200,  # a draft's task list
+        # A first assessment has no plan to review, and a draft no confirmation yet.
+        (reverse("assessments:last_plan", args=[draft.pk]), "get"): 404,
+        (reverse("assessments:confirmation", args=[draft.pk]), "get"): 302,
     }
     data = area_data(draft, "climate", default="yes")
 

@@ -5,7 +5,8 @@ import re
 from django.urls import NoReverseMatch, reverse
 
 from assessments.answering import assessment_start, assessment_submit
-from tests.answering_helpers import area_url, check_url, detail_url, error_summary_links
+from assessments.models import Answer
+from tests.answering_helpers import detail_url, error_summary_links
 from tests.builders import answer_all
 
 
@@ -17,22 +18,41 @@ def test_a_new_councillor_is_offered_to_start_an_assessment(signed_in, checklist
     html = dashboard(signed_in)
 
     assert "Start a new assessment" in html
-    assert f'action="{reverse("assessments:assessment_start")}"' in html
+    # The start leads to "Before you start", whoever arrives here (an invitation lands here).
+    assert f'href="{reverse("assessments:assessment_start")}"' in html
     assert "Continue" not in html
 
 
-def test_the_draft_in_progress_continues_at_its_first_open_question(
+def test_the_draft_in_progress_continues_on_its_task_list_and_says_how_far_it_got(
     signed_in, checklist, councillor
 ):
     draft = assessment_start(owner=councillor, from_previous=False)
-    assert f'href="{area_url(draft, "climate")}"' in dashboard(signed_in)
+    html = dashboard(signed_in)
+    assert f'href="{detail_url(draft)}"' in html
+    assert "0 of 20 key actions answered, 0 of 4 areas completed." in html
 
-    answer_all(draft)
+    answer_all(draft, default="partly")
+    Answer.objects.filter(assessment=draft).update(confirmed=False)  # as if pre-filled
+    Answer.objects.filter(assessment=draft, question__area__code="climate").update(confirmed=True)
+    Answer.objects.filter(assessment=draft, question__code="persist").update(confirmed=True)
     html = dashboard(signed_in)
 
     assert "Continue" in html
-    assert f'href="{check_url(draft)}"' in html
+    assert "7 of 20 key actions answered, 1 of 4 areas completed." in html
     assert "Start a new assessment" not in html
+
+
+def test_the_dashboard_runs_a_fixed_number_of_queries_with_a_draft(
+    signed_in, checklist, councillor, django_assert_num_queries
+):
+    draft = assessment_start(owner=councillor, from_previous=False)
+    answer_all(draft)
+
+    # session, user, assessments, the draft's areas with counts, its reviews, groups
+    with django_assert_num_queries(6):
+        html = dashboard(signed_in)
+
+    assert f'href="{detail_url(draft)}"' in html
 
 
 def test_submitted_assessments_show_their_date_and_counts_per_area(
@@ -71,7 +91,7 @@ def test_starting_again_offers_last_answers_or_a_blank_checklist(signed_in, chec
 
     response = signed_in.post(start_url, {"start_from": "blank"})
     new = councillor.assessments.get(status="draft")
-    assert response.url == area_url(new, "climate")
+    assert response.url == detail_url(new)  # the task list
     assert not new.answers.exists()
 
 
@@ -80,7 +100,7 @@ def test_other_councillors_assessments_are_not_listed(signed_in, checklist, seco
 
     html = dashboard(signed_in)
 
-    assert area_url(theirs, "climate") not in html
+    assert detail_url(theirs) not in html
     assert "Continue" not in html
 
 

@@ -11,7 +11,7 @@ from assessments.answering import (
     assessment_start,
     assessment_submit,
 )
-from assessments.models import Answer, Assessment
+from assessments.models import Answer, Assessment, CouncillorGroup, GroupMembership
 from tests.answering_helpers import (
     area_codes,
     area_url,
@@ -23,6 +23,10 @@ from tests.answering_helpers import (
     submit_url,
 )
 from tests.builders import answer_all, new_checklist_version
+
+
+def confirmation_url(assessment) -> str:
+    return reverse("assessments:confirmation", args=[assessment.pk])
 
 
 def current_revision(assessment) -> int:
@@ -42,7 +46,7 @@ def test_check_your_answers_lists_all_20_questions_with_answers_notes_and_change
     assert html.count('class="govuk-summary-list__row"') == 20
     assert html.count("Partly") == 20
     assert "Awards" in html
-    assert f'href="{area_url(draft, "climate")}#celebrate-achievements"' in html
+    assert f'href="{area_url(draft, "climate")}?return=check#celebrate-achievements"' in html
     assert "Submit assessment" in html
 
 
@@ -113,9 +117,10 @@ def test_submitting_a_complete_assessment_makes_it_read_only(signed_in, draft):
 
     draft.refresh_from_db()
     assert draft.is_submitted and draft.submitted_at
-    assert response.redirect_chain[-1][0] == detail_url(draft)
-    html = response.content.decode()
-    assert "Your assessment has been submitted" in html
+    assert response.redirect_chain[-1][0] == confirmation_url(draft)
+    assert "Assessment submitted" in response.content.decode()
+    html = signed_in.get(detail_url(draft)).content.decode()
+    assert "These are the answers you submitted" in html
     assert "Change" not in html
     # Its answering pages now lead to the read-only view.
     assert signed_in.get(area_url(draft, "climate")).url == detail_url(draft)
@@ -145,7 +150,7 @@ def test_double_clicking_submit_submits_once(signed_in, draft):
     submitted_at = Assessment.objects.get(pk=draft.pk).submitted_at
     second = signed_in.post(submit_url(draft), data)
 
-    assert first.url == second.url == detail_url(draft)
+    assert first.url == second.url == confirmation_url(draft)
     assessment = Assessment.objects.get(pk=draft.pk)
     assert assessment.submitted_at == submitted_at
     assert assessment.revision == draft.revision + 1
@@ -201,8 +206,8 @@ def test_check_your_answers_runs_a_fixed_number_of_queries(
 ):
     answer_all(draft)
 
-    # session, user, assessment, answers with options, questions, areas with quotes
-    with django_assert_num_queries(6):
+    # session, user, assessment, answers with options, questions, areas with quotes, reviews
+    with django_assert_num_queries(7):
         signed_in.get(check_url(draft))
 
 
@@ -241,3 +246,72 @@ def test_pre_filling_matches_questions_by_code_across_checklist_versions(council
     assert answers.count() == 19
     assert {a.option.checklist_id for a in answers} == {new_version.pk}
     assert {a.question.area.checklist_id for a in answers} == {new_version.pk}
+
+
+# --- The confirmation page -------------------------------------------------------------------
+
+
+def test_the_confirmation_says_what_happens_next_and_links_the_report_and_its_pdf(signed_in, draft):
+    answer_all(draft)
+    response = signed_in.post(submit_url(draft), {"revision": draft.revision}, follow=True)
+
+    html = response.content.decode()
+    assert '<div class="govuk-panel govuk-panel--confirmation">' in html
+    assert '<h1 class="govuk-panel__title">Assessment submitted</h1>' in html
+    assert "What happens next" in html
+    assert "Your report and action plan are ready" in html
+    assert "pick up to 5 focus actions" in html
+    assert "reminder when a next step is due soon" in html
+    assert "not what you answered" in html
+    assert f'href="{reverse("assessments:report", args=[draft.pk])}"' in html
+    assert f'href="{reverse("assessments:report_pdf", args=[draft.pk])}"' in html
+    # The share form, as on the report, and the way back to the answers submitted.
+    assert f'action="{reverse("assessments:share_report", args=[draft.pk])}"' in html
+    assert f'href="{detail_url(draft)}"' in html
+
+
+def test_the_confirmation_offers_to_link_the_assessment_to_an_open_group_only(
+    signed_in, councillor, officer, checklist, draft
+):
+    open_group = CouncillorGroup.objects.create(
+        council=councillor.council, name="Cabinet", checklist=checklist, facilitator=officer
+    )
+    closed = CouncillorGroup.objects.create(
+        council=councillor.council,
+        name="Old scrutiny panel",
+        checklist=checklist,
+        facilitator=officer,
+        status=CouncillorGroup.Status.CLOSED,
+    )
+    for group in (open_group, closed):
+        GroupMembership.objects.create(group=group, user=councillor)
+    answer_all(draft)
+    assessment_submit(assessment=draft, revision=draft.revision)
+
+    html = signed_in.get(confirmation_url(draft)).content.decode()
+
+    assert f'action="{reverse("assessments:group_link", args=[open_group.pk])}"' in html
+    assert "Link it to Cabinet" in html
+    assert reverse("assessments:group_link", args=[closed.pk]) not in html
+
+    response = signed_in.post(
+        reverse("assessments:group_link", args=[open_group.pk]), {"assessment": draft.pk}
+    )
+    assert response.status_code == 302
+    assert Assessment.objects.get(pk=draft.pk).group == open_group
+    # Once linked, it is not offered again.
+    assert "Link it to Cabinet" not in signed_in.get(confirmation_url(draft)).content.decode()
+
+
+def test_a_draft_has_no_confirmation_yet(signed_in, draft):
+    assert signed_in.get(confirmation_url(draft)).url == detail_url(draft)
+
+
+def test_another_persons_confirmation_is_not_found(client, draft, second_councillor, officer):
+    answer_all(draft)
+    assessment_submit(assessment=draft, revision=draft.revision)
+    for person in (second_councillor, officer):
+        client.force_login(person)
+        assert client.get(confirmation_url(draft)).status_code == 404
+    client.logout()
+    assert client.get(confirmation_url(draft)).url.startswith(reverse("assessments:sign_in"))

@@ -15,10 +15,13 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Div, Field, Layout, Size
 from django import forms
 from django.db import models
+from django.utils import formats
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from assessments.models import NOTE_MAX_LENGTH, Answer, AnswerOption, Question
+from assessments.models import NOTE_MAX_LENGTH, Answer, AnswerOption, Question, StepReview
 
 NOTE_SUFFIX = "-note"
 # Lean single templates for the two fields of a question: see the comments in each.
@@ -26,6 +29,11 @@ QUESTION_TEMPLATE = "assessments/answering/_question.html"
 NOTE_TEMPLATE = "assessments/answering/_note_field.html"
 # Sent with every POST but not part of the answers; see AreaAnswersForm.clean().
 ALLOWED_EXTRA_KEYS = {"csrfmiddlewaretoken"}
+# Where a page opened from "Check your answers" goes back to after saving. A fixed set of names,
+# never a URL, so the value can never send anyone to another site.
+RETURN_FIELD = "return"
+RETURN_TO_CHECK = "check"
+UNANSWERED = "unanswered"
 
 
 def _percent_safe(text: str) -> str:
@@ -36,9 +44,9 @@ def _percent_safe(text: str) -> str:
 class QuestionStatus(models.TextChoices):
     """Where a question on an area page stands, from its saved answer."""
 
-    OPEN = "open", "Not answered"
-    PREFILLED = "prefilled", "From your last assessment: check and save"
-    ANSWERED = "answered", "Answered"
+    OPEN = "open", gettext_lazy("Not answered")
+    PREFILLED = "prefilled", gettext_lazy("From your last assessment: check and save")
+    ANSWERED = "answered", gettext_lazy("Answered")
 
 
 @dataclass(frozen=True)
@@ -134,11 +142,13 @@ class AreaAnswersForm(HiddenFieldErrorsMixin, forms.Form):
         questions: list[Question],
         options: list[AnswerOption],
         revision: int,
+        return_to: str = "",
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.questions = questions
         self.fields["revision"].initial = revision
+        self.fields[RETURN_FIELD] = return_field(initial=return_to)
         for question in questions:
             code = question.code
             self.fields[code] = OptionField(
@@ -182,6 +192,58 @@ class AreaAnswersForm(HiddenFieldErrorsMixin, forms.Form):
             # The bound field copies the hint when it is made, and validating a POST makes it.
             self.fields[code].help_text = self[code].help_text = hint
 
+    def show_posted_answers(self) -> None:
+        """
+        Show each question's status from what was sent, not from what is saved: on a page shown
+        again with errors, a question answered on the page counts as answered (saving confirms
+        what is on the page) and one left open is marked open.
+        """
+        cleaned = getattr(self, "cleaned_data", {})
+        self.marks_open = True
+        self.area_questions = tuple(
+            AreaQuestion(q, Answer(option=cleaned.get(q.code), confirmed=True))
+            for q in self.questions
+        )
+        for item in self.area_questions:
+            hint = _hint(item, mark_open=True)
+            self.fields[item.question.code].help_text = self[item.question.code].help_text = hint
+
+    def add_unanswered_errors(self) -> list[Question]:
+        """
+        "Save and continue" checks the area: each question sent without an answer gets an error
+        on its fieldset. Call after the answers were saved; returns the open questions.
+        """
+        unanswered = [q for q in self.questions if self.cleaned_data.get(q.code) is None]
+        for question in unanswered:
+            self.add_error(
+                question.code,
+                forms.ValidationError(
+                    _percent_safe(_("Answer “%(question)s”") % {"question": question.text}),
+                    code=UNANSWERED,
+                ),
+            )
+        return unanswered
+
+    @property
+    def error_links(self) -> list[tuple[str, str]]:
+        """
+        The error summary's items, (message, link), in page order. An unanswered question links
+        to its fieldset (`#<question code>`); any other error to its field; an error on the
+        whole form to the first question.
+        """
+        first = f"#{self[self.questions[0].code].auto_id}" if self.questions else "#main-content"
+        links = [(str(error), first) for error in self.non_field_errors()]
+        for question in self.questions:
+            for name in (question.code, question.code + NOTE_SUFFIX):
+                for error in self.errors.as_data().get(name, []):
+                    anchor = question.code if error.code == UNANSWERED else self[name].auto_id
+                    links.extend((str(message), f"#{anchor}") for message in error)
+        return links
+
+    @property
+    def return_to(self) -> str:
+        return validated_return_to(self)
+
     @property
     def open_count(self) -> int:
         """Questions still to answer or confirm."""
@@ -198,7 +260,6 @@ class AreaAnswersForm(HiddenFieldErrorsMixin, forms.Form):
                 Div(
                     Field(question.code, template=QUESTION_TEMPLATE),
                     Field(question.code + NOTE_SUFFIX, template=NOTE_TEMPLATE),
-                    css_id=question.code,
                     css_class="app-question",
                 )
                 for question in self.questions
@@ -247,10 +308,20 @@ def _hint(item: AreaQuestion, *, mark_open: bool):
             )
         )
     if question.is_research_priority:
-        parts.append("The research found this one of the most important areas for further action.")
+        parts.append(
+            _("The research found this one of the most important areas for further action.")
+        )
+    hint = format_html_join(" ", "{}", ((part,) for part in parts))
     if question.guidance:
-        parts.append(question.guidance)
-    return format_html_join(" ", "{}", ((part,) for part in parts))
+        # "What good looks like" in the hint, so a screen reader hears it with the question.
+        guidance = format_html(
+            '<span class="govuk-!-display-block govuk-!-margin-top-2">'
+            '<strong class="govuk-!-font-weight-bold">{}</strong> {}</span>',
+            _("What good looks like:"),
+            question.guidance,
+        )
+        return format_html("{}{}", hint, guidance)
+    return hint
 
 
 class StartForm(forms.Form):
@@ -260,7 +331,7 @@ class StartForm(forms.Form):
     BLANK = "blank"
 
     start_from = forms.ChoiceField(
-        label="How do you want to start?",
+        label=gettext_lazy("How do you want to start?"),
         choices=[
             Choice(
                 FROM_PREVIOUS,
@@ -278,13 +349,144 @@ class StartForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
-        self.helper.layout = Layout(
-            Field.radios("start_from", legend_size=Size.LARGE, legend_tag="h1")
-        )
+        self.helper.layout = Layout(Field.radios("start_from", legend_size=Size.MEDIUM))
 
     @property
     def from_previous(self) -> bool:
         return self.cleaned_data["start_from"] == self.FROM_PREVIOUS
+
+
+def return_field(*, initial: str = "") -> forms.ChoiceField:
+    """The hidden field that carries where to go back to after saving, from a fixed set."""
+    return forms.ChoiceField(
+        choices=[("", ""), (RETURN_TO_CHECK, RETURN_TO_CHECK)],
+        required=False,
+        initial=initial,
+        widget=forms.HiddenInput,
+    )
+
+
+def validated_return_to(form: forms.Form) -> str:
+    """
+    Where a page goes back to after saving ("check" or ""): on a page not yet sent, what its
+    link asked for; on a page sent, the value sent, once checked against the fixed set.
+    """
+    if not form.is_bound:
+        return form.fields[RETURN_FIELD].initial or ""
+    return getattr(form, "cleaned_data", {}).get(RETURN_FIELD, "")
+
+
+class ReturnToForm(forms.Form):
+    """Reads `?return=` from a link into a page: a value outside the fixed set is ignored."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[RETURN_FIELD] = return_field()
+
+    @property
+    def return_to(self) -> str:
+        return self.cleaned_data[RETURN_FIELD] if self.is_valid() else ""
+
+
+class StepReviewsForm(HiddenFieldErrorsMixin, forms.Form):
+    """
+    "Review your last plan": for each step planned last time, how it went. Field names are
+    `review-<id>`; every outcome may be left open until "Save and continue" checks them.
+    """
+
+    CONTINUE = AreaAnswersForm.CONTINUE
+    LATER = AreaAnswersForm.LATER
+
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    after = forms.ChoiceField(
+        choices=[(CONTINUE, CONTINUE), (LATER, LATER)], required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(
+        self, *args, reviews: list[StepReview], revision: int, return_to: str = "", **kwargs
+    ):
+        super().__init__(*args, **kwargs)
+        self.reviews = reviews
+        self.fields["revision"].initial = revision
+        self.fields[RETURN_FIELD] = return_field(initial=return_to)
+        for review in reviews:
+            self.fields[review_field(review)] = forms.ChoiceField(
+                label=review_legend(review),
+                choices=StepReview.Outcome.choices,
+                required=False,
+                initial=review.outcome or None,
+                widget=forms.RadioSelect,
+                error_messages={
+                    "invalid_choice": _("Choose one of the outcomes shown for this step")
+                },
+            )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        unknown = set(self.data) - set(self.fields) - ALLOWED_EXTRA_KEYS
+        if unknown:
+            raise forms.ValidationError(
+                _(
+                    "Some of the answers sent are not for the steps on this page, so nothing "
+                    "was saved. Check your answers and save again."
+                ),
+                code="unknown_review",
+            )
+        return cleaned_data
+
+    def outcomes(self) -> dict[StepReview, str]:
+        """The cleaned outcomes, in the shape `assessment_review_steps` takes."""
+        return {r: self.cleaned_data[review_field(r)] or "" for r in self.reviews}
+
+    def add_unanswered_errors(self) -> list[StepReview]:
+        unanswered = [r for r in self.reviews if not self.cleaned_data.get(review_field(r))]
+        for review in unanswered:
+            self.add_error(
+                review_field(review),
+                forms.ValidationError(
+                    _percent_safe(
+                        _("Say how “%(what)s” went") % {"what": review.step.answer.question.summary}
+                    ),
+                    code=UNANSWERED,
+                ),
+            )
+        return unanswered
+
+    @property
+    def error_links(self) -> list[tuple[str, str]]:
+        first = f"#{review_field(self.reviews[0])}" if self.reviews else "#main-content"
+        links = [(str(error), first) for error in self.non_field_errors()]
+        for review in self.reviews:
+            name = review_field(review)
+            for error in self.errors.as_data().get(name, []):
+                links.extend((str(message), f"#{name}") for message in error)
+        return links
+
+    @property
+    def bound_reviews(self) -> list[tuple[StepReview, forms.BoundField]]:
+        return [(review, self[review_field(review)]) for review in self.reviews]
+
+    @property
+    def return_to(self) -> str:
+        return validated_return_to(self)
+
+    @property
+    def saves_and_continues(self) -> bool:
+        return self.cleaned_data.get("after") != self.LATER
+
+
+def review_field(review: StepReview) -> str:
+    return f"review-{review.pk}"
+
+
+def review_legend(review: StepReview) -> str:
+    """“You planned: <what> (by <due date>), for “<key action>”” for a step of the last plan."""
+    step = review.step
+    values = {"what": step.what, "summary": step.answer.question.summary}
+    if step.due_date:
+        values["due"] = formats.date_format(step.due_date, "j F Y")
+        return _("You planned: %(what)s (by %(due)s), for “%(summary)s”") % values
+    return _("You planned: %(what)s, for “%(summary)s”") % values
 
 
 class SubmitForm(HiddenFieldErrorsMixin, forms.Form):

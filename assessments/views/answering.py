@@ -1,6 +1,15 @@
 """
-The councillor's dashboard and the journey through the checklist: start, one page per area,
-check your answers, submit, and the read-only submitted assessment.
+The councillor's dashboard and the journey through the checklist: before you start, the task
+list (a draft's home), one page per area, the review of the last plan, check your answers,
+submit, the confirmation and the read-only submitted assessment.
+
+Where each button goes, with the task list as home:
+- "Start" (dashboard, public start page) leads to "Before you start"; starting lands on the
+  task list, and so does "Start" with a draft already in progress.
+- "Save and continue" on an area goes to the next area, and from the last one to the task list,
+  which shows what is left; from a page opened with "Change" it goes back to "Check your
+  answers". "Save and come back later" goes to the task list, saying the answers are saved.
+- The dashboard's "Continue" opens the task list.
 
 An assessment is only ever shown to its owner: `permissions.get_assessment_for_owner` answers 404
 for anyone else's, admins and officers included (individual answers are private to their author).
@@ -8,19 +17,43 @@ for anyone else's, admins and officers included (individual answers are private 
 
 from collections import defaultdict
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments import answering, permissions, reports
-from assessments.forms.answering import AreaAnswersForm, StartForm, SubmitForm
-from assessments.models import Answer, AnswerOption, Area, Assessment, Question, Quote
+from assessments.forms.answering import (
+    RETURN_FIELD,
+    RETURN_TO_CHECK,
+    AreaAnswersForm,
+    ReturnToForm,
+    StartForm,
+    StepReviewsForm,
+    SubmitForm,
+    review_field,
+)
+from assessments.models import (
+    ActionStep,
+    Answer,
+    AnswerOption,
+    Area,
+    Assessment,
+    ChecklistVersion,
+    CouncillorGroup,
+    Question,
+    Quote,
+    StepReview,
+)
 from assessments.views import dashboards, show_refusal
 
-SUBMITTED_MESSAGE = (
+SUBMITTED_MESSAGE = gettext_lazy(
     "This assessment has been submitted, so its answers can no longer be changed. "
     "Start a new assessment to answer again."
 )
@@ -45,21 +78,15 @@ def _area_codes_of(assessment: Assessment) -> list[Area]:
     )
 
 
-def _continue_url(assessment: Assessment) -> str:
-    """The first area with a question still open, or "Check your answers" when none is."""
-    done = set(
-        Answer.objects.filter(
-            assessment=assessment, option__isnull=False, confirmed=True
-        ).values_list("question_id", flat=True)
-    )
-    for question_id, area_code in (
-        Question.objects.filter(area__checklist_id=assessment.checklist_id)
-        .order_by("area__order", "order")
-        .values_list("pk", "area__code")
-    ):
-        if question_id not in done:
-            return reverse("assessments:area", args=[assessment.pk, area_code])
-    return reverse("assessments:check_answers", args=[assessment.pk])
+def _with_return(url: str, return_to: str, anchor: str = "") -> str:
+    """`url` with `?return=` when the page was opened from "Check your answers"."""
+    if return_to:
+        url += "?" + urlencode({RETURN_FIELD: return_to})
+    return url + (f"#{anchor}" if anchor else "")
+
+
+def _task_list(assessment: Assessment):
+    return redirect("assessments:assessment_detail", pk=assessment.pk)
 
 
 # --- Dashboard and starting ----------------------------------------------------------------
@@ -81,7 +108,7 @@ def dashboard(request):
         "assessments/answering/dashboard.html",
         {
             "draft": draft,
-            "draft_continue_url": _continue_url(draft) if draft else None,
+            "progress": answering.assessment_progress(assessment=draft) if draft else None,
             "submitted": reports.submitted_summaries(submitted),
         },
     )
@@ -90,13 +117,14 @@ def dashboard(request):
 @require_http_methods(["GET", "POST"])
 def assessment_start(request):
     """
-    Start a new assessment. With a submitted one behind them, people choose whether to start
-    from their last answers; otherwise the POST starts a blank one straight away.
+    "Before you start": what the assessment asks, how answers are saved and who can see them,
+    then the start button. With a submitted one behind them, people choose whether to start
+    from their last answers. With a draft in progress, its task list.
     """
     permissions.require_councillor(request.user)
     draft = Assessment.objects.filter(owner=request.user, status=Assessment.Status.DRAFT).first()
     if draft is not None:
-        return redirect(_continue_url(draft))
+        return _task_list(draft)
 
     has_previous = Assessment.objects.filter(
         owner=request.user, status=Assessment.Status.SUBMITTED
@@ -108,8 +136,31 @@ def assessment_start(request):
         assessment = answering.assessment_start(
             owner=request.user, from_previous=bool(form and form.from_previous)
         )
-        return redirect(_continue_url(assessment))
-    return render(request, "assessments/answering/start.html", {"form": form})
+        return _task_list(assessment)
+    areas = list(
+        Area.objects.filter(checklist__status=ChecklistVersion.Status.PUBLISHED).order_by("order")
+    )
+    return render(
+        request,
+        "assessments/answering/start.html",
+        {
+            "form": form,
+            "areas": areas,
+            "group_min_responses": settings.GROUP_MIN_RESPONSES,
+        },
+    )
+
+
+# --- The task list -------------------------------------------------------------------------
+
+
+def _render_task_list(request, assessment: Assessment):
+    progress = answering.assessment_progress(assessment=assessment)
+    return render(
+        request,
+        "assessments/answering/task_list.html",
+        {"assessment": assessment, "progress": progress, "TaskStatus": answering.TaskStatus},
+    )
 
 
 # --- Answering -----------------------------------------------------------------------------
@@ -141,52 +192,67 @@ def area(request, pk: int, area_code: str):
         questions=questions,
         options=options,
         revision=assessment.revision,
+        return_to="" if saving else ReturnToForm(request.GET).return_to,
     )
-    if saving:
-        if not form.is_valid():
-            areas = _areas_of(assessment)  # the page is shown again: its quote is needed
-            return _render_area(request, assessment, areas, position, form)
-        try:
-            answering.assessment_save_area(
-                assessment=assessment,
-                area=current,
-                answers=form.answers(),
-                revision=form.cleaned_data["revision"],
+    if not saving:
+        form.show_saved_answers(
+            {
+                a.question_id: a
+                for a in Answer.objects.filter(assessment=assessment, question__area=current)
+            }
+        )
+        return _render_area(request, assessment, areas, position, form, assessment.revision)
+
+    if not form.is_valid():
+        # Nothing was saved: the page keeps the revision it was rendered with.
+        form.show_posted_answers()
+        return _render_area(
+            request, assessment, _areas_of(assessment), position, form, form["revision"].value()
+        )
+    try:
+        saved = answering.assessment_save_area(
+            assessment=assessment,
+            area=current,
+            answers=form.answers(),
+            revision=form.cleaned_data["revision"],
+        )
+    except answering.StaleAssessment as refusal:
+        assessment.refresh_from_db(fields=["status"])
+        if not assessment.is_draft:
+            messages.error(request, SUBMITTED_MESSAGE)
+            return redirect("assessments:assessment_detail", pk=assessment.pk)
+        show_refusal(request, refusal, level=messages.WARNING)
+        return redirect(
+            _with_return(
+                reverse("assessments:area", args=[assessment.pk, current.code]), form.return_to
             )
-        except answering.StaleAssessment as refusal:
-            assessment.refresh_from_db(fields=["status"])
-            if not assessment.is_draft:
-                messages.error(request, SUBMITTED_MESSAGE)
-                return redirect("assessments:assessment_detail", pk=assessment.pk)
-            show_refusal(request, refusal, level=messages.WARNING)
-            return redirect("assessments:area", pk=assessment.pk, area_code=current.code)
-        if not form.saves_and_continues:
-            messages.success(
-                request, "Your answers have been saved. You can come back to them at any time."
-            )
-            return redirect("assessments:dashboard")
-        if position + 1 < len(areas):
-            return redirect(
-                "assessments:area", pk=assessment.pk, area_code=areas[position + 1].code
-            )
+        )
+    if not form.saves_and_continues:
+        messages.success(
+            request, _("Your answers have been saved. You can come back to them at any time.")
+        )
+        return _task_list(assessment)
+    if form.add_unanswered_errors():
+        # "Save and continue" checks the area: what was answered is saved, and the person
+        # stays here with the open questions listed. The page now carries the new revision.
+        form.show_posted_answers()
+        return _render_area(request, saved, _areas_of(assessment), position, form, saved.revision)
+    if form.return_to == RETURN_TO_CHECK:
         return redirect("assessments:check_answers", pk=assessment.pk)
+    if position + 1 < len(areas):
+        return redirect("assessments:area", pk=assessment.pk, area_code=areas[position + 1].code)
+    return _task_list(assessment)
 
-    return _render_area(request, assessment, areas, position, form)
 
-
-def _render_area(request, assessment, areas, position, form):
-    """An area's page with the saved answers, and on a POST the errors of what was sent."""
+def _render_area(request, assessment, areas, position, form, revision):
+    """An area's page, with the statuses the form was given (saved, or as posted)."""
     current = areas[position]
-    form.show_saved_answers(
-        {
-            a.question_id: a
-            for a in Answer.objects.filter(assessment=assessment, question__area=current)
-        }
-    )
-    if position:
+    if form.return_to == RETURN_TO_CHECK:
+        back_url = reverse("assessments:check_answers", args=[assessment.pk])
+    elif position:
         back_url = reverse("assessments:area", args=[assessment.pk, areas[position - 1].code])
     else:
-        back_url = reverse("assessments:dashboard")
+        back_url = reverse("assessments:assessment_detail", args=[assessment.pk])
     return render(
         request,
         "assessments/answering/area.html",
@@ -196,11 +262,91 @@ def _render_area(request, assessment, areas, position, form):
             "area_number": position + 1,
             "area_count": len(areas),
             "form": form,
+            "revision": revision,
+            "return_to": form.return_to,
             "open_count": form.open_count,
             "answered_count": len(form.questions) - form.open_count,
             "back_url": back_url,
         },
     )
+
+
+# --- The last plan -------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def last_plan(request, pk: int):
+    """
+    "Review your last plan": for each next step of the last submitted assessment, how it went.
+    Only a draft that has reviews has this page.
+    """
+    assessment = permissions.get_assessment_for_owner(request.user, pk)
+    if not assessment.is_draft:
+        if request.method == "POST":
+            messages.error(request, SUBMITTED_MESSAGE)
+        return redirect("assessments:assessment_detail", pk=assessment.pk)
+    reviews = list(
+        StepReview.objects.filter(assessment=assessment).select_related("step__answer__question")
+    )
+    if not reviews:
+        raise Http404("This assessment has no plan to review.")
+
+    saving = request.method == "POST"
+    form = StepReviewsForm(
+        request.POST if saving else None,
+        reviews=reviews,
+        revision=assessment.revision,
+        return_to="" if saving else ReturnToForm(request.GET).return_to,
+    )
+    if not saving:
+        return _render_last_plan(request, assessment, form, assessment.revision)
+    if not form.is_valid():
+        return _render_last_plan(request, assessment, form, form["revision"].value())
+    try:
+        saved = answering.assessment_review_steps(
+            assessment=assessment, outcomes=form.outcomes(), revision=form.cleaned_data["revision"]
+        )
+    except answering.StaleAssessment as refusal:
+        assessment.refresh_from_db(fields=["status"])
+        if not assessment.is_draft:
+            messages.error(request, SUBMITTED_MESSAGE)
+            return redirect("assessments:assessment_detail", pk=assessment.pk)
+        show_refusal(request, refusal, level=messages.WARNING)
+        return redirect(
+            _with_return(reverse("assessments:last_plan", args=[assessment.pk]), form.return_to)
+        )
+    if not form.saves_and_continues:
+        messages.success(
+            request, _("Your answers have been saved. You can come back to them at any time.")
+        )
+        return _task_list(assessment)
+    if form.add_unanswered_errors():
+        return _render_last_plan(request, saved, form, saved.revision)
+    if form.return_to == RETURN_TO_CHECK:
+        return redirect("assessments:check_answers", pk=assessment.pk)
+    return _task_list(assessment)
+
+
+def _render_last_plan(request, assessment, form, revision):
+    return_to = form.return_to
+    if return_to == RETURN_TO_CHECK:
+        back_url = reverse("assessments:check_answers", args=[assessment.pk])
+    else:
+        back_url = reverse("assessments:assessment_detail", args=[assessment.pk])
+    return render(
+        request,
+        "assessments/answering/last_plan.html",
+        {
+            "assessment": assessment,
+            "form": form,
+            "revision": revision,
+            "return_to": return_to,
+            "back_url": back_url,
+        },
+    )
+
+
+# --- Check your answers and submit ---------------------------------------------------------
 
 
 def _sections(assessment: Assessment) -> list[tuple[Area, list[tuple[Question, Answer | None]]]]:
@@ -217,22 +363,53 @@ def _sections(assessment: Assessment) -> list[tuple[Area, list[tuple[Question, A
     return [(area, by_area[area.pk]) for area in _areas_of(assessment)]
 
 
-def _render_check_answers(request, assessment, *, form, open_questions=None, status=200):
+def _reviews_of(assessment: Assessment) -> list[StepReview]:
+    return list(
+        StepReview.objects.filter(assessment=assessment).select_related("step__answer__question")
+    )
+
+
+def _render_check_answers(
+    request, assessment, *, form, open_questions=None, open_reviews=None, status=200
+):
     sections = _sections(assessment)
     area_codes = {area.pk: area.code for area, _rows in sections}
     errors = [
         (
             item.message,
-            reverse("assessments:area", args=[assessment.pk, area_codes[item.question.area_id]])
-            + "#"
-            + item.question.code,
+            _with_return(
+                reverse(
+                    "assessments:area", args=[assessment.pk, area_codes[item.question.area_id]]
+                ),
+                RETURN_TO_CHECK,
+                item.question.code,
+            ),
         )
         for item in open_questions or []
     ]
+    last_plan_url = reverse("assessments:last_plan", args=[assessment.pk])
+    errors += [
+        (
+            _("Say how “%(what)s” went") % {"what": review.step.answer.question.summary},
+            _with_return(last_plan_url, RETURN_TO_CHECK, review_field(review)),
+        )
+        for review in open_reviews or []
+    ]
+    reviews = _reviews_of(assessment)
     return render(
         request,
         "assessments/answering/check_answers.html",
-        {"assessment": assessment, "sections": sections, "form": form, "errors": errors},
+        {
+            "assessment": assessment,
+            "sections": sections,
+            "reviews": [
+                (review, _with_return(last_plan_url, RETURN_TO_CHECK, review_field(review)))
+                for review in reviews
+            ],
+            "return_to": RETURN_TO_CHECK,
+            "form": form,
+            "errors": errors,
+        },
         status=status,
     )
 
@@ -252,7 +429,7 @@ def submit(request, pk: int):
     assessment = permissions.get_assessment_for_owner(request.user, pk)
     if not assessment.is_draft:
         # A double click, or a second tab: the first request did the work.
-        return redirect("assessments:assessment_detail", pk=assessment.pk)
+        return redirect("assessments:confirmation", pk=assessment.pk)
     form = SubmitForm(request.POST)
     if not form.is_valid():
         return _render_check_answers(request, assessment, form=form)
@@ -266,20 +443,45 @@ def submit(request, pk: int):
             assessment,
             form=SubmitForm(initial={"revision": assessment.revision}),
             open_questions=incomplete.open_questions,
+            open_reviews=incomplete.open_reviews,
         )
     except answering.StaleAssessment as refusal:
         show_refusal(request, refusal, level=messages.WARNING)
         return redirect("assessments:check_answers", pk=assessment.pk)
-    messages.success(request, "Your assessment has been submitted")
-    return redirect("assessments:assessment_detail", pk=assessment.pk)
+    return redirect("assessments:confirmation", pk=assessment.pk)
+
+
+@require_safe
+def confirmation(request, pk: int):
+    """
+    "Assessment submitted" (the GOV.UK confirmation pattern): what happens next, the report, and
+    how to share it or link it to a group. A draft has not been submitted: its task list.
+    """
+    assessment = permissions.get_assessment_for_owner(request.user, pk)
+    if assessment.is_draft:
+        return _task_list(assessment)
+    open_groups = list(
+        CouncillorGroup.objects.filter(members=request.user, status=CouncillorGroup.Status.OPEN)
+        .exclude(pk=assessment.group_id or 0)
+        .order_by("name")
+    )
+    return render(
+        request,
+        "assessments/answering/confirmation.html",
+        {
+            "assessment": assessment,
+            "open_groups": open_groups,
+            "focus_limit": ActionStep.FOCUS_LIMIT,
+        },
+    )
 
 
 @require_safe
 def assessment_detail(request, pk: int):
-    """A submitted assessment, read-only. A draft has nothing to show yet: check its answers."""
+    """A draft's home, its task list; a submitted assessment, read-only."""
     assessment = permissions.get_assessment_for_owner(request.user, pk)
     if assessment.is_draft:
-        return redirect("assessments:check_answers", pk=assessment.pk)
+        return _render_task_list(request, assessment)
     return render(
         request,
         "assessments/answering/submitted.html",

@@ -4,6 +4,7 @@ from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from assessments import permissions
 from assessments.models import Area, ChecklistVersion
 
 
@@ -31,6 +32,7 @@ def start(request):
             "areas": areas,
             "key_action_count": sum(area.key_action_count for area in areas),
             "group_min_responses": settings.GROUP_MIN_RESPONSES,
+            "is_councillor": permissions.is_councillor(request.user),
         },
     )
 

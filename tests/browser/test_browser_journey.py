@@ -1,6 +1,7 @@
 """A councillor's whole journey in a real browser: with the keyboard alone, and without JavaScript.
 
-Sign in, start, answer the four areas, check the answers, submit, open the report and download
+Sign in, start (before you start, the task list), answer the four areas, check the answers,
+submit, open the report from the confirmation and download
 the PDF; then the database must hold exactly what was chosen.
 """
 
@@ -100,10 +101,16 @@ def test_a_councillor_completes_the_whole_journey_with_the_keyboard_alone(
     assert heading(page) == "Your assessments"
 
     _press_on(page, page.get_by_role("button", name="Start a new assessment"))
+    assert heading(page) == "Before you start"
+    _press_on(page, page.get_by_role("button", name="Start your assessment"))
+    assert heading(page) == "Your assessment"  # the task list
+    _press_on(page, page.locator(".govuk-task-list__link").first)
     for number in range(1, 5):
         assert f"Area {number} of 4" in page.locator(".govuk-caption-l").inner_text()
         _answer_area_with_the_keyboard(page)
 
+    assert heading(page) == "Your assessment"  # back on the task list, every area completed
+    _press_on(page, page.get_by_role("link", name="Check your answers"))
     assert heading(page) == "Check your answers"
     axe_check(page)  # every answer given, one with a note: a state the tours do not reach
     _press_on(page, page.get_by_role("button", name="Submit assessment"))
@@ -124,6 +131,8 @@ def test_a_councillor_completes_the_whole_journey_without_javascript(
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("button", name="Start a new assessment").click()
+    page.get_by_role("button", name="Start your assessment").click()
+    page.locator(".govuk-task-list__link").first.click()
 
     for number in range(1, 5):
         assert f"Area {number} of 4" in page.locator(".govuk-caption-l").inner_text()
@@ -133,13 +142,15 @@ def test_a_councillor_completes_the_whole_journey_without_javascript(
             radios.nth(CHOICES.get(code, 0)).check()
         if number == 1:
             page.get_by_label(re.compile("^Your note on “Experiment")).fill(NOTE)
-            # A break half-way: the draft is kept, and "Continue" comes back to the next area.
+            # A break half-way: the draft is kept, and its task list leads to the next area.
             page.get_by_role("button", name="Save and come back later").click()
-            assert heading(page) == "Your assessments"
-            page.get_by_role("button", name="Continue").click()
+            assert heading(page) == "Your assessment"
+            page.locator(".govuk-task-list__link").nth(1).click()
         else:
             page.get_by_role("button", name="Save and continue").click()
 
+    assert heading(page) == "Your assessment"
+    page.get_by_role("link", name="Check your answers").click()
     assert heading(page) == "Check your answers"
     page.get_by_role("button", name="Submit assessment").click()
     page.get_by_role("button", name="View report").click()

@@ -196,12 +196,16 @@ def councillor_tour(page: Page, cast: Cast) -> Iterator[str]:
 
     page.goto(reverse("assessments:dashboard"))
     _follow(page, page.get_by_role("button", name="Start a new assessment"))
-    yield "start a new assessment: from last time or blank"
-    _click(page, "Start a new assessment")
+    assert heading(page) == "Before you start"
+    yield "before you start: from last time or blank"
+    _click(page, "Start your assessment")
     _expect_errors(page)
-    yield "start a new assessment without choosing"
+    yield "before you start without choosing"
     page.get_by_label("Start from your last answers").check()
-    _click(page, "Start a new assessment")
+    _click(page, "Start your assessment")
+    assert heading(page) == "Your assessment"
+    yield "task list of a new assessment, with the last plan to review"
+    _follow(page, page.locator(".govuk-task-list__link").first)
     assert "Area 1 of 4" in page.content()
     yield "area 1, answers filled in from last time"
     page.get_by_role("textbox").first.fill("x" * 2001)
@@ -210,6 +214,11 @@ def councillor_tour(page: Page, cast: Cast) -> Iterator[str]:
     yield "area 1 with a note that is too long"
 
     draft = Assessment.objects.get(owner=cast.councillor, status=Assessment.Status.DRAFT)
+    page.goto(reverse("assessments:last_plan", args=[draft.pk]))
+    yield "review your last plan"
+    _click(page, "Save and continue")
+    _expect_errors(page)
+    yield "review your last plan with a step left open"
     page.goto(reverse("assessments:check_answers", args=[draft.pk]))
     yield "check your answers"
     _click(page, "Submit assessment")
@@ -220,6 +229,8 @@ def councillor_tour(page: Page, cast: Cast) -> Iterator[str]:
 
     page.goto(reverse("assessments:assessment_detail", args=[cast.submitted.pk]))
     yield "a submitted assessment, read-only"
+    page.goto(reverse("assessments:confirmation", args=[cast.submitted.pk]))
+    yield "assessment submitted: the confirmation"
     page.goto(reverse("assessments:report", args=[cast.submitted.pk]))
     yield "report"
     _click(page, "Share with officers")
