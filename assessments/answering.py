@@ -318,6 +318,7 @@ class AreaProgress:
     answered: int
     total: int
     status: TaskStatus
+    prefilled: int = 0  # answers carried over from the last assessment, still to be confirmed
 
 
 @dataclass(frozen=True)
@@ -365,10 +366,10 @@ def assessment_progress(*, assessment: Assessment) -> Progress:
       some have, otherwise Not started.
     """
 
-    def answers_in_area(**filters) -> Coalesce:
+    def answers_in_area(confirmed: bool = True, **filters) -> Coalesce:
         counted = (
             Answer.objects.filter(
-                assessment=assessment, question__area=OuterRef("pk"), confirmed=True, **filters
+                assessment=assessment, question__area=OuterRef("pk"), confirmed=confirmed, **filters
             )
             .order_by()
             .values("question__area")
@@ -383,6 +384,7 @@ def assessment_progress(*, assessment: Assessment) -> Progress:
             question_count=Count("questions"),
             answered_count=answers_in_area(option__isnull=False),
             saved_count=answers_in_area(),
+            prefilled_count=answers_in_area(confirmed=False, option__isnull=False),
         )
         .order_by("order")
     )
@@ -398,6 +400,7 @@ def assessment_progress(*, assessment: Assessment) -> Progress:
                 status=_task_status(
                     done=area.answered_count, touched=area.saved_count, total=area.question_count
                 ),
+                prefilled=area.prefilled_count,
             )
             for area in areas
         ],

@@ -90,12 +90,13 @@ def test_answers_pre_filled_from_last_time_count_only_once_confirmed(
 
     html = task_list(signed_in, again)
     assert set(status for status, _link in list(tasks(html).values())[:4]) == {"Not started"}
-    assert "0 of 6 answered" in html
+    assert "0 of 6 answered, 6 answers from last time to check" in html
 
     Answer.objects.filter(assessment=again, question__area__code="climate").update(confirmed=True)
     html = task_list(signed_in, again)
     climate = Area.objects.get(checklist=checklist, code="climate")
     assert tasks(html)[climate.title][0] == "Completed"
+    assert "6 of 6 answered" in html and "0 of 5 answered, 5 answers from last time" in html
 
 
 def test_check_your_answers_and_submit_open_once_every_area_is_completed(signed_in, draft):

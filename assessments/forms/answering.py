@@ -482,7 +482,8 @@ def review_field(review: StepReview) -> str:
 def review_legend(review: StepReview) -> str:
     """“You planned: <what> (by <due date>), for “<key action>”” for a step of the last plan."""
     step = review.step
-    values = {"what": step.what, "summary": step.answer.question.summary}
+    # A step written as a sentence ends in a full stop, which would sit before "(by ...)".
+    values = {"what": step.what.strip().rstrip("."), "summary": step.answer.question.summary}
     if step.due_date:
         values["due"] = formats.date_format(step.due_date, "j F Y")
         return _("You planned: %(what)s (by %(due)s), for “%(summary)s”") % values
