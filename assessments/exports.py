@@ -22,6 +22,7 @@ import json
 import logging
 import time
 import zipfile
+from collections.abc import Callable
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
@@ -105,7 +106,14 @@ def report_pdf(assessment: Assessment) -> bytes:
     the shared cache (`report_pdf_warm` put it there when the report changed), otherwise
     rendered here and cached for the next download.
     """
-    key = report_pdf_cache_key(assessment)
+    return cached_pdf(
+        report_pdf_cache_key(assessment),
+        lambda: render_report_pdf(reports.build_report(assessment)),
+    )
+
+
+def cached_pdf(key: str, render: Callable[[], bytes]) -> bytes:
+    """The PDF cached under `key`, or `render()`'s, cached there for the next download."""
     content = cache.get(key)
     if content is not None:
         return content
@@ -121,7 +129,7 @@ def report_pdf(assessment: Assessment) -> bytes:
             return content
     cache.set(marker, 1, max(1, round(settings.REPORT_PDF_WAIT)))
     try:
-        content = render_report_pdf(reports.build_report(assessment))
+        content = render()
         cache.set(key, content, CACHE_TIMEOUT)
     finally:
         cache.delete(marker)

@@ -1,0 +1,84 @@
+"""Every PDF the service makes is tagged (PDF/UA-1): its structure tree, title and language."""
+
+import io
+from collections import Counter
+
+from django.urls import reverse
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject
+
+from tests.group_helpers import build_group
+
+
+def structure_tags(content: bytes) -> Counter[str]:
+    """How many structure elements of each type (`H1`, `LI`, `TH` ...) the PDF's tree holds,
+    counting only those reachable from its root: what assistive technology reads."""
+    reader = PdfReader(io.BytesIO(content))
+    root = reader.trailer["/Root"]
+    tags: Counter[str] = Counter()
+    pending = [root["/StructTreeRoot"].get_object()]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, DictionaryObject):
+            if node.get("/Type") == "/StructElem":
+                tags[str(node["/S"]).removeprefix("/")] += 1
+            kids = node.get("/K")
+            if kids is not None:
+                kids = kids.get_object()
+                pending.extend(
+                    kid.get_object() for kid in (kids if isinstance(kids, ArrayObject) else [kids])
+                )
+    return tags
+
+
+def document_facts(content: bytes) -> dict:
+    """What a PDF reader shows about a document: its title, its language, whether it is tagged
+    (what `pdfinfo` reports as "Tagged: yes") and whether it shows the title, not the file name."""
+    reader = PdfReader(io.BytesIO(content))
+    root = reader.trailer["/Root"]
+    return {
+        "title": reader.metadata.title if reader.metadata else None,
+        "lang": str(root.get("/Lang", "")),
+        "tagged": bool(root.get("/MarkInfo", {}).get("/Marked")),
+        "shows_title": bool(root.get("/ViewerPreferences", {}).get("/DisplayDocTitle")),
+        "version": reader.pdf_header,
+    }
+
+
+def assert_tagged(content: bytes, *, title: str) -> Counter[str]:
+    facts = document_facts(content)
+    assert facts["tagged"]
+    assert facts["shows_title"]
+    assert facts["title"] == title
+    assert facts["lang"] == "en-GB"
+    assert facts["version"] == "%PDF-1.7"  # PDF/UA-1
+    return structure_tags(content)
+
+
+def test_the_report_pdf_is_tagged_with_its_title_language_headings_lists_and_tables(
+    client, councillor, submitted
+):
+    client.force_login(councillor)
+
+    content = client.get(reverse("assessments:report_pdf", args=[submitted.pk])).content
+    tags = assert_tagged(
+        content, title="Innovation gap report: Alex Morgan – Key Actions for Innovation"
+    )
+
+    assert tags["H1"] == 1
+    assert tags["H2"] >= 3
+    assert tags["L"] >= 1 and tags["LI"] >= 1
+    assert tags["Table"] >= 1 and tags["TR"] >= 1 and tags["TH"] >= 1
+
+
+def test_the_group_report_pdf_is_tagged_too(client, checklist, council, officer):
+    setup = build_group(council, checklist, facilitator=officer)
+    client.force_login(officer)
+
+    content = client.get(reverse("assessments:group_report_pdf", args=[setup.group.pk])).content
+    tags = assert_tagged(content, title="Group report: Cabinet – Key Actions for Innovation")
+
+    assert tags["H1"] == 1
+    assert tags["H2"] >= 1
+    assert tags["Table"] >= 1 and tags["TH"] >= 1
+
