@@ -1,4 +1,7 @@
-"""Every PDF the service makes is tagged (PDF/UA-1): its structure tree, title and language."""
+"""
+Every PDF the service makes is accessible: tagged (PDF/UA-1), with a structure tree, a title and
+a language, and, for the group report read round a table or on a projector, type large enough.
+"""
 
 import io
 from collections import Counter
@@ -45,6 +48,23 @@ def document_facts(content: bytes) -> dict:
     }
 
 
+def text_sizes(content: bytes) -> Counter[float]:
+    """How many characters the PDF prints at each font size (in points), leaving out the page
+    footer: what is printed in the bottom 16 mm of a page."""
+    reader = PdfReader(io.BytesIO(content))
+    sizes: Counter[float] = Counter()
+    for page in reader.pages:
+        footer_top = float(page.mediabox.height) - 16 / 25.4 * 72
+
+        def visit(text, cm, tm, font, font_size, footer_top=footer_top):
+            # WeasyPrint draws from the top left: y grows downwards, in CSS pixels under `cm`.
+            if text.strip() and tm[5] * abs(cm[3]) < footer_top:
+                sizes[round(font_size * abs(tm[3]) * abs(cm[3]), 1)] += len(text.strip())
+
+        page.extract_text(visitor_text=visit)
+    return sizes
+
+
 def assert_tagged(content: bytes, *, title: str) -> Counter[str]:
     facts = document_facts(content)
     assert facts["tagged"]
@@ -82,3 +102,17 @@ def test_the_group_report_pdf_is_tagged_too(client, checklist, council, officer)
     assert tags["H2"] >= 1
     assert tags["Table"] >= 1 and tags["TH"] >= 1
 
+
+
+def test_the_group_report_pdf_prints_body_text_at_11pt_and_nothing_below_10pt(
+    client, checklist, council, officer
+):
+    setup = build_group(council, checklist, facilitator=officer)
+    client.force_login(officer)
+
+    content = client.get(reverse("assessments:group_report_pdf", args=[setup.group.pk])).content
+    sizes = text_sizes(content)
+
+    body_size = sizes.most_common(1)[0][0]
+    assert body_size >= 11
+    assert min(sizes) >= 10, sizes
