@@ -103,7 +103,6 @@ def test_the_group_report_pdf_is_tagged_too(client, checklist, council, officer)
     assert tags["Table"] >= 1 and tags["TH"] >= 1
 
 
-
 def test_the_group_report_pdf_prints_body_text_at_11pt_and_nothing_below_10pt(
     client, checklist, council, officer
 ):
