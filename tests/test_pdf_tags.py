@@ -66,10 +66,13 @@ def text_sizes(content: bytes) -> Counter[float]:
 
 
 def assert_tagged(content: bytes, *, title: str) -> Counter[str]:
+    """Checks the PDF is tagged PDF/UA-1 with the page's title (`title`, then the service's
+    name, as `<title>` has it) and British English; returns its structure tags."""
     facts = document_facts(content)
     assert facts["tagged"]
     assert facts["shows_title"]
-    assert facts["title"] == title
+    assert facts["title"].startswith(title)
+    assert facts["title"].endswith(" – Key Actions for Innovation")
     assert facts["lang"] == "en-GB"
     assert facts["version"] == "%PDF-1.7"  # PDF/UA-1
     return structure_tags(content)
@@ -81,9 +84,8 @@ def test_the_report_pdf_is_tagged_with_its_title_language_headings_lists_and_tab
     client.force_login(councillor)
 
     content = client.get(reverse("assessments:report_pdf", args=[submitted.pk])).content
-    tags = assert_tagged(
-        content, title="Innovation gap report: Alex Morgan – Key Actions for Innovation"
-    )
+    tags = assert_tagged(content, title="Innovation gap report")
+    assert "Alex Morgan" in document_facts(content)["title"]
 
     assert tags["H1"] == 1
     assert tags["H2"] >= 3
@@ -96,7 +98,7 @@ def test_the_group_report_pdf_is_tagged_too(client, checklist, council, officer)
     client.force_login(officer)
 
     content = client.get(reverse("assessments:group_report_pdf", args=[setup.group.pk])).content
-    tags = assert_tagged(content, title="Group report: Cabinet – Key Actions for Innovation")
+    tags = assert_tagged(content, title="Group report: Cabinet")
 
     assert tags["H1"] == 1
     assert tags["H2"] >= 1
