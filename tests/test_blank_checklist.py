@@ -246,8 +246,10 @@ def test_no_area_starts_at_the_foot_of_a_page(client, checklist):
 def test_the_pdf_is_rendered_once_per_version_then_served_from_the_cache(
     client, checklist, renders, django_assert_num_queries
 ):
-    first = client.get(reverse(PDF)).content
-    with django_assert_num_queries(3):  # the version, its questions, its scale: no render
+    # The version, its questions with their areas, and its answer scale, rendered or not.
+    with django_assert_num_queries(3):
+        first = client.get(reverse(PDF)).content
+    with django_assert_num_queries(3):
         again = client.get(reverse(PDF)).content
 
     assert len(renders) == 1
