@@ -5,6 +5,7 @@ Every download the service offers, with its file name and its response headers.
   rendered once per change into the shared cache, by a task when the report changes
   (`report_pdf_warm`), so that a download is normally a cache hit;
 * a group report's PDF and its CSV of aggregated counts;
+* the blank checklist's PDF, to fill in on paper, rendered once per checklist version;
 * a person's own data, as a ZIP;
 * a next step's due date as an .ics calendar file (attached to its reminder email, and a
   download for its owner).
@@ -22,6 +23,7 @@ import json
 import logging
 import time
 import zipfile
+from collections.abc import Callable
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
@@ -39,12 +41,15 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from assessments import data_rights, group_reports, pdf, reports
+from assessments.blank_checklist import BlankChecklist
 from assessments.models import ActionStep, Assessment, CouncillorGroup, User
 
 logger = logging.getLogger(__name__)
 
 REPORT_TEMPLATE = "assessments/report/report_pdf.html"
 GROUP_REPORT_TEMPLATE = "assessments/groups/report_pdf.html"
+BLANK_CHECKLIST_TEMPLATE = "assessments/checklist/blank_checklist_pdf.html"
+BLANK_CHECKLIST_STYLESHEET = "print/blank-checklist-print.css"
 # Rendered PDFs are cached under a key that changes with the report, so the timeout only bounds
 # memory for reports nobody downloads again.
 CACHE_TIMEOUT = 60 * 60
@@ -105,7 +110,14 @@ def report_pdf(assessment: Assessment) -> bytes:
     the shared cache (`report_pdf_warm` put it there when the report changed), otherwise
     rendered here and cached for the next download.
     """
-    key = report_pdf_cache_key(assessment)
+    return cached_pdf(
+        report_pdf_cache_key(assessment),
+        lambda: render_report_pdf(reports.build_report(assessment)),
+    )
+
+
+def cached_pdf(key: str, render: Callable[[], bytes]) -> bytes:
+    """The PDF cached under `key`, or `render()`'s, cached there for the next download."""
     content = cache.get(key)
     if content is not None:
         return content
@@ -121,7 +133,7 @@ def report_pdf(assessment: Assessment) -> bytes:
             return content
     cache.set(marker, 1, max(1, round(settings.REPORT_PDF_WAIT)))
     try:
-        content = render_report_pdf(reports.build_report(assessment))
+        content = render()
         cache.set(key, content, CACHE_TIMEOUT)
     finally:
         cache.delete(marker)
@@ -262,6 +274,39 @@ def neutralise(value):
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+# --- The blank checklist -------------------------------------------------------------------
+
+
+def blank_checklist_pdf(content: BlankChecklist) -> bytes:
+    """
+    The blank checklist's PDF, rendered once per checklist version and kept in the shared cache.
+
+    The key holds the version's number and a digest of the HTML it is rendered from: a version
+    edited before anyone answered it, or a new template, gets a new PDF, while each download of
+    an unchanged one costs the HTML (a few milliseconds), not the PDF.
+    """
+    html = render_to_string(
+        BLANK_CHECKLIST_TEMPLATE, {"content": content, "service_name": settings.SERVICE_NAME}
+    )
+    digest = hashlib.sha256(html.encode()).hexdigest()
+    return cached_pdf(
+        f"blank-checklist-pdf:{content.checklist.number}:{digest}",
+        lambda: pdf.html_to_pdf(html, stylesheet=BLANK_CHECKLIST_STYLESHEET),
+    )
+
+
+def blank_checklist_filename(content: BlankChecklist) -> str:
+    return f"key-actions-for-innovation-checklist-version-{content.checklist.number}.pdf"
+
+
+def blank_checklist_pdf_response(content: BlankChecklist) -> HttpResponse:
+    return download_response(
+        blank_checklist_pdf(content),
+        filename=blank_checklist_filename(content),
+        content_type=PDF,
+    )
 
 
 # --- A person's own data -------------------------------------------------------------------

@@ -6,6 +6,14 @@ database; which documents exist, their templates and their caching are `assessme
 WeasyPrint's default fetcher follows any URL a document names, `file:///etc/passwd` included, and
 `<link rel="attachment">` would embed what it fetched in the PDF. Everything a report shows is
 escaped by the templates; the fetcher is the second lock on the door.
+
+Every PDF is tagged PDF/UA-1 (`PDF_VARIANT`): a structure tree that screen readers and reflow
+read (headings, paragraphs, lists, tables with their header cells), the document's title (from
+`<title>`, shown instead of the file name) and its language (from `<html lang>`). Backgrounds and
+borders are drawn as artifacts. The page margins (the footer and "Page N of M") are left out of
+the structure tree, so assistive technology does not read them on every page; WeasyPrint 70
+marks their text as untagged spans rather than as artifacts, which only PDF 2.0 would allow in
+the tree.
 """
 
 import contextlib
@@ -29,6 +37,9 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 # them. Nothing is ever requested from it.
 BASE_URL = "https://pdf.invalid/"
 PRINT_STYLESHEET = "print/report-print.css"
+# PDF/UA-1 (on PDF 1.7) rather than PDF/UA-2 (on PDF 2.0): the checkers and screen readers in use
+# in councils read UA-1.
+PDF_VARIANT = "pdf/ua-1"
 
 
 # Block-level tags of our templates. Whitespace between two of them is only indentation, which
@@ -110,12 +121,13 @@ def font_config() -> FontConfiguration:
 
 
 @functools.cache
-def print_stylesheet() -> weasyprint.CSS:
-    """The print stylesheet, parsed once per process."""
-    path = finders.find(PRINT_STYLESHEET) or Path(settings.STATIC_ROOT) / PRINT_STYLESHEET
+def print_stylesheet(name: str = PRINT_STYLESHEET) -> weasyprint.CSS:
+    """A print stylesheet (a path under the static files), parsed once per process."""
+    path = finders.find(name) or Path(settings.STATIC_ROOT) / name
+    folder = name.rpartition("/")[0]
     return weasyprint.CSS(
         string=Path(path).read_text(encoding="utf-8"),
-        base_url=BASE_URL + settings.STATIC_URL.lstrip("/") + "print/",
+        base_url=BASE_URL + settings.STATIC_URL.lstrip("/") + (folder + "/" if folder else ""),
         url_fetcher=StaticOnlyURLFetcher(),
         font_config=font_config(),
     )
@@ -150,11 +162,18 @@ def strip_whitespace_between_blocks(html: str) -> str:
     return _WHITESPACE_BETWEEN_BLOCK_TAGS.sub(r"\1", html)
 
 
-def html_to_pdf(html: str, *, url_fetcher: URLFetcher | None = None) -> bytes:
-    """Render HTML to PDF bytes with the print stylesheet and the static-only fetcher."""
+def html_to_pdf(
+    html: str, *, stylesheet: str = PRINT_STYLESHEET, url_fetcher: URLFetcher | None = None
+) -> bytes:
+    """Render HTML to a tagged PDF with a print stylesheet (the reports' unless told) and the
+    static-only fetcher."""
     html = strip_whitespace_between_blocks(html)
     with _garbage_collection_paused():
         document = weasyprint.HTML(
             string=html, base_url=BASE_URL, url_fetcher=url_fetcher or StaticOnlyURLFetcher()
         )
-        return document.write_pdf(stylesheets=[print_stylesheet()], font_config=font_config())
+        return document.write_pdf(
+            stylesheets=[print_stylesheet(stylesheet)],
+            font_config=font_config(),
+            pdf_variant=PDF_VARIANT,
+        )

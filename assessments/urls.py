@@ -4,6 +4,7 @@ from assessments.views import (
     account_data,
     accounts,
     answering,
+    checklist,
     dashboards,
     groups,
     health,
@@ -22,6 +23,8 @@ urlpatterns = [
     path("", pages.start, name="start"),
     path("accessibility/", pages.accessibility, name="accessibility"),
     path("privacy/", pages.privacy, name="privacy"),
+    path("checklist/", checklist.blank_checklist, name="blank_checklist"),
+    path("checklist/pdf/", checklist.blank_checklist_pdf, name="blank_checklist_pdf"),
     # Accounts and invitations
     path("sign-in/", accounts.sign_in, name="sign_in"),
     path("sign-out/", accounts.sign_out, name="sign_out"),

@@ -291,6 +291,8 @@ PUBLIC_URL_NAMES = {
     "assessments:start",
     "assessments:accessibility",
     "assessments:privacy",
+    "assessments:blank_checklist",
+    "assessments:blank_checklist_pdf",
     "assessments:sign_in",
     "assessments:password_reset",
     "assessments:password_reset_done",

@@ -43,6 +43,8 @@ MATRIX = {
     "start": ("get", "200 200 200 200 200 200 200"),
     "accessibility": ("get", "200 200 200 200 200 200 200"),
     "privacy": ("get", "200 200 200 200 200 200 200"),
+    "blank_checklist": ("get", "200 200 200 200 200 200 200"),
+    "blank_checklist_pdf": ("get", "200 200 200 200 200 200 200"),
     "healthz": ("get", "200 200 200 200 200 200 200"),
     # Accounts and invitations
     "sign_in": ("get", "200 302 302 302 302 302 302"),
