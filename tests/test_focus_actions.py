@@ -135,6 +135,19 @@ def test_a_sixth_focus_action_is_refused_with_a_plain_message_and_the_words_kept
     assert len(focus_codes(submitted)) == LIMIT
 
 
+def test_the_form_says_when_the_plan_has_no_room_before_anything_is_typed(
+    client, councillor, submitted
+):
+    fill_focus(submitted)
+    client.force_login(councillor)
+
+    full = client.get(step_url(submitted, "space-to-test")).content.decode()
+    own = client.get(step_url(submitted, MIXED_GAPS_IN_ORDER[0])).content.decode()
+
+    assert "You already have 5 focus actions" in full
+    assert "You already have 5 focus actions" not in own  # one of the five: it may stay
+
+
 def test_the_same_step_saved_without_the_box_ticked_goes_through(client, councillor, submitted):
     fill_focus(submitted)
     client.force_login(councillor)

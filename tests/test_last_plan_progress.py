@@ -138,6 +138,10 @@ def test_carrying_over_copies_the_step_without_its_date_and_makes_it_a_focus_act
     assert step.is_focus
     html = client.get(report_url(later)).content.decode()
     assert "Carried into your plan." in item(html, "Devote sufficient time")
+    plan = html[html.index('id="action-plan"') : html.index('id="last-plan"')]
+    card = plan[plan.index('id="gap-devote-resources"') :].split("</li>")[0]
+    assert "Carried over from the last plan." in card
+    assert "By when:</strong> not given yet" in card
 
 
 def test_carrying_over_twice_makes_one_step(client, councillor, last_plan):

@@ -88,10 +88,22 @@ def action_step(request, pk: int, question_code: str):
                 % {"key_action": answer.question.summary},
             )
             return redirect(_gap_url(assessment, answer))
+    focus_elsewhere = (
+        ActionStep.objects.filter(answer__assessment=assessment, is_focus=True)
+        .exclude(answer=answer)
+        .count()
+    )
     return render(
         request,
         "assessments/report/action_step.html",
-        {"assessment": assessment, "answer": answer, "form": form, "is_new": step.pk is None},
+        {
+            "assessment": assessment,
+            "answer": answer,
+            "form": form,
+            "is_new": step.pk is None,
+            "focus_full": focus_elsewhere >= ActionStep.FOCUS_LIMIT,
+            "focus_limit": ActionStep.FOCUS_LIMIT,
+        },
     )
 
 
