@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -332,18 +333,68 @@ def test_a_full_plan_with_short_notes_prints_on_three_pages_at_most_with_the_pla
 
 
 def test_long_notes_flow_onto_more_pages_and_lose_no_text(client, checklist, councillor):
-    phrase = "every word of which must be printed"
-    long_note = (f"A long note, {phrase}. " * 40)[:1997].strip() + "END"
+    # Words found nowhere else in a report, each counted.
+    long_note = ("Zebra quokka wombat okapi, every word printed. " * 50)[:1997].strip() + "END"
     assessment = a_full_plan(councillor, checklist, note=long_note)
     client.force_login(councillor)
 
     pages = pdf_pages(client, assessment)
-    text = " ".join(pages)
+    # The pages' words without their footers: a note flowing onto the next page is one text.
+    text = " ".join(
+        re.sub(r"Key Actions for Innovation · .*?Page \d+ of \d+", "", page) for page in pages
+    )
 
     assert "Your action plan" in pages[0]
     # Every note, whole: each ends with its own marker, as many times as there are notes.
     assert text.count("END") == 20
-    assert text.count(phrase) == 20 * long_note.count(phrase)
+    # Word by word (where a note crosses a page, the next list numbers are read out between
+    # two of its words, so a phrase may be split but no word is).
+    for word in ("Zebra", "quokka", "wombat", "okapi", "printed"):
+        assert len(re.findall(rf"\b{word}\b", text)) == 20 * len(
+            re.findall(rf"\b{word}\b", long_note)
+        )
+
+
+def text_sizes(content: bytes) -> list[tuple[str, float]]:
+    """Each run of text in the PDF with the size it is drawn at, in points."""
+    runs = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            runs.append((text.strip(), round(abs(size * tm[3] * cm[3]), 1)))
+
+    for page in PdfReader(io.BytesIO(content)).pages:
+        page.extract_text(visitor_text=visit)
+    return runs
+
+
+def test_the_pdf_is_readable_on_paper_11_pt_body_and_10_pt_notes_and_quotes(
+    client, checklist, councillor
+):
+    assessment = a_full_plan(councillor, checklist, note=NOTE_200)
+    client.force_login(councillor)
+
+    runs = text_sizes(client.get(pdf_url(assessment)).content)
+
+    def sizes_of(start: str) -> set[float]:
+        found = {size for text, size in runs if text.startswith(start)}
+        assert found, start
+        return found
+
+    # Body text: the plan's words, its labels, the page's own sentences.
+    for body in ("Bring a short paper", "Who leads:", "What good looks like:", "The 5 focus"):
+        assert min(sizes_of(body)) >= 11, body
+    # Notes and quotes, and everything else on the page but its footer.
+    assert min(sizes_of(NOTE_200[:20])) >= 10
+    assert min(sizes_of("“You need to involve")) >= 10
+    footer = (
+        "Key Actions for Innovation ·",
+        "Page ",
+        "Leaders' Key Actions",
+        "for Innovation, pub",
+    )
+    body_runs = [(text, size) for text, size in runs if not text.startswith(footer)]
+    assert min(size for _, size in body_runs) >= 10, min(body_runs, key=lambda run: run[1])
 
 
 def test_a_focus_action_is_never_split_across_pages(client, checklist, councillor):
