@@ -13,6 +13,7 @@ from django.utils import timezone
 from assessments import action_plan
 from assessments.models import ActionStep, StepReview
 from tests.builders import MIXED_ANSWERS, add_step, submit
+from tests.test_races import Race, signed_in_client, status_codes, together  # noqa: F401
 
 Outcome = StepReview.Outcome
 LAST_YEAR = timezone.now() - datetime.timedelta(days=365)
@@ -240,3 +241,26 @@ def test_a_report_without_reviews_has_no_last_plan_section(client, councillor, s
     client.force_login(councillor)
 
     assert "Progress on your last plan" not in client.get(report_url(submitted)).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_carry_overs_of_one_step_at_once_make_one_step_and_no_error(
+    checklist,
+    councillor,
+    monkeypatch,
+    together,  # noqa: F811
+):
+    earlier = submit(councillor, checklist, MIXED_ANSWERS, submitted_at=LAST_YEAR)
+    old = add_step(earlier, "devote-resources", what="Ask for a budget line")
+    later = submit(councillor, checklist, MIXED_ANSWERS)
+    review = StepReview.objects.create(assessment=later, step=old, outcome=Outcome.NOT_DONE)
+    # Both posts are held until both have found the review, just before the service.
+    race = Race(
+        monkeypatch, action_plan, "action_step_carry_over", together=together, when="before"
+    )
+    first, second = signed_in_client(councillor), signed_in_client(councillor)
+
+    responses = race.run(*(lambda c=c: c.post(carry_url(review)) for c in (first, second)))
+
+    assert status_codes(responses) == [302, 302], responses
+    assert ActionStep.objects.filter(answer__assessment=later, carried_from=old).count() == 1
