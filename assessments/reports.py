@@ -2,10 +2,15 @@
 The gap report of one submitted assessment: load it, score it, gather what the templates show.
 Also the short summary of each submitted assessment on the councillor's dashboard.
 
-Everything is read in a fixed number of queries, whatever the number of questions: the answers
-(with their questions, areas, options and action steps), the areas with their quotes, the answer
-scales, and the owner's previous submitted assessment with its answers. The rules themselves live
-in `assessments.scoring`.
+Everything is read in a fixed number of queries, whatever the number of questions or steps: the
+answers (with their questions, each key action's quote, areas, options and next steps), the areas,
+the answer scales, the reviews of the last plan's steps, and the owner's previous submitted
+assessment with its answers. The rules themselves live in `assessments.scoring`.
+
+The report's order (PRODUCT.md section 5): a summary, then the action plan (the focus actions,
+at most `ActionStep.FOCUS_LIMIT`, and while there are fewer, the gaps suggested as the next ones:
+the first gaps in rank order that are not focus actions yet), then the remaining gaps as a
+compact list, the "Not sure" answers apart, the strengths, and the progress on the last plan.
 """
 
 import re
@@ -13,7 +18,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import groupby
 
-from django.db.models import Count, Max, Prefetch, QuerySet
+from django.db.models import Count, Max, Prefetch, QuerySet, TextChoices
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
 
 from assessments import scoring
 from assessments.models import (
@@ -23,6 +30,7 @@ from assessments.models import (
     Area,
     Assessment,
     Quote,
+    StepReview,
 )
 
 # By name: inside Report, `scoring` is the report's field, not the module.
@@ -53,12 +61,64 @@ class ReportItem:
 @dataclass(frozen=True)
 class GapItem(ReportItem):
     rank: int
-    quote: Quote | None
     action_step: ActionStep | None
 
     @property
     def research_finding(self) -> str:
         return self.scored.research_finding.rstrip(". ")
+
+    @property
+    def quote(self) -> Quote | None:
+        """The one leaflet quote chosen for this key action (`Question.quote`), or none."""
+        return self.answer.question.quote
+
+    @property
+    def guidance(self) -> str:
+        """What good looks like, for this key action."""
+        return self.answer.question.guidance
+
+    @property
+    def is_focus(self) -> bool:
+        return self.action_step is not None and self.action_step.is_focus
+
+
+class NotCarried(TextChoices):
+    """Why a step of the last plan is not offered to carry over; the templates word it."""
+
+    NONE = "", "nothing to carry"  # done, no longer relevant, or not reviewed
+    NO_LONGER_ASKED = "no-longer-asked", "no longer asked"
+    NOT_A_GAP = "not-a-gap", "not a gap now"  # answered Yes (or Not sure) this time
+    CARRIED = "carried", "carried over"  # carried into this plan already
+    ALREADY_PLANNED = "already-planned", "already planned"  # the gap has a step of its own
+
+
+@dataclass(frozen=True)
+class LastPlanStep:
+    """
+    A step of the last plan, as "Progress on your last plan" shows it: the outcome recorded in
+    this assessment, and whether it can be carried into this plan, or why not.
+
+    It can be carried (`can_carry`) when it is unfinished (partly done or not done), its key
+    action is still a gap in this assessment, and that gap has no next step yet. Otherwise
+    `reason` says why not (empty for a step that was done or is no longer relevant: there is
+    nothing to carry).
+    """
+
+    review: StepReview
+    answer: Answer | None  # this assessment's answer on the same key action, if still asked
+    gap: GapItem | None  # the same, if it is still a gap
+    can_carry: bool
+    reason: NotCarried
+
+    Reason = NotCarried  # for the templates, which compare by member
+
+    @property
+    def step(self) -> ActionStep:
+        return self.review.step
+
+    @property
+    def summary(self) -> str:
+        return self.review.step.answer.question.summary
 
 
 @dataclass(frozen=True)
@@ -78,6 +138,9 @@ class Report:
     strengths: tuple[ReportItem, ...]
     previous: Assessment | None
     progress: Progress | None
+    last_plan: tuple[LastPlanStep, ...] = ()
+
+    focus_limit = ActionStep.FOCUS_LIMIT
 
     @property
     def owner(self):
@@ -103,6 +166,42 @@ class Report:
     def action_steps(self) -> tuple[GapItem, ...]:
         return tuple(gap for gap in self.gaps if gap.action_step is not None)
 
+    @property
+    def focus(self) -> tuple[GapItem, ...]:
+        """The focus actions, in the gaps' rank order."""
+        return tuple(gap for gap in self.gaps if gap.is_focus)
+
+    @property
+    def focus_room(self) -> int:
+        """How many more focus actions the plan has room for."""
+        return max(0, self.focus_limit - len(self.focus))
+
+    @property
+    def suggested(self) -> tuple[GapItem, ...]:
+        """While there is room, the next gaps in rank order (research priorities first) that
+        are not focus actions yet, one for each free place."""
+        return tuple(gap for gap in self.gaps if not gap.is_focus)[: self.focus_room]
+
+    @property
+    def remaining(self) -> tuple[GapItem, ...]:
+        """The gaps neither focus actions nor suggested, in rank order: the compact list."""
+        shown = {gap.question_code for gap in (*self.focus, *self.suggested)}
+        return tuple(gap for gap in self.gaps if gap.question_code not in shown)
+
+    @property
+    def strongest_areas(self) -> tuple[AreaRow, ...]:
+        """The areas with the highest score (ties all named); none if no area scored above 0."""
+        scored = [row for row in self.areas if row.score.percentage]
+        if not scored:
+            return ()
+        best = max(row.score.percentage or 0 for row in scored)
+        return tuple(row for row in scored if row.score.percentage == best)
+
+    @property
+    def strongest_area_titles(self) -> str:
+        """The strongest areas' titles as words: "A", "A and B", "A, B and C"."""
+        return get_text_list([row.area.title for row in self.strongest_areas], _("and"))
+
 
 def submitted_assessments() -> QuerySet[Assessment]:
     """Submitted assessments with what every report page shows about them."""
@@ -112,9 +211,9 @@ def submitted_assessments() -> QuerySet[Assessment]:
 
 
 def _answers_queryset():
-    return Answer.objects.select_related("question__area", "option", "action_step").order_by(
-        "question__area__order", "question__order"
-    )
+    return Answer.objects.select_related(
+        "question__area", "question__quote", "option", "action_step"
+    ).order_by("question__area__order", "question__order")
 
 
 def previous_submitted(assessment: Assessment) -> Assessment | None:
@@ -138,14 +237,16 @@ def build_report(assessment: Assessment) -> Report:
     """
     The report of a submitted assessment fetched with `submitted_assessments()`.
 
-    Six queries: answers, areas, quotes, answer options, previous assessment, its answers
-    (five when there is no previous assessment).
+    Six queries: answers (with each key action's quote), areas, answer options, the reviews of
+    the last plan's steps, previous assessment, its answers (five when there is no previous
+    assessment).
     """
     answers = list(_answers_queryset().filter(assessment=assessment))
-    areas = list(
-        Area.objects.filter(checklist_id=assessment.checklist_id)
-        .prefetch_related("quotes")
-        .order_by("order")
+    areas = list(Area.objects.filter(checklist_id=assessment.checklist_id).order_by("order"))
+    reviews = list(
+        StepReview.objects.filter(assessment=assessment).select_related(
+            "step__answer__question", "step__answer__option"
+        )
     )
     previous = previous_submitted(assessment)
     checklist_ids = {assessment.checklist_id} | ({previous.checklist_id} if previous else set())
@@ -169,23 +270,16 @@ def build_report(assessment: Assessment) -> Report:
     areas_by_code = {area.code: area for area in areas}
     area_progress = {p.area.code: p for p in progress.areas} if progress else {}
 
-    gaps = []
-    quotes_used: dict[str, int] = {}
-    for rank, scored in enumerate(result.gaps, start=1):
-        answer = by_code[scored.question_code]
-        # Each gap in an area gets the next of the area's quotes, so they do not repeat.
-        quotes = list(areas_by_code[scored.area.code].quotes.all())
-        index = quotes_used.get(scored.area.code, 0)
-        quotes_used[scored.area.code] = index + 1
-        gaps.append(
-            GapItem(
-                scored=scored,
-                answer=answer,
-                rank=rank,
-                quote=quotes[index % len(quotes)] if quotes else None,
-                action_step=_action_step(answer),
-            )
+    gaps = [
+        GapItem(
+            scored=scored,
+            answer=by_code[scored.question_code],
+            rank=rank,
+            action_step=_action_step(by_code[scored.question_code]),
         )
+        for rank, scored in enumerate(result.gaps, start=1)
+    ]
+    gaps_by_code = {gap.question_code: gap for gap in gaps}
 
     return Report(
         assessment=assessment,
@@ -203,6 +297,35 @@ def build_report(assessment: Assessment) -> Report:
         strengths=tuple(ReportItem(s, by_code[s.question_code]) for s in result.strengths),
         previous=previous,
         progress=progress,
+        last_plan=tuple(_last_plan_step(review, by_code, gaps_by_code) for review in reviews),
+    )
+
+
+def _last_plan_step(
+    review: StepReview, by_code: dict[str, Answer], gaps_by_code: dict[str, GapItem]
+) -> LastPlanStep:
+    """Whether a step of the last plan can be carried into this one, and if not, why not."""
+    code = review.step.answer.question.code
+    gap = gaps_by_code.get(code)
+    reason = NotCarried.NONE
+    if not review.is_unfinished:
+        pass
+    elif code not in by_code:
+        reason = NotCarried.NO_LONGER_ASKED
+    elif gap is None:
+        reason = NotCarried.NOT_A_GAP
+    elif gap.action_step is not None:
+        reason = (
+            NotCarried.CARRIED
+            if gap.action_step.carried_from_id == review.step_id
+            else NotCarried.ALREADY_PLANNED
+        )
+    return LastPlanStep(
+        review=review,
+        answer=by_code.get(code),
+        gap=gap,
+        can_carry=review.is_unfinished and gap is not None and gap.action_step is None,
+        reason=reason,
     )
 
 

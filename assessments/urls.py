@@ -60,6 +60,21 @@ urlpatterns = [
         name="action_step",
     ),
     path(
+        "assessments/<int:pk>/report/next-step/<slug:question_code>/unfocus/",
+        reports.action_step_unfocus,
+        name="action_step_unfocus",
+    ),
+    path(
+        "assessments/<int:pk>/report/next-step/<slug:question_code>/delete/",
+        reports.action_step_delete,
+        name="action_step_delete",
+    ),
+    path(
+        "assessments/<int:pk>/report/carry-over/<int:review_pk>/",
+        reports.action_step_carry_over,
+        name="action_step_carry_over",
+    ),
+    path(
         "next-steps/<int:pk>/calendar.ics",
         reminders.action_step_calendar,
         name="action_step_calendar",

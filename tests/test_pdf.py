@@ -69,7 +69,7 @@ def test_the_report_page_links_to_the_pdf(client, councillor, submitted):
     assert "Download PDF" in html
 
 
-def test_the_pdf_names_the_person_the_council_every_gap_in_order_and_the_plan(
+def test_the_pdf_names_the_person_the_council_the_plan_first_and_every_gap_in_order(
     client, councillor, submitted
 ):
     add_step(
@@ -79,6 +79,7 @@ def test_the_pdf_names_the_person_the_council_every_gap_in_order_and_the_plan(
         lead="Chief executive",
         due_date=datetime.date(2031, 6, 30),
         reported_to="Overview and scrutiny committee",
+        is_focus=True,
     )
     client.force_login(councillor)
 
@@ -91,7 +92,9 @@ def test_the_pdf_names_the_person_the_council_every_gap_in_order_and_the_plan(
     summaries = dict(
         Question.objects.filter(code__in=MIXED_GAPS_IN_ORDER).values_list("code", "summary")
     )
-    positions = [text.index(summaries[code]) for code in MIXED_GAPS_IN_ORDER]
+    # The focus action first, then the other gaps in rank order.
+    others = [code for code in MIXED_GAPS_IN_ORDER if code != "monitor-progress"]
+    positions = [text.index(summaries[code]) for code in ["monitor-progress", *others]]
     assert positions == sorted(positions)
     assert "Quarterly dashboard to cabinet" in text
     assert "Chief executive" in text
@@ -101,8 +104,8 @@ def test_the_pdf_names_the_person_the_council_every_gap_in_order_and_the_plan(
     assert 1 <= pages <= 3
     assert f"Page 1 of {pages}" in text
     assert f"Page {pages} of {pages}" in text
-    assert "checklist version 1" in text
-    assert "Key Actions for Innovation" in text
+    assert "Council Leaders' Key Actions for Innovation, published 29 November 2026" in text
+    assert "Your action plan" in reader.pages[0].extract_text()
     assert "Add next step" not in text  # links are for the page, not for paper
 
 
@@ -186,7 +189,7 @@ def test_hostile_notes_render_as_text_and_fetch_nothing(client, councillor, subm
     assert spies and all(spy.asked == [] for spy in spies)
     text = pdf_text(response.content)
     assert '<img src="file:///etc/passwd">' in text
-    assert "@import url(http://127.0.0.1:9/x)" in text
+    assert "@import url(http://127.0.0.1:9/x)" in text.replace("http:// ", "http://")
     assert "after the line breaks" in text
     assert "root:x:0:0" not in text
     assert len(reader.pages) <= 5
@@ -277,21 +280,133 @@ def test_the_pdf_runs_a_fixed_number_of_queries(
         assert client.get(pdf_url(assessment)).status_code == 200
 
 
-def test_long_reports_still_render_a_gap_per_page_at_most(client, checklist, councillor):
-    """A gap is never split across pages: each starts and ends on the same page."""
+# A note of a few sentences: 200 characters.
+NOTE_200 = (
+    "We discussed this at cabinet in the spring and agreed it matters, but nothing is written "
+    "down yet and no officer owns it. Budget pressures make it hard; a short paper to cabinet "
+    "could start it off this year."
+)[:200]
+
+
+def a_full_plan(councillor, checklist, *, note: str):
+    """20 gaps, each with `note`, and 5 focus actions with every part of a next step."""
     assessment = submit(councillor, checklist, default="not-yet")
-    for code in MIXED_GAPS_IN_ORDER:
-        add_note(assessment, code, "A long note. " * 120)
+    codes = list(Question.objects.filter(area__checklist=checklist).values_list("code", flat=True))
+    for code in codes:
+        add_note(assessment, code, note)
+    for code in MIXED_GAPS_IN_ORDER[:5]:
+        add_step(
+            assessment,
+            code,
+            what="Bring a short paper to cabinet setting out what we will change, who will do it "
+            "and how we will know it has worked, with the chief executive's support.",
+            lead="Cabinet member for transformation",
+            due_date=datetime.date(2031, 3, 31),
+            reported_to="Overview and scrutiny committee",
+            is_focus=True,
+        )
+    return assessment
+
+
+def pdf_pages(client, assessment) -> list[str]:
+    reader = PdfReader(io.BytesIO(client.get(pdf_url(assessment)).content))
+    return [" ".join((page.extract_text() or "").split()) for page in reader.pages]
+
+
+def test_a_full_plan_with_short_notes_prints_on_three_pages_at_most_with_the_plan_on_page_one(
+    client, checklist, councillor
+):
+    assessment = a_full_plan(councillor, checklist, note=NOTE_200)
     client.force_login(councillor)
 
-    reader = PdfReader(io.BytesIO(client.get(pdf_url(assessment)).content))
-    pages = [" ".join((page.extract_text() or "").split()) for page in reader.pages]
+    pages = pdf_pages(client, assessment)
 
-    for code in MIXED_GAPS_IN_ORDER:
-        summary = Question.objects.get(code=code).summary
-        holding = [n for n, page in enumerate(pages) if summary in page]
+    assert 1 <= len(pages) <= 3
+    assert "Your action plan" in pages[0]
+    # The first focus action, whole, on page one.
+    first = Question.objects.get(area__checklist=checklist, code=MIXED_GAPS_IN_ORDER[0])
+    assert first.summary in pages[0]
+    assert "Who leads: Cabinet member for transformation" in pages[0]
+    text = " ".join(pages)
+    for question in Question.objects.filter(area__checklist=checklist):
+        assert question.summary in text
+
+
+def test_long_notes_flow_onto_more_pages_and_lose_no_text(client, checklist, councillor):
+    # Words found nowhere else in a report, each counted.
+    long_note = ("Zebra quokka wombat okapi, every word printed. " * 50)[:1997].strip() + "END"
+    assessment = a_full_plan(councillor, checklist, note=long_note)
+    client.force_login(councillor)
+
+    pages = pdf_pages(client, assessment)
+    # The pages' words without their footers: a note flowing onto the next page is one text.
+    text = " ".join(
+        re.sub(r"Key Actions for Innovation · .*?Page \d+ of \d+", "", page) for page in pages
+    )
+
+    assert "Your action plan" in pages[0]
+    # Every note, whole: each ends with its own marker, as many times as there are notes.
+    assert text.count("END") == 20
+    # Word by word (where a note crosses a page, the next list numbers are read out between
+    # two of its words, so a phrase may be split but no word is).
+    for word in ("Zebra", "quokka", "wombat", "okapi", "printed"):
+        assert len(re.findall(rf"\b{word}\b", text)) == 20 * len(
+            re.findall(rf"\b{word}\b", long_note)
+        )
+
+
+def text_sizes(content: bytes) -> list[tuple[str, float]]:
+    """Each run of text in the PDF with the size it is drawn at, in points."""
+    runs = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            runs.append((text.strip(), round(abs(size * tm[3] * cm[3]), 1)))
+
+    for page in PdfReader(io.BytesIO(content)).pages:
+        page.extract_text(visitor_text=visit)
+    return runs
+
+
+def test_the_pdf_is_readable_on_paper_11_pt_body_and_10_pt_notes_and_quotes(
+    client, checklist, councillor
+):
+    assessment = a_full_plan(councillor, checklist, note=NOTE_200)
+    client.force_login(councillor)
+
+    runs = text_sizes(client.get(pdf_url(assessment)).content)
+
+    def sizes_of(start: str) -> set[float]:
+        found = {size for text, size in runs if text.startswith(start)}
+        assert found, start
+        return found
+
+    # Body text: the plan's words, its labels, the page's own sentences.
+    for body in ("Bring a short paper", "Who leads:", "What good looks like:", "The 5 focus"):
+        assert min(sizes_of(body)) >= 11, body
+    # Notes and quotes, and everything else on the page but its footer.
+    assert min(sizes_of(NOTE_200[:20])) >= 10
+    assert min(sizes_of("“You need to involve")) >= 10
+    footer = (
+        "Key Actions for Innovation ·",
+        "Page ",
+        "Leaders' Key Actions",
+        "for Innovation, pub",
+    )
+    body_runs = [(text, size) for text, size in runs if not text.startswith(footer)]
+    assert min(size for _, size in body_runs) >= 10, min(body_runs, key=lambda run: run[1])
+
+
+def test_a_focus_action_is_never_split_across_pages(client, checklist, councillor):
+    """A focus action starts and ends on the same page, however long the notes around it."""
+    assessment = a_full_plan(councillor, checklist, note="A long note. " * 120)
+    client.force_login(councillor)
+
+    pages = pdf_pages(client, assessment)
+
+    for code in MIXED_GAPS_IN_ORDER[:5]:
+        summary = Question.objects.get(area__checklist=checklist, code=code).summary
+        holding = [page for page in pages if summary in page]
         assert holding, summary
-        page = pages[holding[0]]
-        # The gap's heading and its "Your next step" box are on the same page.
-        after = page[page.index(summary) :]
-        assert re.search(r"Your next step", after), summary
+        after = holding[0][holding[0].index(summary) :]
+        assert "Progress reported to: Overview and scrutiny committee" in after, summary

@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.urls import get_resolver, reverse
+from django.utils import timezone
 
 from assessments import invitations, permissions
 from assessments.models import Assessment, CouncillorGroup, GroupMembership, StepReview, User
@@ -77,6 +78,9 @@ MATRIX = {
     "report_pdf": ("get", "S 200 404 404 404 404 404"),
     "action_step": ("get", "S 200 404 404 404 404 404"),
     "action_step_calendar": ("get", "S 200 404 404 404 404 404"),
+    "action_step_unfocus": ("post", "S 302 404 404 404 404 404"),
+    "action_step_delete": ("get", "S 200 404 404 404 404 404"),
+    "action_step_carry_over": ("post", "S 302 404 404 404 404 404"),
     # Officers, sharing and the national overview
     "council_dashboard": ("get", "S 403 403 403 200 404 200"),
     "bulk_invite": ("get", "S 403 403 403 200 404 200"),
@@ -117,10 +121,21 @@ def test_every_url_is_in_the_matrix():
 
 @pytest.fixture
 def world(checklist, council, councillor, second_councillor, officer, request):
-    """A's draft and shared report (with a dated next step), an invitation, and a group of A
-    and B with A's report."""
+    """A's draft and shared report (with a dated next step, and a review of a step of A's
+    earlier plan), an invitation, and a group of A and B with A's report."""
+    earlier = submit(
+        councillor,
+        checklist,
+        {"persist": "not-yet"},
+        submitted_at=timezone.now() - datetime.timedelta(days=365),
+    )
     report = submit(councillor, checklist, {"persist": "not-yet"}, shared=True)
     step = add_step(report, "persist", what="Keep going", due_date=datetime.date(2027, 3, 1))
+    review = StepReview.objects.create(
+        assessment=report,
+        step=add_step(earlier, "persist", what="Start going"),
+        outcome=StepReview.Outcome.NOT_DONE,
+    )
     draft = Assessment.objects.create(owner=councillor, checklist=checklist)
     StepReview.objects.create(assessment=draft, step=step)  # so the draft has a last plan
     invitation = invitations.invitation_create(
@@ -147,6 +162,7 @@ def world(checklist, council, councillor, second_councillor, officer, request):
         "council": council,
         "b": second_councillor,
         "step": step,
+        "review": review,
     }
 
 
@@ -172,6 +188,9 @@ def url_args(name: str, w: dict) -> list:
         "report_pdf": [report.pk],
         "action_step": [report.pk, "persist"],
         "action_step_calendar": [w["step"].pk],
+        "action_step_unfocus": [report.pk, "persist"],
+        "action_step_delete": [report.pk, "persist"],
+        "action_step_carry_over": [report.pk, w["review"].pk],
         "council_dashboard": [slug],
         "bulk_invite": [slug],
         "remind_councillors": [slug],
@@ -226,7 +245,7 @@ def test_an_officer_of_another_council_gets_not_found_for_everything_of_this_cou
         if url_args(name, world)
         and name not in {"password_reset_confirm", "accept_invitation"}  # links, not objects
     ]
-    assert len(names) == 29
+    assert len(names) == 32
 
     for name in names:
         method = MATRIX[name][0]

@@ -8,8 +8,9 @@ from django.conf import settings
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
-from assessments.models import Answer, Area, Assessment, Question
+from assessments.models import Answer, Area, Assessment, Question, StepReview
 from assessments.reports import build_report, submitted_assessments, submitted_summaries
 from tests.builders import (
     MIXED_ANSWERS,
@@ -129,7 +130,7 @@ def test_it_ranks_the_gaps(client, councillor, submitted):
     assert positions == sorted(positions)
 
 
-def test_each_gap_shows_question_answer_note_finding_quote_and_next_step(
+def test_a_focus_action_shows_its_key_action_answer_note_finding_guidance_quote_and_step(
     client, councillor, submitted
 ):
     add_note(submitted, "devote-resources", "No budget line for it yet.")
@@ -140,34 +141,70 @@ def test_each_gap_shows_question_answer_note_finding_quote_and_next_step(
         lead="Cabinet member for finance",
         due_date=datetime.date(2031, 4, 1),
         reported_to="Cabinet",
+        is_focus=True,
+    )
+    question = Question.objects.select_related("quote").get(
+        area__checklist=submitted.checklist, code="devote-resources"
     )
     client.force_login(councillor)
 
     html = client.get(report_url(submitted)).content.decode()
-    gap = html[html.index('id="gap-devote-resources"') : html.index('id="gap-monitor-progress"')]
+    plan = html[html.index('id="action-plan"') : html.index('id="suggested-heading"')]
+    gap = plan[plan.index('id="gap-devote-resources"') :]
 
     assert "Do you devote sufficient time, resources and expertise to priority innovations?" in gap
     assert "Not yet" in gap
     assert "No budget line for it yet." in gap
     assert "devote sufficient time and resources to developing the priority innovations" in gap
-    assert "app-quote" in gap
+    assert "What good looks like:" in gap
+    assert escape(question.guidance) in gap
+    assert escape(question.quote.text) in gap
+    assert "from a leading politician interviewed for the research" in gap
     assert "Ask for a budget line" in gap
     assert "Cabinet member for finance" in gap
     assert "1 April 2031" in gap
     step_url = reverse("assessments:action_step", args=[submitted.pk, "devote-resources"])
     assert f'href="{step_url}"' in gap
     assert ">Change<" in gap
-    # A gap without a step offers to add one.
-    next_gap = html[html.index('id="gap-monitor-progress"') :]
-    assert "Add next step" in next_gap.split("</li>")[0]
+    assert "Remove from focus actions" in gap
 
 
-def test_gaps_in_one_area_get_different_quotes(checklist, councillor, submitted):
+def test_a_gap_in_the_compact_list_offers_to_add_a_next_step_in_one_click(
+    client, councillor, submitted
+):
+    client.force_login(councillor)
+
+    html = client.get(report_url(submitted)).content.decode()
+    compact = html[html.index('id="gaps-heading"') :]
+    line = compact[compact.index('id="gap-space-to-test"') :].split("</li>")[0]
+
+    step_url = reverse("assessments:action_step", args=[submitted.pk, "space-to-test"])
+    assert f'href="{step_url}"' in line
+    assert "Add next step" in line
+    assert "Your answer: Partly" in line
+    assert "What good looks like" in line
+
+
+def test_each_key_action_shows_its_own_quote_and_no_other(checklist, councillor, submitted):
     report = build_report(submitted_assessments().get(pk=submitted.pk))
+    chosen = dict(
+        Question.objects.filter(area__checklist=checklist).values_list("code", "quote_id")
+    )
 
-    delivery_quotes = [g.quote.pk for g in report.gaps if g.scored.area.code == "delivery"]
-    assert len(delivery_quotes) == 4
-    assert len(set(delivery_quotes)) == 4
+    assert report.gaps
+    for gap in report.gaps:
+        assert (gap.quote.pk if gap.quote else None) == chosen[gap.question_code]
+
+
+def test_a_key_action_without_a_quote_shows_none(client, checklist, councillor, submitted):
+    Question.objects.filter(area__checklist=checklist, code="devote-resources").update(quote=None)
+    add_step(submitted, "devote-resources", what="Ask for a budget line", is_focus=True)
+    client.force_login(councillor)
+
+    html = client.get(report_url(submitted)).content.decode()
+    gap = html[html.index('id="gap-devote-resources"') :].split("</li>")[0]
+
+    assert "app-quote" not in gap
 
 
 def test_it_lists_not_sure_and_strengths_apart(client, councillor, submitted):
@@ -306,7 +343,8 @@ def test_progress_matches_questions_by_code_across_checklist_versions(
     text = text_of(client.get(report_url(later)))
     assert "Persist, persist, persist: Not yet to Yes (the question has been reworded)" in text
     assert "New questions Brand new share-learning: Partly" in text
-    assert "checklist version 1" in text
+    assert "(checklist: Council Leaders" in text
+    assert "published 29 November 2026)" in text
     assert "No longer asked: Celebrate achievements (last time: Partly)" in text
 
 
@@ -336,12 +374,19 @@ def test_the_report_runs_a_fixed_number_of_queries(
         )
         add_note(earlier, "persist", "Earlier note")
     assessment = submit(councillor, checklist, default="partly")
-    for code in ("persist", "space-to-test", "monitor-progress"):
-        add_step(assessment, code, what=f"Next step on {code}")
+    codes = ("persist", "space-to-test", "monitor-progress", "celebrate-achievements")
+    for n, code in enumerate(codes[: 2 + extra_questions // 8]):
+        add_step(assessment, code, what=f"Next step on {code}", is_focus=n % 2 == 0)
+        if with_previous:
+            old = add_step(earlier, code, what=f"Old step on {code}")
+            StepReview.objects.create(
+                assessment=assessment, step=old, outcome=StepReview.Outcome.NOT_DONE
+            )
     client.force_login(councillor)
     client.get(reverse("assessments:start"))  # settle the session
 
-    # Session, user, assessment; answers, areas, quotes, options, previous (+ its answers).
+    # Session, user, assessment; answers (with their quotes), areas, options, the last plan's
+    # reviews, previous (+ its answers): the same however many gaps, steps and reviews.
     with django_assert_num_queries(9 if with_previous else 8):
         assert client.get(report_url(assessment)).status_code == 200
 

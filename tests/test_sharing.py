@@ -1,12 +1,14 @@
 """A councillor shares a submitted report with their council's officers, and can withdraw it."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments import invitations
-from assessments.models import Answer, Assessment, Invitation
-from tests.builders import add_note, add_step, submit
+from assessments.models import Answer, Assessment, Invitation, Question, StepReview
+from tests.builders import MIXED_ANSWERS, add_note, add_step, submit
 
 SECRET_NOTE = "Private thought about the chief executive"
 SECRET_STEP = "Quietly lobby the cabinet member"
@@ -91,6 +93,81 @@ def test_an_officer_of_the_council_reads_a_shared_report_without_edit_links(
     assert "/next-step/" not in page  # the owner's action-plan links are hidden
     assert share_url(submitted) not in page
     assert officer_pdf_url(submitted) in page
+
+
+def test_the_shared_report_speaks_of_the_councillor_in_the_third_person(
+    client, checklist, councillor, officer
+):
+    """Every part the officer's page shares with the owner's report: summary, action plan,
+    gaps, things to find out, strengths, scores, progress and the last plan."""
+    earlier = submit(
+        councillor,
+        checklist,
+        {**MIXED_ANSWERS, "persist": "not-yet"},
+        submitted_at=timezone.now() - datetime.timedelta(days=365),
+    )
+    old_step = add_step(earlier, "devote-resources", what="Ask for a budget line")
+    later = submit(councillor, checklist, MIXED_ANSWERS, shared=True)
+    add_note(later, "experiment-and-learn", "Ask the chief executive")
+    add_step(later, "monitor-progress", what="Quarterly dashboard", is_focus=True)
+    review = StepReview.objects.create(
+        assessment=later, step=old_step, outcome=StepReview.Outcome.NOT_DONE
+    )
+    client.force_login(officer)
+
+    page = client.get(officer_url(later)).text
+
+    assert "Cllr Alex Morgan’s action plan" in page
+    assert "They are fully taking 10 of the 20 key actions" in page
+    assert "Their answer: Not yet" in page
+    assert "Their note: Ask the chief executive" in page
+    assert "Their strengths" in page
+    assert "Their score in each area" in page
+    assert "Since their last assessment" in page
+    assert "Progress on their last plan" in page
+    assert "They planned: Ask for a budget line" in page
+    for owner_words in (
+        "Your action plan",
+        "Your answer:",
+        "Your note:",
+        "Your strengths",
+        "You planned",
+    ):
+        assert owner_words not in page, owner_words
+    # No buttons or links to change anything.
+    assert "Carry into your plan" not in page
+    assert reverse("assessments:action_step_carry_over", args=[later.pk, review.pk]) not in page
+    assert "/next-step/" not in page
+    assert "Add as a focus action" not in page
+    assert "Remove from focus actions" not in page
+    assert 'method="post"' not in page.split('class="app-report"')[1]
+
+
+@pytest.mark.parametrize("extra_steps", [0, 4])
+def test_the_shared_report_runs_a_fixed_number_of_queries(
+    client, checklist, councillor, officer, django_assert_num_queries, extra_steps
+):
+    earlier = submit(
+        councillor,
+        checklist,
+        default="partly",
+        submitted_at=timezone.now() - datetime.timedelta(days=9),
+    )
+    later = submit(councillor, checklist, default="partly", shared=True)
+    codes = list(Question.objects.filter(area__checklist=checklist).values_list("code", flat=True))
+    for code in codes[: 1 + extra_steps]:
+        old = add_step(earlier, code, what=f"Old step on {code}")
+        StepReview.objects.create(
+            assessment=later, step=old, outcome=StepReview.Outcome.PARTLY_DONE
+        )
+        add_step(later, code, what=f"Next step on {code}", is_focus=True)
+    client.force_login(officer)
+    client.get(reverse("assessments:start"))  # settle the session
+
+    # Session, user, council, assessment; answers, areas, options, reviews, previous, its
+    # answers: the same however many steps and reviews.
+    with django_assert_num_queries(10):
+        assert client.get(officer_url(later)).status_code == 200
 
 
 def test_an_officer_downloads_the_shared_report_as_a_pdf(client, officer, submitted):

@@ -8,6 +8,8 @@ from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from assessments.forms.answering import HiddenFieldErrorsMixin
 from assessments.models import ActionStep
@@ -70,13 +72,22 @@ class ActionStepForm(HiddenFieldErrorsMixin, forms.ModelForm):
 
     class Meta:
         model = ActionStep
-        fields = ["what", "lead", "due_date", "reported_to"]
+        fields = ["what", "lead", "due_date", "reported_to", "is_focus"]
         labels = {
+            "is_focus": _("Make this one of your focus actions"),
             "what": "What will you do?",
             "lead": "Who leads it? (optional)",
             "reported_to": "Where will progress be reported? (optional)",
         }
         help_texts = {
+            "is_focus": ngettext_lazy(
+                "Your action plan starts with up to %(limit)d focus action: the one you will "
+                "act on first.",
+                "Your action plan starts with up to %(limit)d focus actions: the ones you will "
+                "act on first.",
+                "limit",
+            )
+            % {"limit": ActionStep.FOCUS_LIMIT},
             "what": "One practical next step, in a sentence or two.",
             "lead": "A person or a role, for example the cabinet member or the chief executive.",
             "reported_to": "A meeting or committee, for example cabinet or overview and scrutiny.",
@@ -106,6 +117,7 @@ class ActionStepForm(HiddenFieldErrorsMixin, forms.ModelForm):
             Field.text("lead"),
             Field("due_date"),
             Field.text("reported_to"),
+            Field.checkbox("is_focus"),
         )
 
     def clean_seen(self) -> datetime.datetime | None:
