@@ -84,7 +84,7 @@ def test_the_report_shows_each_step_planned_last_time_with_its_date_and_outcome(
     assert "Progress on your last plan" in html
     devote = item(html, "Devote sufficient time")
     assert "You planned: Ask for a budget line" in devote
-    assert "by 31 March 2026" in devote
+    assert "Due 31 March 2026" in devote
     assert "Not done" in devote
     assert "Done" in item(html, "Select the priority areas")
 
