@@ -6,10 +6,11 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from assessments import exports, pdf
-from assessments.models import Question
+from assessments.models import Question, StepReview
 from tests.builders import (
     MIXED_ANSWERS,
     MIXED_GAPS_IN_ORDER,
@@ -288,9 +289,27 @@ NOTE_200 = (
 )[:200]
 
 
-def a_full_plan(councillor, checklist, *, note: str):
-    """20 gaps, each with `note`, and 5 focus actions with every part of a next step."""
+def a_full_plan(councillor, checklist, *, note: str, returning: bool = False):
+    """20 gaps, each with `note`, and 5 focus actions with every part of a next step. With
+    `returning`, an assessment of a year ago too, whose five steps were reviewed in this one."""
+    reviewed = []
+    if returning:
+        earlier = submit(
+            councillor,
+            checklist,
+            default="not-yet",
+            submitted_at=timezone.now() - datetime.timedelta(days=365),
+        )
+        for code, outcome in zip(MIXED_GAPS_IN_ORDER[:5], StepReview.Outcome, strict=False):
+            reviewed.append(
+                (
+                    add_step(earlier, code, what="Ask for a paper to cabinet.", is_focus=True),
+                    outcome,
+                )
+            )
     assessment = submit(councillor, checklist, default="not-yet")
+    for step, outcome in reviewed:
+        StepReview.objects.create(assessment=assessment, step=step, outcome=outcome)
     codes = list(Question.objects.filter(area__checklist=checklist).values_list("code", flat=True))
     for code in codes:
         add_note(assessment, code, note)
@@ -330,6 +349,24 @@ def test_a_full_plan_with_short_notes_prints_on_three_pages_at_most_with_the_pla
     text = " ".join(pages)
     for question in Question.objects.filter(area__checklist=checklist):
         assert question.summary in text
+
+
+def test_a_returning_councillors_full_plan_keeps_the_plan_on_page_one_within_four_pages(
+    client, checklist, councillor
+):
+    """With an earlier assessment and five reviewed steps, the progress on the last plan adds
+    to the page budget: four pages at most, the plan still first."""
+    assessment = a_full_plan(councillor, checklist, note=NOTE_200, returning=True)
+    client.force_login(councillor)
+
+    pages = pdf_pages(client, assessment)
+
+    assert len(pages) <= 4
+    assert "Your action plan" in pages[0]
+    text = " ".join(pages)
+    assert "Progress on your last plan" in text
+    for outcome in StepReview.Outcome:
+        assert str(outcome.label) in text
 
 
 def test_long_notes_flow_onto_more_pages_and_lose_no_text(client, checklist, councillor):
