@@ -80,20 +80,28 @@ def download_response(content: bytes | str, *, filename: str, content_type: str)
 # --- An individual report ------------------------------------------------------------------
 
 
-def render_report_pdf(report: reports.Report) -> bytes:
+def render_report_pdf(report: reports.Report, *, officer_reading: bool = False) -> bytes:
+    """The report's PDF; with `officer_reading`, the council's officers' copy of a shared
+    report, which speaks of the councillor in the third person, as the shared page does."""
     html = render_to_string(
-        REPORT_TEMPLATE, {"report": report, "service_name": settings.SERVICE_NAME}
+        REPORT_TEMPLATE,
+        {
+            "report": report,
+            "service_name": settings.SERVICE_NAME,
+            "officer_reading": officer_reading,
+        },
     )
     return pdf.html_to_pdf(html)
 
 
-def report_pdf_cache_key(assessment: Assessment) -> str:
+def report_pdf_cache_key(assessment: Assessment, *, officer_reading: bool = False) -> str:
     """
     The cache key of a report's PDF, the same for the request and the task that warms it.
 
     It holds everything a report can change with after submission: the assessment's own last
     change, the latest action-step change and the number of steps, and the owner's name and
     council as printed on every page. Sharing is not in it: the PDF is the same shared or not.
+    The officers' copy (`officer_reading`) is cached apart from the owner's.
     """
     parts = (
         *reports.last_change(assessment),
@@ -101,18 +109,21 @@ def report_pdf_cache_key(assessment: Assessment) -> str:
         assessment.owner.council_id,
     )
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
-    return f"report-pdf:{assessment.pk}:{digest}"
+    reader = "officer" if officer_reading else "owner"
+    return f"report-pdf:{assessment.pk}:{reader}:{digest}"
 
 
-def report_pdf(assessment: Assessment) -> bytes:
+def report_pdf(assessment: Assessment, *, officer_reading: bool = False) -> bytes:
     """
     The PDF of a submitted assessment's report, rendered once per change: normally already in
     the shared cache (`report_pdf_warm` put it there when the report changed), otherwise
     rendered here and cached for the next download.
     """
     return cached_pdf(
-        report_pdf_cache_key(assessment),
-        lambda: render_report_pdf(reports.build_report(assessment)),
+        report_pdf_cache_key(assessment, officer_reading=officer_reading),
+        lambda: render_report_pdf(
+            reports.build_report(assessment), officer_reading=officer_reading
+        ),
     )
 
 
@@ -181,9 +192,11 @@ def report_filename(assessment: Assessment) -> str:
     return f"innovation-gap-report-{name}-{day:%Y-%m-%d}.pdf"
 
 
-def report_pdf_response(assessment: Assessment) -> HttpResponse:
+def report_pdf_response(assessment: Assessment, *, officer_reading: bool = False) -> HttpResponse:
     return download_response(
-        report_pdf(assessment), filename=report_filename(assessment), content_type=PDF
+        report_pdf(assessment, officer_reading=officer_reading),
+        filename=report_filename(assessment),
+        content_type=PDF,
     )
 
 

@@ -222,7 +222,9 @@ def test_an_unchanged_report_is_not_rendered_again(client, councillor, submitted
     renders = []
     real_render = exports.render_report_pdf
     monkeypatch.setattr(
-        exports, "render_report_pdf", lambda report: renders.append(1) or real_render(report)
+        exports,
+        "render_report_pdf",
+        lambda report, **kw: renders.append(1) or real_render(report, **kw),
     )
     client.force_login(councillor)
 
@@ -239,7 +241,9 @@ def test_the_pdf_is_rendered_again_after_a_next_step_changes(
     renders = []
     real_render = exports.render_report_pdf
     monkeypatch.setattr(
-        exports, "render_report_pdf", lambda report: renders.append(1) or real_render(report)
+        exports,
+        "render_report_pdf",
+        lambda report, **kw: renders.append(1) or real_render(report, **kw),
     )
     client.force_login(councillor)
     client.get(pdf_url(submitted))

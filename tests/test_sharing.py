@@ -1,10 +1,12 @@
 """A councillor shares a submitted report with their council's officers, and can withdraw it."""
 
 import datetime
+import io
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from assessments import invitations
 from assessments.models import Answer, Assessment, Invitation, Question, StepReview
@@ -170,6 +172,11 @@ def test_the_shared_report_runs_a_fixed_number_of_queries(
         assert client.get(officer_url(later)).status_code == 200
 
 
+def pdf_text(content: bytes) -> str:
+    reader = PdfReader(io.BytesIO(content))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
 def test_an_officer_downloads_the_shared_report_as_a_pdf(client, officer, submitted):
     submitted.shared_at = timezone.now()
     submitted.save()
@@ -182,6 +189,22 @@ def test_an_officer_downloads_the_shared_report_as_a_pdf(client, officer, submit
     assert {"private", "no-store"} <= {
         part.strip() for part in response["Cache-Control"].split(",")
     }
+
+
+def test_the_officers_pdf_speaks_of_the_councillor_and_the_owners_of_you(
+    client, officer, councillor, submitted
+):
+    submitted.shared_at = timezone.now()
+    submitted.save()
+
+    client.force_login(officer)
+    officers = pdf_text(client.get(officer_pdf_url(submitted)).content)
+    client.force_login(councillor)
+    owners = pdf_text(client.get(reverse("assessments:report_pdf", args=[submitted.pk])).content)
+
+    assert f"Cllr {councillor.full_name}’s action plan" in officers
+    assert "Your action plan" not in officers
+    assert "Your action plan" in owners
 
 
 def test_the_officers_dashboard_links_to_shared_reports_only(

@@ -34,7 +34,7 @@ def shared_report(request, slug: str, pk: int):
 def shared_report_pdf(request, slug: str, pk: int):
     assessment = permissions.get_shared_report_for_officer(request.user, slug, pk)
     log_security_event(request, "export", kind="shared_report_pdf", assessment=assessment.pk)
-    return exports.report_pdf_response(assessment)
+    return exports.report_pdf_response(assessment, officer_reading=True)
 
 
 # --- Sharing, by the report's author -------------------------------------------------------
