@@ -52,7 +52,8 @@ def test_the_pdf_names_the_group_council_and_the_agenda_in_order_with_page_numbe
     reader, text = pdf_text(response.content)
     assert "Group report: Cabinet" in text
     assert "Northshire County Council" in text
-    assert f"Version {setup.group.checklist.number}" in text
+    # The edition by its title and date, not a bare version number.
+    assert f"{setup.group.checklist.title}, published 29 November 2026" in text
     assert f"Page 1 of {len(reader.pages)}" in text
     summaries = dict(Question.objects.values_list("code", "summary"))
     agenda = text[text.index("Agenda for discussion") : text.index("Gaps most members share")]
