@@ -9,6 +9,7 @@ revision it was rendered at, and a write only goes ahead if the stored revision 
 and a second browser tab holding an older page can never silently overwrite newer answers.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.db import IntegrityError, models, transaction
@@ -164,6 +165,23 @@ def _prefill(*, assessment: Assessment, previous: Assessment) -> None:
     Answer.objects.bulk_create(copies)
 
 
+def _claim_revision(*, assessment: Assessment, revision: int) -> datetime.datetime:
+    """
+    Move a draft on from `revision` to the next one, or raise `StaleAssessment` if it is no
+    longer at `revision` (or no longer a draft). Returns the time of the change.
+
+    The conditional update is also the lock: on PostgreSQL a concurrent save of the same
+    assessment waits here, then finds the revision moved on and updates nothing.
+    """
+    now = timezone.now()
+    updated = Assessment.objects.filter(
+        pk=assessment.pk, revision=revision, status=Assessment.Status.DRAFT
+    ).update(revision=F("revision") + 1, updated_at=now)
+    if not updated:
+        raise StaleAssessment
+    return now
+
+
 @transaction.atomic
 def assessment_save_area(
     *,
@@ -195,14 +213,7 @@ def assessment_save_area(
         if option is not None and option.checklist_id != assessment.checklist_id:
             raise ValueError(f"Answer option {option.code} is not on this checklist's scale.")
 
-    now = timezone.now()
-    # The conditional update is also the lock: on PostgreSQL a concurrent save of the same
-    # assessment waits here, then finds the revision moved on and updates nothing.
-    updated = Assessment.objects.filter(
-        pk=assessment.pk, revision=revision, status=Assessment.Status.DRAFT
-    ).update(revision=F("revision") + 1, updated_at=now)
-    if not updated:
-        raise StaleAssessment
+    now = _claim_revision(assessment=assessment, revision=revision)
 
     Answer.objects.bulk_create(
         [
@@ -277,12 +288,7 @@ def assessment_review_steps(
         if outcome and outcome not in StepReview.Outcome.values:
             raise ValueError(f"{outcome!r} is not an outcome of a step.")
 
-    now = timezone.now()
-    updated = Assessment.objects.filter(
-        pk=assessment.pk, revision=revision, status=Assessment.Status.DRAFT
-    ).update(revision=F("revision") + 1, updated_at=now)
-    if not updated:
-        raise StaleAssessment
+    now = _claim_revision(assessment=assessment, revision=revision)
 
     for review, outcome in outcomes.items():
         review.outcome = outcome

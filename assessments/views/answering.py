@@ -244,15 +244,24 @@ def area(request, pk: int, area_code: str):
     return _task_list(assessment)
 
 
+def _back_url(assessment: Assessment, return_to: str, previous_page: str | None = None) -> str:
+    """Where "Back" goes from a page of the journey: Check your answers when the person came
+    from there, else the page before (if any), else the task list."""
+    if return_to == RETURN_TO_CHECK:
+        return reverse("assessments:check_answers", args=[assessment.pk])
+    return previous_page or reverse("assessments:assessment_detail", args=[assessment.pk])
+
+
 def _render_area(request, assessment, areas, position, form, revision):
     """An area's page, with the statuses the form was given (saved, or as posted)."""
     current = areas[position]
-    if form.return_to == RETURN_TO_CHECK:
-        back_url = reverse("assessments:check_answers", args=[assessment.pk])
-    elif position:
-        back_url = reverse("assessments:area", args=[assessment.pk, areas[position - 1].code])
-    else:
-        back_url = reverse("assessments:assessment_detail", args=[assessment.pk])
+    back_url = _back_url(
+        assessment,
+        form.return_to,
+        reverse("assessments:area", args=[assessment.pk, areas[position - 1].code])
+        if position
+        else None,
+    )
     return render(
         request,
         "assessments/answering/area.html",
@@ -329,10 +338,7 @@ def last_plan(request, pk: int):
 
 def _render_last_plan(request, assessment, form, revision):
     return_to = form.return_to
-    if return_to == RETURN_TO_CHECK:
-        back_url = reverse("assessments:check_answers", args=[assessment.pk])
-    else:
-        back_url = reverse("assessments:assessment_detail", args=[assessment.pk])
+    back_url = _back_url(assessment, return_to)
     return render(
         request,
         "assessments/answering/last_plan.html",
