@@ -211,7 +211,7 @@ def test_the_pdf_fits_on_four_a4_pages_numbered(client, checklist):
             842,
         )
     assert f"Page 1 of {len(pages)}" in pages[0]
-    assert "checklist version 1" in pages[0]
+    assert "Council Leaders' Key Actions for Innovation, published 29 November 2026" in pages[0]
 
 
 def test_the_pdf_is_tagged_with_its_title_language_headings_and_lists(client, checklist):
