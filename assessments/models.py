@@ -190,6 +190,13 @@ class Question(models.Model):
             "beside the gap in the report."
         ),
     )
+    discussion_prompts = models.TextField(
+        blank=True,
+        help_text=(
+            "Two or three questions a facilitator can ask a group about this key action, one "
+            "per line. Shown to officers beside the group's agenda."
+        ),
+    )
     # The one leaflet quote that speaks to this key action, shown beside it wherever it appears.
     # Chosen by hand (fixtures, admin): a key action no quote speaks to has none.
     quote = models.ForeignKey(
@@ -665,6 +672,8 @@ class Email(models.Model):
         PASSWORD_RESET = "password_reset", _("Password reset")
         COMPLETION_REMINDER = "completion_reminder", _("Reminder to complete an assessment")
         STEP_REMINDER = "step_reminder", _("Reminder of a next step")
+        GROUP_ADDED = "group_added", _("Added to a group")
+        GROUP_REMINDER = "group_reminder", _("Reminder of a group's answers deadline")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -694,6 +703,9 @@ class Email(models.Model):
     )
     action_step = models.ForeignKey(
         ActionStep, null=True, blank=True, on_delete=models.CASCADE, related_name="emails"
+    )
+    group = models.ForeignKey(
+        "CouncillorGroup", null=True, blank=True, on_delete=models.CASCADE, related_name="emails"
     )
     key = models.CharField(
         max_length=200, unique=True, help_text="Once-only: one email per key, ever."
@@ -746,6 +758,11 @@ class Email(models.Model):
                 condition=~Q(purpose="step_reminder") | Q(action_step__isnull=False),
                 name="email_step_reminder_has_step",
             ),
+            models.CheckConstraint(
+                condition=~Q(purpose__in=["group_added", "group_reminder"])
+                | Q(group__isnull=False),
+                name="email_group_email_has_group",
+            ),
         ]
 
     def __str__(self):
@@ -787,9 +804,14 @@ class CouncillorGroup(models.Model):
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open for answers"
-        DISCUSSION = "discussion", "In discussion"
-        CLOSED = "closed", "Closed"
+        """Collecting answers before the meeting, discussing them at it, agreed after it."""
+
+        OPEN = "open", _("Collecting answers")
+        DISCUSSION = "discussion", _("Discussing")
+        CLOSED = "closed", _("Agreed (closed)")
+
+    AGENDA_SIZE_DEFAULT = 5
+    AGENDA_SIZE_MAX = 20
 
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="groups")
     name = models.CharField(max_length=200)
@@ -810,6 +832,20 @@ class CouncillorGroup(models.Model):
     )
     members = models.ManyToManyField(User, through="GroupMembership", related_name="member_of")
     status = models.CharField(max_length=20, choices=Status, default=Status.OPEN)
+    meeting_date = models.DateField(
+        _("Meeting date"), null=True, blank=True, help_text=_("When the group meets to discuss.")
+    )
+    answers_due = models.DateField(
+        _("Answers due"),
+        null=True,
+        blank=True,
+        help_text=_("The deadline for members' answers, before the meeting."),
+    )
+    agenda_size = models.PositiveSmallIntegerField(
+        _("Agenda items"),
+        default=AGENDA_SIZE_DEFAULT,
+        help_text=_("How many key actions the meeting's agenda lists."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -819,6 +855,17 @@ class CouncillorGroup(models.Model):
             # "Cabinet" and "cabinet" in one council would be two groups nobody can tell apart.
             models.UniqueConstraint(
                 Lower("name"), "council", name="unique_group_name_in_council_ignoring_case"
+            ),
+            models.CheckConstraint(
+                condition=Q(agenda_size__gte=1) & Q(agenda_size__lte=20),
+                name="group_agenda_size_1_to_20",
+            ),
+            # Answers are due before (or on) the day of the meeting they are for.
+            models.CheckConstraint(
+                condition=Q(answers_due__isnull=True)
+                | Q(meeting_date__isnull=True)
+                | Q(answers_due__lte=models.F("meeting_date")),
+                name="group_answers_due_by_the_meeting",
             ),
         ]
 

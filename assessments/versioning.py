@@ -85,6 +85,7 @@ def checklist_copy_as_draft(*, checklist: ChecklistVersion) -> ChecklistVersion:
             summary=question.summary,
             text=question.text,
             guidance=question.guidance,
+            discussion_prompts=question.discussion_prompts,
             quote=(
                 new_quotes[(question.quote.area.code, question.quote.order)]
                 if question.quote

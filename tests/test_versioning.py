@@ -22,6 +22,7 @@ def _content(checklist: ChecklistVersion) -> dict[str, list[tuple]]:
                 "summary",
                 "text",
                 "guidance",
+                "discussion_prompts",
                 "quote__area__code",
                 "quote__order",
                 "is_research_priority",

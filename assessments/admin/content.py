@@ -187,6 +187,7 @@ class QuestionForm(InEditableAreaForm):
             "text",
             "guidance",
             "quote",
+            "discussion_prompts",
             "is_research_priority",
             "research_finding",
         ]
@@ -399,6 +400,7 @@ class QuestionInline(VersionLockInline, admin.StackedInline):
         ("is_research_priority", "research_finding"),
         "guidance",
         "quote",
+        "discussion_prompts",
     ]
     ordering = ["order"]
 
@@ -457,6 +459,7 @@ class QuestionAdmin(VersionLockAdmin):
     fieldsets = [
         (None, {"fields": ["area", "order", "code"]}),
         ("Wording", {"fields": ["summary", "text", "guidance", "quote"]}),
+        ("For group meetings", {"fields": ["discussion_prompts"]}),
         ("Research priority", {"fields": ["is_research_priority", "research_finding"]}),
     ]
 
