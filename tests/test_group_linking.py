@@ -268,3 +268,19 @@ def test_the_overall_score_follows_the_reports_rule_with_not_sure_left_out(counc
         assessment.pk: 95,
         blank.pk: None,
     }
+
+
+def test_the_group_page_offers_to_start_for_the_group_when_nothing_is_linked(
+    signed_in, councillor, cabinet
+):
+    url = reverse("assessments:group_detail", args=[cabinet.pk])
+    page = html_lib.unescape(signed_in.get(url).content.decode())
+    assert f'href="{start_url(cabinet)}"' in page
+
+    draft = assessment_start(owner=councillor, from_previous=False)
+    page = html_lib.unescape(signed_in.get(url).content.decode())
+    assert f'action="{start_url(cabinet)}"' in page  # continuing records the group
+
+    groups.assessment_link_group(assessment=draft, group=cabinet, user=councillor)
+    page = html_lib.unescape(signed_in.get(url).content.decode())
+    assert start_url(cabinet) not in page

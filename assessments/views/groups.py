@@ -133,6 +133,7 @@ def group_detail(request, pk: int):
         {
             "group": group,
             "linked": [a for a in own if a.group_id == group.pk],
+            "draft": next((a for a in own if a.is_draft), None),
             "link_form": LinkAssessmentForm(user=request.user, group=group),
             "has_other": any(
                 a.group_id != group.pk and not (a.group and a.group.is_closed) for a in own
