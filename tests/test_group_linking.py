@@ -144,6 +144,9 @@ def test_after_submitting_for_one_group_the_other_can_start_from_those_answers(
     assert "Scrutiny is also collecting answers" in page
     assert "Start your assessment for Scrutiny" in dashboard(signed_in)
 
+    page = signed_in.get(start_url(scrutiny)).content.decode()
+    assert f'action="{start_url(scrutiny)}"' in page and "start_from" in page
+
     signed_in.post(start_url(scrutiny), {"start_from": "previous"})
 
     second = Assessment.objects.get(owner=councillor, status=Assessment.Status.DRAFT)
