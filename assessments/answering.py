@@ -13,13 +13,13 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from assessments import exports, overview_counts
+from assessments import exports, overview_counts, scoring, scoring_inputs
 from assessments.models import (
     ActionStep,
     Answer,
@@ -27,6 +27,7 @@ from assessments.models import (
     Area,
     Assessment,
     ChecklistVersion,
+    CouncillorGroup,
     Question,
     StepReview,
     User,
@@ -94,14 +95,27 @@ class AssessmentIncomplete(Refusal):
         return [item.message for item in self.open_questions]
 
 
+class GroupNotCollecting(Refusal):
+    """An assessment was started for a group that is not collecting answers (or not the
+    person's): nothing was linked."""
+
+
 @transaction.atomic
-def assessment_start(*, owner: User, from_previous: bool) -> Assessment:
+def assessment_start(
+    *, owner: User, from_previous: bool, group: CouncillorGroup | None = None
+) -> Assessment:
     """
     Start a draft assessment on the published checklist, or return the draft in progress.
 
     Rules:
     - A person has at most one draft (a database constraint). If one exists it is returned as
       it is, whatever `from_previous` says, so "Start" twice never loses answers.
+    - With `group`, the draft is for that group: it is linked to it (`Assessment.group`) when
+      it is made, or, if the draft in progress is for no group yet, then. So the assessment
+      submitted from it is the group's without a separate step. A draft already for another
+      group stays with it: an assessment is for one group at a time (`groups`'s rules). The
+      group must be collecting answers and the owner one of its members, else
+      `GroupNotCollecting` and nothing changes.
     - With `from_previous`, the answers and notes of the person's most recently submitted
       assessment are copied in, matched by question code (and the answer by its code on the
       new version's scale), so they survive a new checklist version. Copied answers are marked
@@ -112,9 +126,11 @@ def assessment_start(*, owner: User, from_previous: bool) -> Assessment:
       the person says how the last plan went before submitting. A returned draft gets none
       again.
     """
+    if group is not None:
+        _refuse_unless_collecting(owner=owner, group=group)
     draft = Assessment.objects.filter(owner=owner, status=Assessment.Status.DRAFT).first()
     if draft is not None:
-        return draft
+        return _for_group(draft, group)
 
     checklist = ChecklistVersion.objects.published()
     last = (
@@ -127,10 +143,11 @@ def assessment_start(*, owner: User, from_previous: bool) -> Assessment:
         # A savepoint, so a lost race with a second "Start" request can fall back cleanly.
         with transaction.atomic():
             assessment = Assessment.objects.create(
-                owner=owner, checklist=checklist, previous=previous
+                owner=owner, checklist=checklist, previous=previous, group=group
             )
     except IntegrityError:
-        return Assessment.objects.get(owner=owner, status=Assessment.Status.DRAFT)
+        draft = Assessment.objects.get(owner=owner, status=Assessment.Status.DRAFT)
+        return _for_group(draft, group)
 
     if previous is not None:
         _prefill(assessment=assessment, previous=previous)
@@ -140,6 +157,30 @@ def assessment_start(*, owner: User, from_previous: bool) -> Assessment:
             for step in ActionStep.objects.filter(answer__assessment=last).only("pk")
         )
     return assessment
+
+
+def _refuse_unless_collecting(*, owner: User, group: CouncillorGroup) -> None:
+    # Read from the database, not the page's copy: the group may have moved on since it loaded.
+    collecting = CouncillorGroup.objects.filter(
+        pk=group.pk, status=CouncillorGroup.Status.OPEN, memberships__user=owner
+    ).exists()
+    if not collecting:
+        raise GroupNotCollecting(
+            _(
+                "%(group)s is no longer collecting answers, so your assessment was not started for it"
+            )
+            % {"group": group.name}
+        )
+
+
+def _for_group(draft: Assessment, group: CouncillorGroup | None) -> Assessment:
+    """The draft, linked to `group` if it is for no group yet (conditionally: of two requests
+    at once, the first one's group is kept)."""
+    if group is None or draft.group_id is not None:
+        return draft
+    Assessment.objects.filter(pk=draft.pk, group__isnull=True).update(group=group)
+    draft.refresh_from_db(fields=["group"])
+    return draft
 
 
 def _prefill(*, assessment: Assessment, previous: Assessment) -> None:
@@ -466,3 +507,86 @@ def assessment_submit(*, assessment: Assessment, revision: int) -> Assessment:
     # The report now exists: its PDF is rendered by a task, so "Download PDF" is a cache hit.
     exports.report_pdf_warm_on_commit(assessment.pk)
     return assessment
+
+
+# --- Answering for a group -----------------------------------------------------------------
+
+
+class GroupOffer(models.TextChoices):
+    """What the dashboard offers a member for one of their groups that is collecting answers."""
+
+    START = "start"  # no draft: start one for the group
+    CONTINUE = "continue"  # the draft in progress is for this group
+    CONTINUE_FOR_IT = "continue-for-it"  # the draft is for no group yet: continuing records it
+    AFTER_OTHER = "after-other"  # the draft is for another group: submit that one first
+
+
+@dataclass(frozen=True)
+class MemberGroup:
+    """One of a councillor's groups, as their dashboard shows it."""
+
+    group: CouncillorGroup
+    has_submitted: bool  # an assessment of theirs, submitted, is linked to the group
+    offer: GroupOffer | None  # None: nothing to start (submitted for it, or not collecting)
+
+
+def member_groups(*, user: User, draft: Assessment | None) -> list[MemberGroup]:
+    """
+    The councillor's groups, those with the nearest answers deadline first, in one query.
+
+    A group collecting answers that the member has not yet submitted an assessment for is
+    offered (`GroupOffer`): their one draft serves one group at a time, the one it was started
+    for, because an assessment counts for one group (see `groups`). A member of two groups
+    submits for the first, then starts the second from those answers.
+    """
+    submitted_for_it = Assessment.objects.filter(
+        owner=user, group=OuterRef("pk"), status=Assessment.Status.SUBMITTED
+    )
+    rows = (
+        CouncillorGroup.objects.filter(memberships__user=user)
+        .annotate(has_submitted=Exists(submitted_for_it))
+        .order_by(F("answers_due").asc(nulls_last=True), "name")
+    )
+    return [
+        MemberGroup(group=group, has_submitted=group.has_submitted, offer=_offer(group, draft))
+        for group in rows
+    ]
+
+
+def _offer(group, draft: Assessment | None) -> GroupOffer | None:
+    if group.status != CouncillorGroup.Status.OPEN or group.has_submitted:
+        return None
+    if draft is None:
+        return GroupOffer.START
+    if draft.group_id == group.pk:
+        return GroupOffer.CONTINUE
+    if draft.group_id is None:
+        return GroupOffer.CONTINUE_FOR_IT
+    return GroupOffer.AFTER_OTHER
+
+
+def overall_percentages(assessments: list[Assessment]) -> dict[int, int | None]:
+    """
+    Each assessment's overall score as its report gives it (`scoring.score`), in two queries
+    whatever their number: their answers, and their checklists' answer scales. For telling a
+    person's assessments apart; None where nothing was scored.
+    """
+    by_assessment: dict[int, list[Answer]] = {a.pk: [] for a in assessments}
+    for answer in Answer.objects.filter(
+        assessment__in=assessments, option__isnull=False
+    ).select_related("question__area", "option"):
+        by_assessment[answer.assessment_id].append(answer)
+    scales: dict[int, list[AnswerOption]] = {}
+    for option in AnswerOption.objects.filter(
+        checklist_id__in={a.checklist_id for a in assessments}
+    ):
+        scales.setdefault(option.checklist_id, []).append(option)
+    result = {}
+    for assessment in assessments:
+        scale = scoring_inputs.answer_scale(scales.get(assessment.checklist_id, []))
+        most = scoring.full_marks(scale)
+        answers = [
+            scoring_inputs.scoring_answer(a, max_points=most) for a in by_assessment[assessment.pk]
+        ]
+        result[assessment.pk] = scoring.score(answers, scale=scale).overall.percentage
+    return result

@@ -1,5 +1,6 @@
 """
-The officers' dashboard: each councillor of a council with how far they got, never what they answered.
+The officers' dashboard: each councillor of a council with how far they got, never what they
+answered, and each of its groups with who has submitted and what to do next.
 
 The privacy rule (PRODUCT.md section 6): an officer sees who was invited, who signed in, who
 started and who submitted, never what anyone answered. Nothing here reads `Answer` rows.
@@ -9,10 +10,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import models
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from assessments import emails, invitations
-from assessments.models import Assessment, Council, Invitation, User
+from assessments import emails, group_reports, invitations
+from assessments.models import (
+    Assessment,
+    Council,
+    CouncillorGroup,
+    GroupMembership,
+    Invitation,
+    User,
+)
 
 
 class ProgressState(models.TextChoices):
@@ -138,3 +150,119 @@ def progress_counts(rows: list[CouncillorRow]) -> dict[str, int]:
     )
     counts["total"] = len(rows)
     return counts
+
+
+# --- The council's groups ------------------------------------------------------------------
+
+
+class NextStep(models.TextChoices):
+    """What the officer running a group does next."""
+
+    ADD_MEMBERS = "add-members"
+    REMIND = "remind"
+    START_DISCUSSION = "start-discussion"
+    RECORD_AGREEMENT = "record-agreement"
+    SEE_PLAN = "see-plan"
+
+
+@dataclass(frozen=True)
+class GroupOverview:
+    """One group of a council as its officers see it: who has submitted, never what."""
+
+    group: CouncillorGroup
+    submitted: list[str]  # members' names, of those with a submitted assessment linked to it
+    waiting: list[str]  # members' names, of the others
+    minimum: int
+
+    @property
+    def member_count(self) -> int:
+        return len(self.submitted) + len(self.waiting)
+
+    @property
+    def next_step(self) -> NextStep:
+        """
+        The officer's next action:
+
+        - collecting answers: remind those who have not submitted, until everyone has or the
+          deadline has passed with at least the minimum in; then start the discussion. With
+          fewer members than the minimum, add members first.
+        - discussing: record the agreement; agreed (closed): see the agreed plan.
+        """
+        status = self.group.status
+        if status == CouncillorGroup.Status.DISCUSSION:
+            return NextStep.RECORD_AGREEMENT
+        if status == CouncillorGroup.Status.CLOSED:
+            return NextStep.SEE_PLAN
+        if self.member_count < self.minimum:
+            return NextStep.ADD_MEMBERS
+        due = self.group.answers_due
+        deadline_passed = due is not None and due < timezone.localdate()
+        enough = len(self.submitted) >= self.minimum
+        if self.waiting and not (deadline_passed and enough):
+            return NextStep.REMIND
+        return NextStep.START_DISCUSSION
+
+    @property
+    def next_label(self) -> str:
+        step = self.next_step
+        if step == NextStep.REMIND:
+            count = len(self.waiting)
+            return ngettext("Remind %(count)d member", "Remind %(count)d members", count) % {
+                "count": count
+            }
+        return {
+            NextStep.ADD_MEMBERS: _("Add members"),
+            NextStep.START_DISCUSSION: _("Start the discussion"),
+            NextStep.RECORD_AGREEMENT: _("Record the agreement"),
+            NextStep.SEE_PLAN: _("See the agreed plan"),
+        }[step]
+
+    @property
+    def next_url(self) -> str:
+        name = {
+            NextStep.ADD_MEMBERS: "assessments:group_members",
+            NextStep.REMIND: "assessments:group_detail",
+            NextStep.START_DISCUSSION: "assessments:group_edit",
+            NextStep.RECORD_AGREEMENT: "assessments:group_report",
+            NextStep.SEE_PLAN: "assessments:group_report",
+        }[self.next_step]
+        return reverse(name, args=[self.group.pk])
+
+
+def council_groups(council: Council) -> list[GroupOverview]:
+    """
+    The council's groups with who has submitted for each, in two queries whatever the number
+    of groups and members: the groups, and their memberships with whether each member has a
+    submitted assessment linked to the group. Names only: nothing here reads an answer.
+    """
+    groups = list(CouncillorGroup.objects.filter(council=council).order_by("name"))
+    if not groups:
+        return []
+    submitted_for_it = Assessment.objects.filter(
+        owner=OuterRef("user"), group=OuterRef("group"), status=Assessment.Status.SUBMITTED
+    )
+    names: dict[int, tuple[list[str], list[str]]] = {g.pk: ([], []) for g in groups}
+    for group_id, name, has_submitted in (
+        GroupMembership.objects.filter(group__council=council)
+        .annotate(has_submitted=Exists(submitted_for_it))
+        .order_by("user__full_name", "user__email")
+        .values_list("group_id", "user__full_name", "has_submitted")
+    ):
+        names[group_id][0 if has_submitted else 1].append(name)
+    minimum = group_reports.group_minimum(council)
+    return [
+        GroupOverview(group=g, submitted=names[g.pk][0], waiting=names[g.pk][1], minimum=minimum)
+        for g in groups
+    ]
+
+
+def group_names_by_member(council: Council) -> dict[int, list[str]]:
+    """{councillor pk: the names of their groups}, for the council, in one query."""
+    names: dict[int, list[str]] = {}
+    for user_id, name in (
+        GroupMembership.objects.filter(group__council=council)
+        .order_by("group__name")
+        .values_list("user_id", "group__name")
+    ):
+        names.setdefault(user_id, []).append(name)
+    return names

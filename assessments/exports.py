@@ -5,6 +5,7 @@ Every download the service offers, with its file name and its response headers.
   rendered once per change into the shared cache, by a task when the report changes
   (`report_pdf_warm`), so that a download is normally a cache hit;
 * a group report's PDF and its CSV of aggregated counts;
+* a council's CSV of its councillors' progress (dates and groups, never answers);
 * the blank checklist's PDF, to fill in on paper, rendered once per checklist version;
 * a person's own data, as a ZIP;
 * a next step's due date as an .ics calendar file (attached to its reminder email, and a
@@ -40,9 +41,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
-from assessments import data_rights, group_reports, pdf, reports
+from assessments import dashboards, data_rights, group_reports, pdf, reports
 from assessments.blank_checklist import BlankChecklist
-from assessments.models import ActionStep, Assessment, CouncillorGroup, User
+from assessments.models import ActionStep, Assessment, Council, CouncillorGroup, User
 
 logger = logging.getLogger(__name__)
 
@@ -287,6 +288,67 @@ def neutralise(value):
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+# --- A council's councillors' progress -------------------------------------------------------
+
+
+def council_progress_filename(council: Council, day: date) -> str:
+    return f"councillor-progress-{council.slug}-{day:%Y-%m-%d}.csv"
+
+
+def council_progress_csv_response(
+    council: Council, rows: list[dashboards.CouncillorRow], groups_of: dict[int, list[str]]
+) -> HttpResponse:
+    out = io.StringIO()
+    write_council_progress_csv(out, rows, groups_of)
+    return download_response(
+        out.getvalue(),
+        filename=council_progress_filename(council, timezone.localdate()),
+        content_type=CSV,
+    )
+
+
+def _day(moment) -> str:
+    return f"{timezone.localdate(moment):%Y-%m-%d}" if moment else ""
+
+
+def write_council_progress_csv(
+    out, rows: list[dashboards.CouncillorRow], groups_of: dict[int, list[str]]
+) -> None:
+    """
+    One row per councillor, as the officers' dashboard lists them: when they were invited (the
+    latest invitation), last signed in, started the draft in progress and submitted (every
+    submission, newest first), and their groups. Never an answer, a note or a score; no cell a
+    spreadsheet would run.
+    """
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            _("Name"),
+            _("Email"),
+            _("Invited"),
+            _("Last signed in"),
+            _("Draft started"),
+            _("Submitted"),
+            _("Groups"),
+        ]
+    )
+    for row in rows:
+        writer.writerow(
+            [
+                neutralise(cell)
+                for cell in (
+                    row.user.full_name,
+                    row.user.email,
+                    _day(row.invitation.created_at if row.invitation else None),
+                    _day(row.user.last_login),
+                    _day(row.draft_started),
+                    "; ".join(_day(a.submitted_at) for a in row.submitted),
+                    "; ".join(groups_of.get(row.user.pk, [])),
+                )
+            ]
+        )
 
 
 # --- The blank checklist -------------------------------------------------------------------

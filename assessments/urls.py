@@ -81,6 +81,11 @@ urlpatterns = [
     ),
     # Officers, sharing and the national overview
     path("councils/<slug:slug>/", dashboards.council_dashboard, name="council_dashboard"),
+    path(
+        "councils/<slug:slug>/progress.csv",
+        dashboards.council_progress_csv,
+        name="council_progress_csv",
+    ),
     path("councils/<slug:slug>/remind/", reminders.remind_councillors, name="remind_councillors"),
     path("councils/<slug:slug>/invite-a-list/", invitations.bulk_invite, name="bulk_invite"),
     path(

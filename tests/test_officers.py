@@ -1,5 +1,6 @@
 """The officers' dashboard: every councillor's progress, invitations, and inviting a list."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -8,10 +9,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import invitations
+from assessments import groups, invitations
+from assessments.answering import assessment_start
 from assessments.dashboards import ProgressState
 from assessments.forms.invitations import BulkInviteForm
-from assessments.models import Assessment, Email, Invitation, User
+from assessments.models import Assessment, CouncillorGroup, Email, Invitation, User
 from tests.builders import make_user, submit
 
 
@@ -197,12 +199,162 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
 
     client.force_login(officer)
     add(3)
-    # Session, user, council, councillors, invitations, their emails, assessments.
-    with django_assert_num_queries(7):
+    # Session, user, council, councillors, invitations, their emails, assessments, groups.
+    with django_assert_num_queries(8):
         client.get(dashboard_url(council))
     add(30)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(dashboard_url(council))
+
+
+# --- The council's groups ------------------------------------------------------------------
+
+
+@pytest.fixture
+def cabinet(council, checklist):
+    """Cabinet: Ann and Bea submitted for it, Cal has a draft for it, Dee has not started, and
+    Eve submitted an assessment linked to no group."""
+    people = {
+        name: make_user(email=f"{name.lower()}@example.org", full_name=name, council=council)
+        for name in ["Ann", "Bea", "Cal", "Dee", "Eve"]
+    }
+    group = groups.group_create(council=council, name="Cabinet")
+    group.answers_due = timezone.localdate() + timedelta(days=7)
+    group.save(update_fields=["answers_due"])
+    groups.group_add_members(group=group, users=list(people.values()))
+    submit(people["Ann"], checklist, group=group, default="not-yet")
+    submit(people["Bea"], checklist, group=group)
+    assessment_start(owner=people["Cal"], from_previous=False, group=group)
+    submit(people["Eve"], checklist)
+    return group
+
+
+def group_card(client, council, group) -> str:
+    html = client.get(dashboard_url(council)).content.decode()
+    match = re.search(
+        rf'<div class="govuk-summary-card" id="group-{group.pk}">.*?</dl>', html, re.S
+    )
+    assert match, "the group's card is on the dashboard"
+    return match.group(0)
+
+
+def test_each_group_shows_who_has_submitted_the_deadline_and_the_next_action(
+    client, officer, council, cabinet
+):
+    client.force_login(officer)
+
+    card = group_card(client, council, cabinet)
+
+    assert "Collecting answers" in card
+    assert f"{cabinet.answers_due:%-d %B %Y}" in card
+    assert "2 of 5 members: Ann, Bea" in card
+    assert "Cal, Dee, Eve" in card  # Eve's assessment is for no group
+    assert "Remind 3 members" in card
+    assert f'href="{reverse("assessments:group_detail", args=[cabinet.pk])}"' in card
+    # Names only: never an answer or a score.
+    assert "Not yet" not in card and "%" not in card
+
+
+@pytest.mark.parametrize(
+    ("status", "label", "url_name"),
+    [
+        (CouncillorGroup.Status.DISCUSSION, "Record the agreement", "group_report"),
+        (CouncillorGroup.Status.CLOSED, "See the agreed plan", "group_report"),
+    ],
+)
+def test_a_group_past_collecting_leads_to_its_report(
+    client, officer, council, cabinet, status, label, url_name
+):
+    CouncillorGroup.objects.filter(pk=cabinet.pk).update(status=status)
+    client.force_login(officer)
+
+    card = group_card(client, council, cabinet)
+
+    assert label in card
+    assert f'href="{reverse(f"assessments:{url_name}", args=[cabinet.pk])}"' in card
+
+
+def test_once_everyone_has_submitted_the_next_action_is_to_start_the_discussion(
+    client, officer, council, checklist, cabinet
+):
+    for member in cabinet.members.exclude(
+        assessments__group=cabinet, assessments__status="submitted"
+    ):
+        Assessment.objects.filter(owner=member, status="draft").delete()
+        submit(member, checklist, group=cabinet)
+    client.force_login(officer)
+
+    card = group_card(client, council, cabinet)
+
+    assert "5 of 5 members" in card
+    assert "Start the discussion" in card
+    assert f'href="{reverse("assessments:group_edit", args=[cabinet.pk])}"' in card
+
+
+def test_after_the_deadline_with_the_minimum_in_the_next_action_is_the_discussion(
+    client, officer, council, checklist, cabinet
+):
+    dee = cabinet.members.get(full_name="Dee")
+    submit(dee, checklist, group=cabinet)  # three of five: the minimum
+    CouncillorGroup.objects.filter(pk=cabinet.pk).update(
+        answers_due=timezone.localdate() - timedelta(days=1)
+    )
+    client.force_login(officer)
+
+    assert "Start the discussion" in group_card(client, council, cabinet)
+
+
+def test_after_the_deadline_below_the_minimum_the_officer_still_reminds(
+    client, officer, council, cabinet
+):
+    CouncillorGroup.objects.filter(pk=cabinet.pk).update(
+        answers_due=timezone.localdate() - timedelta(days=1)
+    )
+    client.force_login(officer)
+
+    assert "Remind 3 members" in group_card(client, council, cabinet)
+
+
+def test_a_group_smaller_than_the_minimum_asks_for_members(client, officer, council, councillor):
+    group = groups.group_create(council=council, name="Panel")
+    groups.group_add_members(group=group, users=[councillor])
+    client.force_login(officer)
+
+    card = group_card(client, council, group)
+
+    assert "Add members" in card
+    assert f'href="{reverse("assessments:group_members", args=[group.pk])}"' in card
+
+
+def test_another_councils_groups_are_not_shown(client, officer, council, other_council):
+    groups.group_create(council=other_council, name="Their cabinet")
+    client.force_login(officer)
+
+    assert "Their cabinet" not in client.get(dashboard_url(council)).content.decode()
+
+
+def test_the_groups_overview_runs_a_fixed_number_of_queries_whatever_the_members(
+    client, officer, council, checklist, cabinet, django_assert_num_queries
+):
+    client.force_login(officer)
+    # Session, user, council, councillors, invitations, assessments, groups, their
+    # memberships (no invitation here has an email to look up).
+    with django_assert_num_queries(8):
+        client.get(dashboard_url(council))
+
+    more = [
+        make_user(email=f"m{i}@example.org", full_name=f"Member {i}", council=council)
+        for i in range(20)
+    ]
+    groups.group_add_members(group=cabinet, users=more)
+    for member in more[:10]:
+        submit(member, checklist, group=cabinet)
+    second = groups.group_create(council=council, name="Scrutiny")
+    groups.group_add_members(group=second, users=more)
+    with django_assert_num_queries(8):
+        card = group_card(client, council, cabinet)
+
+    assert "12 of 25 members" in card
 
 
 # --- A council of 30 -----------------------------------------------------------------------

@@ -83,6 +83,7 @@ MATRIX = {
     "action_step_carry_over": ("post", "S 302 404 404 404 404 404"),
     # Officers, sharing and the national overview
     "council_dashboard": ("get", "S 403 403 403 200 404 200"),
+    "council_progress_csv": ("get", "S 403 403 403 200 404 200"),
     "bulk_invite": ("get", "S 403 403 403 200 404 200"),
     "remind_councillors": ("get", "S 403 403 403 200 404 200"),
     "shared_report": ("get", "S 403 403 403 200 404 404"),
@@ -192,6 +193,7 @@ def url_args(name: str, w: dict) -> list:
         "action_step_delete": [report.pk, "persist"],
         "action_step_carry_over": [report.pk, w["review"].pk],
         "council_dashboard": [slug],
+        "council_progress_csv": [slug],
         "bulk_invite": [slug],
         "remind_councillors": [slug],
         "shared_report": [slug, report.pk],
@@ -245,7 +247,7 @@ def test_an_officer_of_another_council_gets_not_found_for_everything_of_this_cou
         if url_args(name, world)
         and name not in {"password_reset_confirm", "accept_invitation"}  # links, not objects
     ]
-    assert len(names) == 32
+    assert len(names) == 33
 
     for name in names:
         method = MATRIX[name][0]

@@ -21,7 +21,15 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.models import NOTE_MAX_LENGTH, Answer, AnswerOption, Question, StepReview
+from assessments.models import (
+    NOTE_MAX_LENGTH,
+    Answer,
+    AnswerOption,
+    CouncillorGroup,
+    Question,
+    StepReview,
+    User,
+)
 
 NOTE_SUFFIX = "-note"
 # Lean single templates for the two fields of a question: see the comments in each.
@@ -322,6 +330,24 @@ def _hint(item: AreaQuestion, *, mark_open: bool):
         )
         return format_html("{}{}", hint, guidance)
     return hint
+
+
+class StartForGroupForm(forms.Form):
+    """Which group an assessment is started for (`?group=` on "Before you start"): one of the
+    person's own groups, whatever its status, so that a group that has moved on can be named in
+    the refusal; anything else is not theirs to name."""
+
+    group = forms.ModelChoiceField(queryset=CouncillorGroup.objects.none(), required=False)
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["group"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = CouncillorGroup.objects.filter(memberships__user=user)
+
+    @property
+    def chosen_group(self) -> CouncillorGroup | None:
+        return self.cleaned_data["group"]
 
 
 class StartForm(forms.Form):

@@ -6,9 +6,10 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
-from assessments import permissions
+from assessments import answering, permissions
 from assessments.forms.accounts import ErrorBorderMixin
 from assessments.forms.action_plan import DATE_EXAMPLE, DueDateField
 from assessments.forms.fields import IdsChoiceField
@@ -169,13 +170,30 @@ class AddMembersForm(forms.Form):
 
 
 class _AssessmentChoiceField(forms.ModelChoiceField):
+    """Tells a person's assessments apart: when each was submitted (to the minute), its overall
+    score, and which is the latest."""
+
+    overall: dict[int, int | None] = {}
+    latest_pk: int | None = None
+
     def label_from_instance(self, assessment):
         if assessment.is_submitted:
-            label = f"Submitted on {assessment.submitted_at:%-d %B %Y}"
+            when = timezone.localtime(assessment.submitted_at)
+            label = _("Submitted on %(date)s at %(time)s") % {
+                "date": formats.date_format(when, "j F Y"),
+                "time": formats.time_format(when, "H:i"),
+            }
+            percentage = self.overall.get(assessment.pk)
+            if percentage is not None:
+                label += ", " + _("overall %(percentage)d%%") % {"percentage": percentage}
+            if assessment.pk == self.latest_pk:
+                label += " " + _("(latest)")
         else:
-            label = f"In progress, started on {assessment.created_at:%-d %B %Y}"
+            label = _("In progress, started on %(date)s") % {
+                "date": formats.date_format(assessment.created_at, "j F Y")
+            }
         if assessment.group_id:
-            label += f" (now linked to {assessment.group.name})"
+            label += " " + _("(now linked to %(group)s)") % {"group": assessment.group.name}
         return label
 
 
@@ -193,13 +211,24 @@ class LinkAssessmentForm(forms.Form):
 
     def __init__(self, *args, user: User, group: CouncillorGroup, **kwargs):
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["assessment"]).queryset = (
+        field = cast(_AssessmentChoiceField, self.fields["assessment"])
+        field.queryset = (
             Assessment.objects.filter(owner=user)
             .exclude(group=group)
             # A closed group keeps its answers: what is linked to one stays there.
             .exclude(group__status=CouncillorGroup.Status.CLOSED)
             .select_related("group")
             .order_by("-created_at")
+        )
+        # The scores are read once here, in two queries, not two per choice.
+        submitted = [a for a in field.queryset if a.is_submitted]
+        field.overall = answering.overall_percentages(submitted)
+        # "Latest" is the person's latest of all, which may be linked to a closed group.
+        field.latest_pk = (
+            Assessment.objects.filter(owner=user, status=Assessment.Status.SUBMITTED)
+            .order_by("-submitted_at", "-pk")
+            .values_list("pk", flat=True)
+            .first()
         )
         self.helper = FormHelper()
         self.helper.form_tag = False

@@ -34,6 +34,7 @@ from assessments.forms.answering import (
     RETURN_TO_CHECK,
     AreaAnswersForm,
     ReturnToForm,
+    StartForGroupForm,
     StartForm,
     StepReviewsForm,
     SubmitForm,
@@ -46,7 +47,6 @@ from assessments.models import (
     Area,
     Assessment,
     ChecklistVersion,
-    CouncillorGroup,
     Question,
     Quote,
     StepReview,
@@ -97,8 +97,13 @@ def dashboard(request):
     if not permissions.is_councillor(request.user):
         return dashboards.staff_home(request)
 
-    assessments = list(Assessment.objects.filter(owner=request.user).order_by("-created_at"))
+    assessments = list(
+        Assessment.objects.filter(owner=request.user)
+        .select_related("group")
+        .order_by("-created_at")
+    )
     draft = next((a for a in assessments if a.is_draft), None)
+    member_groups = answering.member_groups(user=request.user, draft=draft)
     submitted = sorted(
         (a for a in assessments if a.is_submitted), key=lambda a: a.submitted_at, reverse=True
     )
@@ -110,6 +115,9 @@ def dashboard(request):
             "draft": draft,
             "progress": answering.assessment_progress(assessment=draft) if draft else None,
             "submitted": reports.submitted_summaries(submitted),
+            "member_groups": member_groups,
+            "groups_to_answer": [g for g in member_groups if g.offer],
+            "GroupOffer": answering.GroupOffer,
         },
     )
 
@@ -120,23 +128,40 @@ def assessment_start(request):
     "Before you start": what the assessment asks, how answers are saved and who can see them,
     then the start button. With a submitted one behind them, people choose whether to start
     from their last answers. With a draft in progress, its task list.
+
+    `?group=` starts it for one of the person's groups (the dashboard's "Start your assessment
+    for Cabinet"): the draft is linked to the group from the start, and a draft in progress
+    that is for no group yet is linked on "Continue". Someone else's group is a 404; a group
+    that is no longer collecting answers is refused with a message.
     """
     permissions.require_councillor(request.user)
+    for_group = StartForGroupForm(request.GET, user=request.user)
+    if not for_group.is_valid():
+        raise Http404("Not one of your groups.")
+    group = for_group.chosen_group
     draft = Assessment.objects.filter(owner=request.user, status=Assessment.Status.DRAFT).first()
-    if draft is not None:
+    if draft is not None and group is None:
         return _task_list(draft)
 
     has_previous = Assessment.objects.filter(
         owner=request.user, status=Assessment.Status.SUBMITTED
     ).exists()
     form = None
-    if has_previous:
+    if has_previous and draft is None:
         form = StartForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and (form is None or form.is_valid()):
-        assessment = answering.assessment_start(
-            owner=request.user, from_previous=bool(form and form.from_previous)
-        )
+        try:
+            assessment = answering.assessment_start(
+                owner=request.user, from_previous=bool(form and form.from_previous), group=group
+            )
+        except answering.GroupNotCollecting as refusal:
+            show_refusal(request, refusal)
+            return redirect("assessments:dashboard")
         return _task_list(assessment)
+    if draft is not None:
+        # "Continue your assessment for Cabinet" with a draft for no group yet is a POST; a GET
+        # here (a bookmark) shows the draft as it is.
+        return _task_list(draft)
     areas = list(
         Area.objects.filter(checklist__status=ChecklistVersion.Status.PUBLISHED).order_by("order")
     )
@@ -146,6 +171,7 @@ def assessment_start(request):
         {
             "form": form,
             "areas": areas,
+            "group": group,
             "group_min_responses": settings.GROUP_MIN_RESPONSES,
         },
     )
@@ -466,17 +492,20 @@ def confirmation(request, pk: int):
     assessment = permissions.get_assessment_for_owner(request.user, pk)
     if assessment.is_draft:
         return _task_list(assessment)
-    open_groups = list(
-        CouncillorGroup.objects.filter(members=request.user, status=CouncillorGroup.Status.OPEN)
-        .exclude(pk=assessment.group_id or 0)
-        .order_by("name")
-    )
+    # The groups this assessment could still be linked to, or, once it is linked to one, the
+    # others still collecting that the person has not submitted for.
+    to_answer = [
+        g.group
+        for g in answering.member_groups(user=request.user, draft=None)
+        if g.offer and g.group.pk != assessment.group_id
+    ]
     return render(
         request,
         "assessments/answering/confirmation.html",
         {
             "assessment": assessment,
-            "open_groups": open_groups,
+            "linked_group": assessment.group,
+            "open_groups": to_answer,
             "focus_limit": ActionStep.FOCUS_LIMIT,
         },
     )

@@ -18,6 +18,7 @@ from django.db.models import Count, Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -133,6 +134,7 @@ def group_detail(request, pk: int):
         {
             "group": group,
             "linked": [a for a in own if a.group_id == group.pk],
+            "draft": next((a for a in own if a.is_draft), None),
             "link_form": LinkAssessmentForm(user=request.user, group=group),
             "has_other": any(
                 a.group_id != group.pk and not (a.group and a.group.is_closed) for a in own
@@ -199,7 +201,9 @@ def group_link(request, pk: int):
         except groups.GroupError as refusal:
             show_refusal(request, refusal)
         else:
-            messages.success(request, f"Your assessment is now linked to {group.name}.")
+            messages.success(
+                request, _("Your assessment is now linked to %(group)s.") % {"group": group.name}
+            )
     else:
         messages.error(request, str(form.errors["assessment"][0]))
     return redirect("assessments:group_detail", pk=group.pk)
@@ -216,7 +220,9 @@ def group_unlink(request, pk: int, assessment_pk: int):
     except groups.GroupError as refusal:
         show_refusal(request, refusal)
     else:
-        messages.success(request, f"Your assessment is no longer linked to {group.name}.")
+        messages.success(
+            request, _("Your assessment is no longer linked to %(group)s.") % {"group": group.name}
+        )
     return redirect("assessments:group_detail", pk=group.pk)
 
 
