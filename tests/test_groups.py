@@ -360,6 +360,30 @@ def test_the_manage_page_shows_the_meeting_the_status_and_the_next_action(
     assert reverse("assessments:group_remind_members", args=[setup.group.pk]) in html
 
 
+def test_members_see_the_meeting_date_and_the_deadline(client, setup):
+    CouncillorGroup.objects.filter(pk=setup.group.pk).update(
+        meeting_date=datetime.date(2031, 1, 15), answers_due=datetime.date(2031, 1, 8)
+    )
+    client.force_login(setup.members[0])
+
+    html = client.get(reverse("assessments:group_detail", args=[setup.group.pk])).content.decode()
+
+    assert "Answers due" in html and "Wednesday 8 January 2031" in html
+    assert "Wednesday 15 January 2031" in html
+
+
+def test_adding_people_says_they_are_emailed(client, setup, officer):
+    client.force_login(officer)
+
+    response = client.post(
+        reverse("assessments:group_members", args=[setup.group.pk]),
+        {"members": [setup.others[0].pk]},
+        follow=True,
+    )
+
+    assert "1 member added. They are sent an email about the group." in response.content.decode()
+
+
 def test_the_manage_page_keeps_its_queries_with_many_members(
     client, checklist, council, officer, django_assert_num_queries
 ):

@@ -103,15 +103,15 @@ class GroupForm(ErrorBorderMixin, forms.Form):
         },
     )
     status = forms.ChoiceField(
-        label="Status",
+        label=_("Status"),
         choices=CouncillorGroup.Status.choices,
         widget=forms.RadioSelect,
         initial=CouncillorGroup.Status.OPEN,
-        help_text=(
+        help_text=_(
             "The group’s figures are recorded once, when it first moves on from collecting "
-            "answers, and do not change after. A closed group stays closed."
+            "answers, and do not change after. Once agreed (closed), a group stays closed."
         ),
-        error_messages={"required": "Choose the group's status"},
+        error_messages={"required": _("Choose the group's status")},
     )
 
     def __init__(self, *args, user: User, group: CouncillorGroup | None = None, **kwargs):

@@ -80,7 +80,11 @@ def group_create(request):
         except groups.GroupError as refusal:
             show_refusal(request, refusal, form=form)
         else:
-            messages.success(request, f"Group “{group.name}” created. Now add its members.")
+            messages.success(
+                request,
+                _("Group “%(group)s” created. Now add its members: each is emailed.")
+                % {"group": group.name},
+            )
             return redirect("assessments:group_members", pk=group.pk)
     return render(request, "assessments/groups/group_form.html", {"form": form, "group": None})
 
@@ -104,7 +108,7 @@ def group_edit(request, pk: int):
         except groups.GroupError as refusal:
             show_refusal(request, refusal, form=form)
         else:
-            messages.success(request, "Group details saved.")
+            messages.success(request, _("Group details saved."))
             return redirect("assessments:group_detail", pk=group.pk)
     return render(request, "assessments/groups/group_form.html", {"form": form, "group": group})
 
@@ -173,7 +177,18 @@ def group_members(request, pk: int):
             for user in added:
                 log_security_event(request, "group_member_added", group=group.pk, member=user.pk)
             count = len(added)
-            messages.success(request, f"{count} member{'s' if count != 1 else ''} added.")
+            if not count:  # two clicks or two officers at once: the first added them
+                messages.info(request, _("They are members already: nobody new was added."))
+                return redirect("assessments:group_detail", pk=group.pk)
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d member added. They are sent an email about the group.",
+                    "%(count)d members added. Each is sent an email about the group.",
+                    count,
+                )
+                % {"count": count},
+            )
             return redirect("assessments:group_detail", pk=group.pk)
     return render(request, "assessments/groups/group_members.html", {"group": group, "form": form})
 
