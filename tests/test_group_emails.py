@@ -16,7 +16,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import groups, reminders
+from assessments import emails, groups, reminders
 from assessments.models import Assessment, CouncillorGroup, Email, User
 from tests.builders import make_user, submit
 from tests.email_helpers import text_of
@@ -440,3 +440,22 @@ def test_a_deadline_reminder_not_sent_before_the_deadline_passed_is_cancelled(
     run_tasks()
 
     assert mail.outbox == []
+
+
+# --- Both builders ---------------------------------------------------------------------------
+
+
+def test_both_group_emails_have_a_builder_the_worker_registers():
+    assert {Purpose.GROUP_ADDED, Purpose.GROUP_REMINDER} <= set(emails.MESSAGES)
+
+
+def test_notify_gets_every_field_as_a_string(group, councillor):
+    groups.group_add_members(group=group, users=[councillor])
+    reminders.group_reminders_send(group=group)
+
+    for email in Email.objects.select_related("user"):
+        message = emails.MESSAGES[Purpose(email.purpose)](email)
+        assert message is not None
+        fields = message.notify_personalisation
+        assert all(isinstance(value, str) for value in fields.values()), email.purpose
+        assert fields["group"] == "Cabinet" and fields["answers_due"] == f"{days(10):%-d %B %Y}"

@@ -394,6 +394,21 @@ def test_the_manage_page_keeps_its_queries_with_many_members(
         client.get(reverse("assessments:group_detail", args=[setup.group.pk]))
 
 
+def test_the_form_and_members_pages_keep_their_queries(
+    client, checklist, council, officer, django_assert_num_queries
+):
+    setup = build_group(council, checklist, councillors=30, members=5, submitted=0)
+    client.force_login(officer)
+
+    with django_assert_num_queries(4):  # the session and user, their council, the officers
+        client.get(reverse("assessments:group_create"))
+    with django_assert_num_queries(4):  # the session and user, the group, the officers
+        client.get(reverse("assessments:group_edit", args=[setup.group.pk]))
+    # The session and user, the group, the councillors (whether any, then the choices).
+    with django_assert_num_queries(5):
+        client.get(reverse("assessments:group_members", args=[setup.group.pk]))
+
+
 @pytest.mark.parametrize(
     "status, members, submitted, dates, past_deadline, expected",
     [
