@@ -102,6 +102,13 @@ def _check_meeting(
         )
 
 
+class Unchanged:
+    """A value not given to `group_update`: the saved one stays."""
+
+
+UNCHANGED = Unchanged()
+
+
 @transaction.atomic
 def group_update(
     *,
@@ -111,13 +118,20 @@ def group_update(
     facilitator: User | None,
     status: str | None = None,
     by: User | None = None,
-    meeting_date: datetime.date | None = None,
-    answers_due: datetime.date | None = None,
+    meeting_date: datetime.date | Unchanged | None = UNCHANGED,
+    answers_due: datetime.date | Unchanged | None = UNCHANGED,
     agenda_size: int | None = None,
 ) -> CouncillorGroup:
-    """Save the group's details and, if given, move it to `status` (see `group_set_status`).
-    A changed answers deadline gets its own reminder (`reminders.group_deadline_reminder_key`)."""
+    """
+    Save the group's details and, if given, move it to `status` (see `group_set_status`).
+    The meeting's dates and agenda size stay as they are unless given (None clears a date).
+    A changed answers deadline gets its own reminder (`reminders.group_deadline_reminder_key`).
+    """
     _check_facilitator(group.council, facilitator)
+    if isinstance(meeting_date, Unchanged):
+        meeting_date = group.meeting_date
+    if isinstance(answers_due, Unchanged):
+        answers_due = group.answers_due
     agenda_size = group.agenda_size if agenda_size is None else agenda_size
     _check_meeting(meeting_date=meeting_date, answers_due=answers_due, agenda_size=agenda_size)
     fields = ["name", "description", "facilitator", "meeting_date", "answers_due", "agenda_size"]

@@ -309,6 +309,19 @@ def test_a_member_who_submits_or_turns_reminders_off_before_it_goes_is_not_sent_
     ) == {State.CANCELLED}
 
 
+def test_a_member_removed_before_the_reminder_went_is_not_sent_it(group, councillor, run_tasks):
+    groups.group_add_members(group=group, users=[councillor])
+    run_tasks()
+    mail.outbox.clear()
+    reminders.group_reminders_send(group=group)
+    groups.group_remove_member(group=group, user=councillor)
+
+    run_tasks()
+
+    assert mail.outbox == []
+    assert Email.objects.get(purpose=Purpose.GROUP_REMINDER).state == State.CANCELLED
+
+
 def test_a_group_no_longer_collecting_has_nobody_to_remind(
     client, group, officer, councillor, run_tasks
 ):

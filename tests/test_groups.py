@@ -306,6 +306,28 @@ def test_the_service_refuses_a_deadline_after_the_meeting(council, checklist):
     assert not CouncillorGroup.objects.exists()
 
 
+@pytest.mark.parametrize("size", [0, 21])
+def test_the_service_refuses_an_agenda_size_out_of_range(setup, size):
+    with pytest.raises(groups.GroupError, match="from 1 to 20 key actions"):
+        groups.group_update(
+            group=setup.group, name="Cabinet", description="", facilitator=None, agenda_size=size
+        )
+    setup.group.refresh_from_db()
+    assert setup.group.agenda_size == 5
+
+
+def test_an_update_that_does_not_name_the_dates_keeps_them(setup):
+    CouncillorGroup.objects.filter(pk=setup.group.pk).update(
+        meeting_date=in_days(9), answers_due=in_days(2)
+    )
+    setup.group.refresh_from_db()
+
+    groups.group_update(group=setup.group, name="Cabinet 2", description="", facilitator=None)
+
+    setup.group.refresh_from_db()
+    assert (setup.group.meeting_date, setup.group.answers_due) == (in_days(9), in_days(2))
+
+
 def test_a_meeting_that_has_happened_keeps_its_date_when_other_details_change(
     client, setup, officer
 ):
