@@ -155,16 +155,6 @@ def progress_counts(rows: list[CouncillorRow]) -> dict[str, int]:
 # --- The council's groups ------------------------------------------------------------------
 
 
-class NextStep(models.TextChoices):
-    """What the officer running a group does next."""
-
-    ADD_MEMBERS = "add-members"
-    REMIND = "remind"
-    START_DISCUSSION = "start-discussion"
-    RECORD_AGREEMENT = "record-agreement"
-    SEE_PLAN = "see-plan"
-
-
 @dataclass(frozen=True)
 class GroupOverview:
     """One group of a council as its officers see it: who has submitted, never what."""
@@ -179,52 +169,40 @@ class GroupOverview:
         return len(self.submitted) + len(self.waiting)
 
     @property
-    def next_step(self) -> NextStep:
-        """
-        The officer's next action:
-
-        - collecting answers: remind those who have not submitted, until everyone has or the
-          deadline has passed with at least the minimum in; then start the discussion. With
-          fewer members than the minimum, add members first.
-        - discussing: record the agreement; agreed (closed): see the agreed plan.
-        """
-        status = self.group.status
-        if status == CouncillorGroup.Status.DISCUSSION:
-            return NextStep.RECORD_AGREEMENT
-        if status == CouncillorGroup.Status.CLOSED:
-            return NextStep.SEE_PLAN
-        if self.member_count < self.minimum:
-            return NextStep.ADD_MEMBERS
-        due = self.group.answers_due
-        deadline_passed = due is not None and due < timezone.localdate()
-        enough = len(self.submitted) >= self.minimum
-        if self.waiting and not (deadline_passed and enough):
-            return NextStep.REMIND
-        return NextStep.START_DISCUSSION
+    def next_step(self) -> group_reports.NextAction:
+        """The officer's next action, by the one rule `group_reports.group_next_action` states."""
+        return group_reports.group_next_action(
+            self.group,
+            member_count=self.member_count,
+            submitted=len(self.submitted),
+            minimum=self.minimum,
+        )
 
     @property
     def next_label(self) -> str:
         step = self.next_step
-        if step == NextStep.REMIND:
+        if step == group_reports.NextAction.WAIT_OR_REMIND:
             count = len(self.waiting)
             return ngettext("Remind %(count)d member", "Remind %(count)d members", count) % {
                 "count": count
             }
         return {
-            NextStep.ADD_MEMBERS: _("Add members"),
-            NextStep.START_DISCUSSION: _("Start the discussion"),
-            NextStep.RECORD_AGREEMENT: _("Record the agreement"),
-            NextStep.SEE_PLAN: _("See the agreed plan"),
+            group_reports.NextAction.ADD_MEMBERS: _("Add members"),
+            group_reports.NextAction.SET_DATES: _("Set the meeting date and deadline"),
+            group_reports.NextAction.START_DISCUSSION: _("Start the discussion"),
+            group_reports.NextAction.RECORD_AGREEMENT: _("Record the agreement"),
+            group_reports.NextAction.NONE: _("See the agreed plan"),
         }[step]
 
     @property
     def next_url(self) -> str:
         name = {
-            NextStep.ADD_MEMBERS: "assessments:group_members",
-            NextStep.REMIND: "assessments:group_detail",
-            NextStep.START_DISCUSSION: "assessments:group_edit",
-            NextStep.RECORD_AGREEMENT: "assessments:group_report",
-            NextStep.SEE_PLAN: "assessments:group_report",
+            group_reports.NextAction.ADD_MEMBERS: "assessments:group_members",
+            group_reports.NextAction.SET_DATES: "assessments:group_edit",
+            group_reports.NextAction.WAIT_OR_REMIND: "assessments:group_remind_members",
+            group_reports.NextAction.START_DISCUSSION: "assessments:group_edit",
+            group_reports.NextAction.RECORD_AGREEMENT: "assessments:group_report",
+            group_reports.NextAction.NONE: "assessments:group_report",
         }[self.next_step]
         return reverse(name, args=[self.group.pk])
 

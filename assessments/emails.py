@@ -47,7 +47,7 @@ from django.utils import timezone
 from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
 
-from assessments.models import ActionStep, Email, Invitation, User
+from assessments.models import ActionStep, CouncillorGroup, Email, Invitation, User
 
 logger = logging.getLogger(__name__)
 
@@ -176,6 +176,7 @@ def email_queue(
     key: str,
     invitation: Invitation | None = None,
     action_step: ActionStep | None = None,
+    group: CouncillorGroup | None = None,
 ) -> Email | None:
     """
     Record an email to `user` and send it once the caller's transaction commits; return it, or
@@ -187,7 +188,12 @@ def email_queue(
     try:
         with transaction.atomic():
             email = Email.objects.create(
-                purpose=purpose, user=user, key=key, invitation=invitation, action_step=action_step
+                purpose=purpose,
+                user=user,
+                key=key,
+                invitation=invitation,
+                action_step=action_step,
+                group=group,
             )
     except IntegrityError:
         if Email.objects.filter(key=key).exists():

@@ -30,7 +30,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from assessments import scoring
 from assessments.models import (
@@ -235,3 +238,46 @@ def build_group_report(group: CouncillorGroup, *, member_count: int | None = Non
         agreed_all=result.agreed_by_all,
         shared_gaps=result.shared_gaps,
     )
+
+
+# --- What the officer does next -------------------------------------------------------------
+
+
+class NextAction(models.TextChoices):
+    """What the group's officer does next, by the group's status, dates and submissions."""
+
+    ADD_MEMBERS = "add-members", _("Add the group’s members")
+    SET_DATES = "set-dates", _("Set the meeting date and the answers deadline")
+    WAIT_OR_REMIND = "remind", _("Remind members who have not submitted")
+    START_DISCUSSION = "start-discussion", _("Start the discussion")
+    RECORD_AGREEMENT = "record-agreement", _("Record what the group agreed, then close it")
+    NONE = "none", _("Nothing: the group’s agreement is recorded")
+
+
+def group_next_action(
+    group: CouncillorGroup, *, member_count: int, submitted: int, minimum: int | None = None
+) -> NextAction:
+    """
+    The officer's next step (the group's page and the council dashboard both show it): a closed
+    group needs none; in discussion, record the agreement; collecting, add members first (until
+    there are at least the minimum), then (once the minimum has submitted, or its deadline has
+    passed with some submitted) start the discussion, or else set dates if there are none, or
+    remind the members who have not submitted.
+    """
+    if group.status == CouncillorGroup.Status.CLOSED:
+        return NextAction.NONE
+    if group.status == CouncillorGroup.Status.DISCUSSION:
+        return NextAction.RECORD_AGREEMENT
+    # Below the minimum the discussion can never start: more members first.
+    if minimum is None:
+        minimum = group_minimum(group.council)
+    if member_count < minimum:
+        return NextAction.ADD_MEMBERS
+    if submitted >= minimum and (
+        submitted == member_count
+        or (group.answers_due is not None and group.answers_due < timezone.localdate())
+    ):
+        return NextAction.START_DISCUSSION
+    if group.meeting_date is None or group.answers_due is None:
+        return NextAction.SET_DATES
+    return NextAction.WAIT_OR_REMIND

@@ -17,16 +17,22 @@ Privacy rules (PRODUCT.md section 6; `group_reports` says what the report shows)
 """
 
 import datetime
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
-from assessments import group_reports, permissions
+from assessments import emails, group_reports, permissions
 from assessments.models import (
     AnswerOption,
     Assessment,
     ChecklistVersion,
     Council,
     CouncillorGroup,
+    Email,
     GroupAgreement,
     GroupMembership,
     GroupRound,
@@ -54,9 +60,13 @@ def group_create(
     description: str = "",
     facilitator: User | None = None,
     checklist: ChecklistVersion | None = None,
+    meeting_date: datetime.date | None = None,
+    answers_due: datetime.date | None = None,
+    agenda_size: int = CouncillorGroup.AGENDA_SIZE_DEFAULT,
 ) -> CouncillorGroup:
     """A new group, open for answers, laid out on the published checklist unless told."""
     _check_facilitator(council, facilitator)
+    _check_meeting(meeting_date=meeting_date, answers_due=answers_due, agenda_size=agenda_size)
     checklist = checklist or ChecklistVersion.objects.published()
     try:
         with transaction.atomic():  # a savepoint: on PostgreSQL the error must not end the rest
@@ -66,10 +76,36 @@ def group_create(
                 description=description,
                 facilitator=facilitator,
                 checklist=checklist,
+                meeting_date=meeting_date,
+                answers_due=answers_due,
+                agenda_size=agenda_size,
             )
     except IntegrityError as error:
         _refuse_name_taken(council=council, name=name, error=error)
         raise
+
+
+def _check_meeting(
+    *, meeting_date: datetime.date | None, answers_due: datetime.date | None, agenda_size: int
+) -> None:
+    """The database's own rules for a meeting (its check constraints), said plainly first."""
+    if meeting_date and answers_due and answers_due > meeting_date:
+        raise GroupError(
+            _("The answers deadline must be on or before the meeting date, %(meeting)s")
+            % {"meeting": date_format(meeting_date, "j F Y")}
+        )
+    if not 1 <= agenda_size <= CouncillorGroup.AGENDA_SIZE_MAX:
+        raise GroupError(
+            _("The agenda must list from 1 to %(max)d key actions")
+            % {"max": CouncillorGroup.AGENDA_SIZE_MAX}
+        )
+
+
+class Unchanged:
+    """A value not given to `group_update`: the saved one stays."""
+
+
+UNCHANGED = Unchanged()
 
 
 @transaction.atomic
@@ -81,17 +117,37 @@ def group_update(
     facilitator: User | None,
     status: str | None = None,
     by: User | None = None,
+    meeting_date: datetime.date | Unchanged | None = UNCHANGED,
+    answers_due: datetime.date | Unchanged | None = UNCHANGED,
+    agenda_size: int | None = None,
 ) -> CouncillorGroup:
-    """Save the group's details and, if given, move it to `status` (see `group_set_status`)."""
+    """
+    Save the group's details and, if given, move it to `status` (see `group_set_status`).
+    The meeting's dates and agenda size stay as they are unless given (None clears a date).
+    A changed answers deadline gets its own reminder (`reminders.group_deadline_reminder_key`).
+    """
     _check_facilitator(group.council, facilitator)
-    before = (group.name, group.description, group.facilitator)
+    if isinstance(meeting_date, Unchanged):
+        meeting_date = group.meeting_date
+    if isinstance(answers_due, Unchanged):
+        answers_due = group.answers_due
+    agenda_size = group.agenda_size if agenda_size is None else agenda_size
+    _check_meeting(meeting_date=meeting_date, answers_due=answers_due, agenda_size=agenda_size)
+    fields = ["name", "description", "facilitator", "meeting_date", "answers_due", "agenda_size"]
+    before = {name: getattr(group, name) for name in fields}
     group.name, group.description, group.facilitator = name, description, facilitator
+    group.meeting_date, group.answers_due, group.agenda_size = (
+        meeting_date,
+        answers_due,
+        agenda_size,
+    )
     try:
         with transaction.atomic():
-            group.save(update_fields=["name", "description", "facilitator", "updated_at"])
+            group.save(update_fields=[*fields, "updated_at"])
     except IntegrityError as error:
         # The page that shows the refusal still names the group as it is saved.
-        group.name, group.description, group.facilitator = before
+        for field, value in before.items():
+            setattr(group, field, value)
         _refuse_name_taken(council=group.council, name=name, error=error, exclude=group)
         raise
     if status is None:
@@ -126,7 +182,9 @@ def group_set_status(
     it at once are taken one after the other.
     """
     if status not in CouncillorGroup.Status.values:
-        raise GroupError("Choose whether the group is open for answers, in discussion or closed")
+        raise GroupError(
+            _("Choose whether the group is collecting answers, discussing them, or agreed (closed)")
+        )
     saved = CouncillorGroup.objects.select_for_update().only("status").get(pk=group.pk)
     if saved.status == status:
         return group
@@ -184,8 +242,16 @@ def _refuse_if_closed(group: CouncillorGroup) -> None:
 
 @transaction.atomic
 def group_add_members(*, group: CouncillorGroup, users: list[User]) -> list[User]:
-    """Add councillors of the group's council; those already members are left as they are.
-    Returns those added (for the security log). A closed group's members stay as they were."""
+    """
+    Add councillors of the group's council; those already members are left as they are.
+    Returns those added (for the security log). A closed group's members stay as they were.
+
+    Each person added is emailed once (GROUP_ADDED, sent by the task queue when this commits):
+    the key "group-added:<group>:<person>" is used once ever, so a double click, two officers
+    at once, or removing someone and adding them back never sends a second one. Someone whose
+    invitation is not accepted yet is emailed too: the link leads to sign-in, and the email
+    says to accept the invitation first.
+    """
     _refuse_if_closed(group)
     for user in users:
         if not (permissions.is_councillor(user) and user.council_id == group.council_id):
@@ -195,7 +261,69 @@ def group_add_members(*, group: CouncillorGroup, users: list[User]) -> list[User
     GroupMembership.objects.bulk_create(
         [GroupMembership(group=group, user=u) for u in new], ignore_conflicts=True
     )
+    for user in new:
+        emails.email_queue(
+            purpose=Email.Purpose.GROUP_ADDED,
+            user=user,
+            key=group_added_key(group, user),
+            group=group,
+        )
     return new
+
+
+def group_added_key(group: CouncillorGroup, user: User) -> str:
+    return f"group-added:{group.pk}:{user.pk}"
+
+
+@emails.message_builder(Email.Purpose.GROUP_ADDED)
+def group_added_message(email: Email) -> emails.OutgoingMessage | None:
+    """The "you were added" email, built when it is sent: cancelled if the person was removed
+    from the group meanwhile, or the group has closed."""
+    assert email.group_id is not None  # a group's email names it (a constraint)
+    user = email.user
+    group = (
+        CouncillorGroup.objects.select_related("council", "facilitator")
+        .filter(pk=email.group_id, memberships__user=user)
+        .exclude(status=CouncillorGroup.Status.CLOSED)
+        .first()
+    )
+    if group is None:
+        return None
+    minimum = group_reports.group_minimum(group.council)
+    fields = {
+        "full_name": user.full_name,
+        "group": group.name,
+        "council": group.council.name,
+        "meeting_date": date_format(group.meeting_date, "j F Y") if group.meeting_date else "",
+        "answers_due": date_format(group.answers_due, "j F Y") if group.answers_due else "",
+        "facilitator": group.facilitator.full_name if group.facilitator else "",
+        "minimum": str(minimum),
+        "link": settings.SITE_URL + reverse("assessments:dashboard"),
+        "group_link": settings.SITE_URL + reverse("assessments:group_detail", args=[group.pk]),
+    }
+    return emails.render_message(
+        Email.Purpose.GROUP_ADDED,
+        {**fields, "minimum": minimum, "account_ready": user.is_active},
+        notify_personalisation={**fields, "account_ready": "yes" if user.is_active else "no"},
+    )
+
+
+@dataclass(frozen=True)
+class MemberRemoval:
+    """What removing one member would change, for the confirmation page."""
+
+    is_counted: bool  # their submitted assessment, linked to the group, counts today
+    is_recorded: bool  # the group's figures are recorded already, so they do not change
+    minimum: int
+
+
+def member_removal(*, group: CouncillorGroup, user: User) -> MemberRemoval:
+    """Two queries: whether the member is counted, and whether the round is recorded."""
+    return MemberRemoval(
+        is_counted=group_reports.counted_assessments(group).filter(owner=user).exists(),
+        is_recorded=GroupRound.objects.filter(group=group).exists(),
+        minimum=group_reports.group_minimum(group.council),
+    )
 
 
 @transaction.atomic

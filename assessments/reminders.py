@@ -25,10 +25,21 @@ The rules:
   moves is reminded again for the new date. The daily `manage.py send_reminders` queues them.
   A step reminder carries the step as an .ics calendar file (`exports.step_calendar`); GOV.UK
   Notify attaches nothing, so it is also offered as a link to the signed-in download.
+* **A group's members are reminded before its answers deadline**: a member of a group that is
+  still collecting answers who has not submitted an assessment linked to it, has an active
+  account and has reminders on. The group's officer can send a round at any time (the count
+  shown first, then a POST): one GROUP_REMINDER per member, never twice within 24 hours (any
+  group reminder to that member for that group counts; key
+  "group-reminder:<group>:<user>:<UTC date>"). And `manage.py send_reminders` sends each such
+  member one GROUP_REMINDER from `GROUP_REMINDER_DAYS` before the deadline to the day itself
+  (the window counts, so a missed run catches up), keyed
+  "group-deadline-reminder:<group>:<user>:<deadline>": a deadline moved gets a reminder of its
+  own; someone the officer reminded in the last 24 hours is left for the next day's run.
 * At the moment of sending each builder checks the reminder is still wanted: the account
   active, reminders on, and (for a step) the step still due on the day it was queued for and
-  not yet past; (for completion) the assessment still not submitted. Otherwise the email is
-  cancelled. A step or person deleted meanwhile takes its queued email with it.
+  not yet past; (for completion) the assessment still not submitted; (for a group) still a
+  member, the group still collecting, nothing submitted for it, and (by the command) the
+  deadline unchanged and not past. Otherwise the email is cancelled. A step or person deleted meanwhile takes its queued email with it.
 """
 
 from dataclasses import dataclass
@@ -36,16 +47,28 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from assessments import dashboards, exports
+from assessments import dashboards, exports, group_reports
 from assessments.emails import OutgoingMessage, email_queue, message_builder, render_message
-from assessments.models import ActionStep, Assessment, Council, Email, ReminderRound, User
+from assessments.models import (
+    ActionStep,
+    Assessment,
+    Council,
+    CouncillorGroup,
+    Email,
+    GroupMembership,
+    ReminderRound,
+    User,
+)
 
 COMPLETION_REMINDER_GAP = timedelta(hours=24)
 STEP_REMINDER_DAYS = 7
+GROUP_REMINDER_GAP = timedelta(hours=24)
+GROUP_REMINDER_DAYS = 2
 
 
 def site_link(url_name: str, *args) -> str:
@@ -266,4 +289,194 @@ def step_reminder_message(email: Email) -> OutgoingMessage | None:
         {**fields, "step": step},
         attachments=((exports.step_calendar_filename(step), calendar, exports.CALENDAR),),
         notify_personalisation=fields,
+    )
+
+
+# --- A group's answers deadline ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupReminderPlan:
+    """Who a group's "Remind members" round would email now, and who is left out and why."""
+
+    to_remind: list[User]
+    recently_reminded: int  # not submitted, but had a group reminder in the last 24 hours
+    reminders_off: int  # not submitted, but turned reminders off
+    not_accepted: int  # not submitted, invitation not accepted: no account to sign in to
+    last_sent_at: datetime | None  # the group's latest reminder, from the officer or the command
+    is_collecting: bool  # only a group collecting answers has anyone to remind
+
+    @property
+    def count(self) -> int:
+        return len(self.to_remind)
+
+
+def _unsubmitted_memberships(group: CouncillorGroup, *, since: datetime):
+    """The group's memberships whose member has no submitted assessment linked to it, each
+    annotated with whether they had a group reminder for it since `since`: one query."""
+    submitted = Assessment.objects.filter(
+        owner=OuterRef("user"), group=group, status=Assessment.Status.SUBMITTED
+    )
+    reminded = Email.objects.filter(
+        purpose=Email.Purpose.GROUP_REMINDER,
+        group=group,
+        user=OuterRef("user"),
+        created_at__gt=since,
+    )
+    return (
+        GroupMembership.objects.filter(group=group)
+        .exclude(Exists(submitted))
+        .annotate(recently_reminded=Exists(reminded))
+        .select_related("user")
+        .order_by("user__full_name", "user__pk")
+    )
+
+
+def group_reminder_plan(
+    *, group: CouncillorGroup, now: datetime | None = None
+) -> GroupReminderPlan:
+    """The members of `group` a round would remind (the module's rules), in two queries
+    whatever their number: the members not submitted, and the group's latest reminder."""
+    now = now or timezone.now()
+    last = (
+        Email.objects.filter(purpose=Email.Purpose.GROUP_REMINDER, group=group)
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    is_collecting = group.status == CouncillorGroup.Status.OPEN
+    to_remind: list[User] = []
+    recently_reminded = reminders_off = not_accepted = 0
+    if is_collecting:
+        for membership in _unsubmitted_memberships(group, since=now - GROUP_REMINDER_GAP):
+            user = membership.user
+            if not user.is_active:
+                not_accepted += 1
+            elif not user.reminders_enabled:
+                reminders_off += 1
+            elif membership.recently_reminded:
+                recently_reminded += 1
+            else:
+                to_remind.append(user)
+    return GroupReminderPlan(
+        to_remind=to_remind,
+        recently_reminded=recently_reminded,
+        reminders_off=reminders_off,
+        not_accepted=not_accepted,
+        last_sent_at=last,
+        is_collecting=is_collecting,
+    )
+
+
+def group_reminder_key(group: CouncillorGroup, user: User, day: date) -> str:
+    return f"group-reminder:{group.pk}:{user.pk}:{day.isoformat()}"
+
+
+def group_deadline_reminder_key(group: CouncillorGroup, user: User) -> str:
+    assert group.answers_due is not None
+    return f"group-deadline-reminder:{group.pk}:{user.pk}:{group.answers_due.isoformat()}"
+
+
+def group_reminders_send(*, group: CouncillorGroup) -> int:
+    """
+    Queue one reminder for each member `group_reminder_plan` counts; how many were queued.
+
+    The group's row is locked first, so two rounds at once (a double click, two officers) run
+    one after the other and the second finds everyone reminded; the keys also hold on a
+    database that does not lock rows.
+    """
+    with transaction.atomic():
+        locked = CouncillorGroup.objects.select_for_update().filter(pk=group.pk).first()
+        if locked is None:
+            return 0
+        now = timezone.now()
+        today = now.astimezone(UTC).date()  # a UTC day is always 24 hours (see above)
+        plan = group_reminder_plan(group=locked, now=now)
+        return sum(
+            email_queue(
+                purpose=Email.Purpose.GROUP_REMINDER,
+                user=user,
+                key=group_reminder_key(locked, user, today),
+                group=locked,
+            )
+            is not None
+            for user in plan.to_remind
+        )
+
+
+def group_deadline_reminders_due(*, today: date) -> list[tuple[CouncillorGroup, User]]:
+    """(group, member) for each member the command would remind today: groups collecting
+    answers whose deadline is from today to `GROUP_REMINDER_DAYS` ahead, members as
+    `group_reminder_plan` counts them, not yet reminded for this deadline. One query for the
+    groups, then one a group for its members and one for the keys used."""
+    groups = CouncillorGroup.objects.filter(
+        status=CouncillorGroup.Status.OPEN,
+        answers_due__gte=today,
+        answers_due__lte=today + timedelta(days=GROUP_REMINDER_DAYS),
+    ).order_by("answers_due", "pk")
+    due: list[tuple[CouncillorGroup, User]] = []
+    for group in groups:
+        plan = group_reminder_plan(group=group)
+        due += [(group, user) for user in plan.to_remind]
+    used = set(
+        Email.objects.filter(
+            key__in=[group_deadline_reminder_key(g, u) for g, u in due]
+        ).values_list("key", flat=True)
+    )
+    return [(g, u) for g, u in due if group_deadline_reminder_key(g, u) not in used]
+
+
+def group_deadline_reminders_queue(*, today: date | None = None) -> int:
+    """Queue a reminder for each (group, member) `group_deadline_reminders_due` finds; how many
+    were queued. Run twice, the second run finds them reminded and queues none."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        return sum(
+            email_queue(
+                purpose=Email.Purpose.GROUP_REMINDER,
+                user=user,
+                key=group_deadline_reminder_key(group, user),
+                group=group,
+            )
+            is not None
+            for group, user in group_deadline_reminders_due(today=today)
+        )
+
+
+@message_builder(Email.Purpose.GROUP_REMINDER)
+def group_reminder_message(email: Email) -> OutgoingMessage | None:
+    user = email.user
+    if not (user.is_active and user.reminders_enabled) or email.group_id is None:
+        return None
+    group = (
+        CouncillorGroup.objects.select_related("council")
+        .filter(pk=email.group_id, memberships__user=user, status=CouncillorGroup.Status.OPEN)
+        .first()
+    )
+    if group is None:
+        return None  # removed from the group, or its discussion has started
+    if email.key.startswith("group-deadline-reminder:"):
+        if group.answers_due is None or group_deadline_reminder_key(group, user) != email.key:
+            return None  # the deadline moved or was cleared: a new one gets its own reminder
+        if group.answers_due < timezone.localdate():
+            return None  # queued, but not sent before the deadline passed
+    statuses = set(
+        Assessment.objects.filter(owner=user, group=group).values_list("status", flat=True)
+    )
+    if Assessment.Status.SUBMITTED in statuses:
+        return None  # submitted for the group since
+    has_draft = Assessment.Status.DRAFT in statuses
+    fields = {
+        "full_name": user.full_name,
+        "group": group.name,
+        "council": group.council.name,
+        "meeting_date": date_format(group.meeting_date, "j F Y") if group.meeting_date else "",
+        "answers_due": date_format(group.answers_due, "j F Y") if group.answers_due else "",
+        "minimum": str(group_reports.group_minimum(group.council)),
+        "link": site_link("assessments:dashboard"),
+        "reminders_link": site_link("assessments:email_reminders"),
+    }
+    return render_message(
+        Email.Purpose.GROUP_REMINDER,
+        {**fields, "has_draft": has_draft},
+        notify_personalisation={**fields, "started": "yes" if has_draft else "no"},
     )

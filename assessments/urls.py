@@ -112,6 +112,7 @@ urlpatterns = [
         groups.group_remove_member,
         name="group_remove_member",
     ),
+    path("groups/<int:pk>/remind/", groups.group_remind_members, name="group_remind_members"),
     path("groups/<int:pk>/link/", groups.group_link, name="group_link"),
     path("groups/<int:pk>/unlink/<int:assessment_pk>/", groups.group_unlink, name="group_unlink"),
     path("groups/<int:pk>/report/", groups.group_report, name="group_report"),

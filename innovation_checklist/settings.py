@@ -388,6 +388,8 @@ NOTIFY_TEMPLATES = {
     "password_reset": os.environ.get("NOTIFY_TEMPLATE_PASSWORD_RESET", ""),
     "completion_reminder": os.environ.get("NOTIFY_TEMPLATE_COMPLETION_REMINDER", ""),
     "step_reminder": os.environ.get("NOTIFY_TEMPLATE_STEP_REMINDER", ""),
+    "group_added": os.environ.get("NOTIFY_TEMPLATE_GROUP_ADDED", ""),
+    "group_reminder": os.environ.get("NOTIFY_TEMPLATE_GROUP_REMINDER", ""),
 }
 if NOTIFY_API_KEY and not email_host:
     # With Notify, Django's mailer is never used, so its console default is no deploy error.

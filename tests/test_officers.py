@@ -220,7 +220,8 @@ def cabinet(council, checklist):
     }
     group = groups.group_create(council=council, name="Cabinet")
     group.answers_due = timezone.localdate() + timedelta(days=7)
-    group.save(update_fields=["answers_due"])
+    group.meeting_date = timezone.localdate() + timedelta(days=14)
+    group.save(update_fields=["answers_due", "meeting_date"])
     groups.group_add_members(group=group, users=list(people.values()))
     submit(people["Ann"], checklist, group=group, default="not-yet")
     submit(people["Bea"], checklist, group=group)

@@ -97,7 +97,9 @@ MATRIX = {
     "group_detail": ("get", "S 200 200 404 200 404 200"),
     "group_edit": ("get", "S 403 403 404 200 404 200"),
     "group_members": ("get", "S 403 403 404 200 404 200"),
-    "group_remove_member": ("post", "S 403 403 404 302 404 302"),
+    # The confirmation first (GET); its POST removes (302 back to the group).
+    "group_remove_member": ("get", "S 403 403 404 200 404 200"),
+    "group_remind_members": ("get", "S 403 403 404 200 404 200"),
     "group_link": ("post", "S 302 302 404 302 404 302"),
     "group_unlink": ("post", "S 302 404 404 404 404 404"),
     "group_report": ("get", "S 200 200 404 200 404 200"),
@@ -204,6 +206,7 @@ def url_args(name: str, w: dict) -> list:
         "group_edit": [group.pk],
         "group_members": [group.pk],
         "group_remove_member": [group.pk, w["b"].pk],
+        "group_remind_members": [group.pk],
         "group_link": [group.pk],
         "group_unlink": [group.pk, report.pk],
         "group_report": [group.pk],
@@ -247,7 +250,7 @@ def test_an_officer_of_another_council_gets_not_found_for_everything_of_this_cou
         if url_args(name, world)
         and name not in {"password_reset_confirm", "accept_invitation"}  # links, not objects
     ]
-    assert len(names) == 33
+    assert len(names) == 34
 
     for name in names:
         method = MATRIX[name][0]

@@ -421,7 +421,7 @@ def test_the_command_says_what_it_does():
 def test_a_step_due_in_seven_days_gets_one_reminder_with_its_calendar_file(
     step, councillor, run_tasks, settings
 ):
-    assert send_reminders() == "Queued 1 next-step reminder.\n"
+    assert send_reminders() == "Queued 1 next-step reminder.\nQueued 0 group deadline reminders.\n"
     run_tasks()
 
     (message,) = mail.outbox
@@ -448,14 +448,17 @@ def test_the_command_run_twice_the_same_day_sends_one_email(step, run_tasks):
     send_reminders()
     run_tasks()
 
-    assert send_reminders() == "Queued 0 next-step reminders.\n"
+    assert send_reminders() == "Queued 0 next-step reminders.\nQueued 0 group deadline reminders.\n"
     run_tasks()
 
     assert len(mail.outbox) == 1
 
 
 def test_a_dry_run_counts_and_queues_nothing(step):
-    assert send_reminders("--dry-run") == "Would queue 1 next-step reminder.\n"
+    assert (
+        send_reminders("--dry-run")
+        == "Would queue 1 next-step reminder.\nWould queue 0 group deadline reminders.\n"
+    )
 
     assert Email.objects.count() == 0
 
@@ -485,7 +488,7 @@ def test_a_step_given_a_new_due_date_is_reminded_again(step, run_tasks):
     step.due_date = timezone.localdate() + timedelta(days=3)
     step.save()
 
-    assert send_reminders() == "Queued 1 next-step reminder.\n"
+    assert send_reminders() == "Queued 1 next-step reminder.\nQueued 0 group deadline reminders.\n"
     run_tasks()
 
     assert len(mail.outbox) == 2
@@ -505,7 +508,7 @@ def test_a_step_whose_date_moved_after_queueing_is_not_sent_for_the_old_date(ste
 def test_a_person_with_reminders_off_gets_no_step_reminder(step, councillor):
     User.objects.filter(pk=councillor.pk).update(reminders_enabled=False)
 
-    assert send_reminders() == "Queued 0 next-step reminders.\n"
+    assert send_reminders() == "Queued 0 next-step reminders.\nQueued 0 group deadline reminders.\n"
 
 
 def test_a_step_reminder_is_not_sent_if_reminders_were_turned_off_after_queueing(
@@ -523,7 +526,7 @@ def test_a_step_reminder_is_not_sent_if_reminders_were_turned_off_after_queueing
 def test_a_deactivated_persons_steps_are_not_reminded(step, councillor):
     User.objects.filter(pk=councillor.pk).update(is_active=False)
 
-    assert send_reminders() == "Queued 0 next-step reminders.\n"
+    assert send_reminders() == "Queued 0 next-step reminders.\nQueued 0 group deadline reminders.\n"
 
 
 @pytest.mark.parametrize("deleted", ["assessment", "person"])
@@ -631,7 +634,7 @@ def test_steps_of_a_draft_are_not_reminded(draft):
     answer_all(draft, default="not-yet")
     add_step(draft, "devote-resources", what="Draft step", due_date=timezone.localdate())
 
-    assert send_reminders() == "Queued 0 next-step reminders.\n"
+    assert send_reminders() == "Queued 0 next-step reminders.\nQueued 0 group deadline reminders.\n"
 
 
 @pytest.mark.parametrize("purpose", [Purpose.COMPLETION_REMINDER, Purpose.STEP_REMINDER])

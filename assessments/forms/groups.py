@@ -7,7 +7,9 @@ from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
-from django.utils.translation import gettext as _
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from assessments import answering, permissions
 from assessments.forms.accounts import ErrorBorderMixin
@@ -74,16 +76,43 @@ class GroupForm(ErrorBorderMixin, forms.Form):
         help_text="The officer who runs the group's discussion.",
         error_messages={"invalid_choice": "Choose one of the council's officers from the list"},
     )
+    meeting_date = DueDateField(
+        label=_("Meeting date (optional)"),
+        required=False,
+        help_text=_("When the group meets to discuss its answers. For example, 27 3 2027"),
+    )
+    answers_due = DueDateField(
+        label=_("Answers due (optional)"),
+        required=False,
+        help_text=_(
+            "The deadline for members to submit their assessments, on or before the meeting "
+            "date. Members who have not submitted are reminded 2 days before it."
+        ),
+    )
+    agenda_size = forms.IntegerField(
+        label=_("How many key actions should the meeting’s agenda list?"),
+        required=False,
+        min_value=1,
+        max_value=CouncillorGroup.AGENDA_SIZE_MAX,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
+        help_text=_("A number from 1 to %(max)d. Most meetings have time for 5.")
+        % {"max": CouncillorGroup.AGENDA_SIZE_MAX},
+        error_messages={
+            "invalid": _("Enter the number of agenda items as a whole number, like 5"),
+            "min_value": _("The agenda must list at least 1 key action"),
+            "max_value": _("The agenda can list at most %(limit_value)d key actions"),
+        },
+    )
     status = forms.ChoiceField(
-        label="Status",
+        label=_("Status"),
         choices=CouncillorGroup.Status.choices,
         widget=forms.RadioSelect,
         initial=CouncillorGroup.Status.OPEN,
-        help_text=(
+        help_text=_(
             "The group’s figures are recorded once, when it first moves on from collecting "
-            "answers, and do not change after. A closed group stays closed."
+            "answers, and do not change after. Once agreed (closed), a group stays closed."
         ),
-        error_messages={"required": "Choose the group's status"},
+        error_messages={"required": _("Choose the group's status")},
     )
 
     def __init__(self, *args, user: User, group: CouncillorGroup | None = None, **kwargs):
@@ -106,8 +135,15 @@ class GroupForm(ErrorBorderMixin, forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.label_size = Size.SMALL
+        if group is None:
+            self.fields["agenda_size"].initial = CouncillorGroup.AGENDA_SIZE_DEFAULT
         names = [n for n in ("council", "name", "description", "facilitator") if n in self.fields]
         layout = [Field.text(n) if n == "name" else Field(n) for n in names]
+        layout += [
+            Field("meeting_date"),
+            Field("answers_due"),
+            Field.text("agenda_size", field_width=2),
+        ]
         if "status" in self.fields:
             layout.append(Field.radios("status", legend_size=Size.SMALL))
         self.helper.layout = Layout(*layout)
@@ -119,8 +155,34 @@ class GroupForm(ErrorBorderMixin, forms.Form):
         assert council is not None, "only officers with a council, or admins choosing one, get here"
         return council
 
+    def _refuse_past(self, name: str, message: str) -> None:
+        """A date in the past is refused for a new group; on an existing one, only a date that
+        was changed (a meeting that has happened keeps its date)."""
+        value = self.cleaned_data.get(name)
+        if value is None or value >= timezone.localdate():
+            return
+        if self.group is None or name in self.changed_data:
+            self.add_error(name, message)
+
+    def clean_agenda_size(self) -> int:
+        size = self.cleaned_data["agenda_size"]
+        if size is not None:
+            return size
+        if self.group is not None:
+            return self.group.agenda_size
+        return CouncillorGroup.AGENDA_SIZE_DEFAULT
+
     def clean(self):
         cleaned = super().clean()
+        self._refuse_past("meeting_date", _("The meeting date must be today or in the future"))
+        self._refuse_past("answers_due", _("The answers deadline must be today or in the future"))
+        meeting, due = cleaned.get("meeting_date"), cleaned.get("answers_due")
+        if meeting and due and due > meeting and "answers_due" not in self.errors:
+            self.add_error(
+                "answers_due",
+                _("The answers deadline must be on or before the meeting date, %(meeting)s")
+                % {"meeting": date_format(meeting, "j F Y")},
+            )
         council = cleaned.get("council") or self.fixed_council
         facilitator = cleaned.get("facilitator")
         if (
@@ -179,21 +241,21 @@ class _AssessmentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, assessment):
         if assessment.is_submitted:
             when = timezone.localtime(assessment.submitted_at)
-            label = _("Submitted on %(date)s at %(time)s") % {
+            label = gettext("Submitted on %(date)s at %(time)s") % {
                 "date": formats.date_format(when, "j F Y"),
                 "time": formats.time_format(when, "H:i"),
             }
             percentage = self.overall.get(assessment.pk)
             if percentage is not None:
-                label += ", " + _("overall %(percentage)d%%") % {"percentage": percentage}
+                label += ", " + gettext("overall %(percentage)d%%") % {"percentage": percentage}
             if assessment.pk == self.latest_pk:
-                label += " " + _("(latest)")
+                label += " " + gettext("(latest)")
         else:
-            label = _("In progress, started on %(date)s") % {
+            label = gettext("In progress, started on %(date)s") % {
                 "date": formats.date_format(assessment.created_at, "j F Y")
             }
         if assessment.group_id:
-            label += " " + _("(now linked to %(group)s)") % {"group": assessment.group.name}
+            label += " " + gettext("(now linked to %(group)s)") % {"group": assessment.group.name}
         return label
 
 

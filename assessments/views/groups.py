@@ -19,10 +19,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import exports, group_reports, groups, permissions
+from assessments import exports, group_reports, groups, permissions, reminders
 from assessments.audit import log_security_event
 from assessments.forms.groups import AddMembersForm, AgreementForm, GroupForm, LinkAssessmentForm
 from assessments.models import (
@@ -72,11 +73,18 @@ def group_create(request):
                 name=form.cleaned_data["name"],
                 description=form.cleaned_data["description"],
                 facilitator=form.cleaned_data["facilitator"],
+                meeting_date=form.cleaned_data["meeting_date"],
+                answers_due=form.cleaned_data["answers_due"],
+                agenda_size=form.cleaned_data["agenda_size"],
             )
         except groups.GroupError as refusal:
             show_refusal(request, refusal, form=form)
         else:
-            messages.success(request, f"Group “{group.name}” created. Now add its members.")
+            messages.success(
+                request,
+                _("Group “%(group)s” created. Now add its members: each is emailed.")
+                % {"group": group.name},
+            )
             return redirect("assessments:group_members", pk=group.pk)
     return render(request, "assessments/groups/group_form.html", {"form": form, "group": None})
 
@@ -88,6 +96,9 @@ def group_edit(request, pk: int):
         "name": group.name,
         "description": group.description,
         "facilitator": group.facilitator_id,
+        "meeting_date": group.meeting_date,
+        "answers_due": group.answers_due,
+        "agenda_size": group.agenda_size,
         "status": group.status,
     }
     form = GroupForm(request.POST or None, initial=initial, user=request.user, group=group)
@@ -97,7 +108,7 @@ def group_edit(request, pk: int):
         except groups.GroupError as refusal:
             show_refusal(request, refusal, form=form)
         else:
-            messages.success(request, "Group details saved.")
+            messages.success(request, _("Group details saved."))
             return redirect("assessments:group_detail", pk=group.pk)
     return render(request, "assessments/groups/group_form.html", {"form": form, "group": group})
 
@@ -112,16 +123,26 @@ def group_detail(request, pk: int):
         draft_for_group = Assessment.objects.filter(
             owner=OuterRef("user"), group=group, status=Assessment.Status.DRAFT
         )
-        memberships = (
+        memberships = list(
             GroupMembership.objects.filter(group=group)
             .select_related("user")
             .annotate(has_submitted=Exists(submitted_for_group), has_draft=Exists(draft_for_group))
             .order_by("user__full_name")
         )
+        submitted = sum(m.has_submitted for m in memberships)
         return render(
             request,
             "assessments/groups/group_manage.html",
-            {"group": group, "memberships": memberships},
+            {
+                "group": group,
+                "memberships": memberships,
+                "submitted": submitted,
+                "minimum": group_reports.group_minimum(group.council),
+                "next_action": group_reports.group_next_action(
+                    group, member_count=len(memberships), submitted=submitted
+                ),
+                "NextAction": group_reports.NextAction,
+            },
         )
     own = list(
         Assessment.objects.filter(owner=request.user)
@@ -157,19 +178,52 @@ def group_members(request, pk: int):
             for user in added:
                 log_security_event(request, "group_member_added", group=group.pk, member=user.pk)
             count = len(added)
-            messages.success(request, f"{count} member{'s' if count != 1 else ''} added.")
+            if not count:  # two clicks or two officers at once: the first added them
+                messages.info(request, _("They are members already: nobody new was added."))
+                return redirect("assessments:group_detail", pk=group.pk)
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d member added. They are sent an email about the group.",
+                    "%(count)d members added. Each is sent an email about the group.",
+                    count,
+                )
+                % {"count": count},
+            )
             return redirect("assessments:group_detail", pk=group.pk)
     return render(request, "assessments/groups/group_members.html", {"group": group, "form": form})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def group_remove_member(request, pk: int, user_pk: int):
+    """The confirmation first (what removing changes), then the POST that removes. A closed
+    group's members stay: the page says so, and the service refuses the POST."""
     group = permissions.get_group_for_manager(request.user, pk)
     # `user__pk`, not `user_id`: the primary key's lookup treats an id too large for the column
     # as no row, where the foreign key column's passes it on (a 500 on SQLite).
     membership = get_object_or_404(
         GroupMembership.objects.select_related("user"), group=group, user__pk=user_pk
     )
+    if request.method == "GET":
+        if group.is_closed:
+            messages.error(
+                request,
+                _(
+                    "%(group)s is agreed and closed, so its members stay as they were: "
+                    "the record of its discussion is kept"
+                )
+                % {"group": group.name},
+            )
+            return redirect("assessments:group_detail", pk=group.pk)
+        return render(
+            request,
+            "assessments/groups/group_remove_member.html",
+            {
+                "group": group,
+                "member": membership.user,
+                "removal": groups.member_removal(group=group, user=membership.user),
+            },
+        )
     try:
         groups.group_remove_member(group=group, user=membership.user)
     except groups.GroupError as refusal:
@@ -180,10 +234,44 @@ def group_remove_member(request, pk: int, user_pk: int):
         )
         messages.success(
             request,
-            f"{membership.user.full_name} is no longer a member of {group.name}. "
-            "Their assessments are kept. The group’s recorded figures do not change.",
+            _(
+                "%(name)s is no longer a member of %(group)s. Their assessments are kept. "
+                "The group’s recorded figures do not change."
+            )
+            % {"name": membership.user.full_name, "group": group.name},
         )
     return redirect("assessments:group_detail", pk=group.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def group_remind_members(request, pk: int):
+    """The count first, then one reminder to each member counted (`assessments.reminders`)."""
+    group = permissions.get_group_for_manager(request.user, pk)
+    if request.method == "POST":
+        sent = reminders.group_reminders_send(group=group)
+        if sent:
+            messages.success(
+                request,
+                ngettext(
+                    "A reminder is on its way to %(count)d member",
+                    "Reminders are on their way to %(count)d members",
+                    sent,
+                )
+                % {"count": sent},
+            )
+        else:
+            messages.info(request, _("Nobody was sent a reminder: there is nobody left to remind"))
+        return redirect("assessments:group_detail", pk=group.pk)
+    return render(
+        request,
+        "assessments/groups/group_remind.html",
+        {
+            "group": group,
+            "plan": reminders.group_reminder_plan(group=group),
+            "gap_hours": int(reminders.GROUP_REMINDER_GAP.total_seconds() // 3600),
+            "reminder_days": reminders.GROUP_REMINDER_DAYS,
+        },
+    )
 
 
 # --- Linking an assessment -------------------------------------------------------------------
