@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.utils.translation import gettext, ngettext
 
 from assessments import scoring
 from assessments.models import (
@@ -99,6 +100,52 @@ class QuestionRow(scoring.QuestionSpread):
         return self.question_code
 
 
+def counts_text(row: scoring.QuestionSpread) -> str:
+    """The answers members gave, as counts in scale order ("2 Yes, 2 Partly, 1 Not yet");
+    answers nobody gave are left out."""
+    return gettext(", ").join(f"{c.count} {c.option.label}" for c in row.counts if c.count)
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    """One item of the group's agenda: its place (from 1), the key action and why it is there."""
+
+    number: int
+    row: QuestionRow
+    reason: scoring.AgendaReason
+
+    @property
+    def code(self) -> str:
+        return self.row.code
+
+    @property
+    def is_shared_gap(self) -> bool:
+        return self.reason == scoring.AgendaReason.SHARED_GAP
+
+    @property
+    def is_also_split_view(self) -> bool:
+        """A shared gap on which members also answered differently: both facts are shown."""
+        return self.is_shared_gap and self.row.is_split_view
+
+    @property
+    def explanation(self) -> str:
+        """The counts that put the item on the agenda, in plain words (never a bare percentage)."""
+        counts = counts_text(self.row)
+        if not self.is_shared_gap:
+            return gettext("Members answered differently: %(counts)s") % {"counts": counts}
+        shared = ngettext(
+            "%(gaps)d of %(answered)d member answered Partly or Not yet",
+            "%(gaps)d of %(answered)d members answered Partly or Not yet",
+            self.row.answered,
+        ) % {"gaps": self.row.gap_count, "answered": self.row.answered}
+        if self.is_also_split_view:
+            return gettext("%(shared)s. Members also answered differently: %(counts)s") % {
+                "shared": shared,
+                "counts": counts,
+            }
+        return gettext("%(shared)s: %(counts)s") % {"shared": shared, "counts": counts}
+
+
 @dataclass(frozen=True)
 class AreaRow:
     area: Area
@@ -116,9 +163,10 @@ class GroupReport:
     scale: tuple[scoring.OptionInfo, ...]
     areas: tuple[AreaRow, ...]  # empty below the minimum
     overall: scoring.Score | None
-    agenda: tuple[QuestionRow, ...]
+    agenda: tuple[AgendaItem, ...]  # at most the group's agenda size, in agenda order
     agreed_all: tuple[QuestionRow, ...]  # no disagreement: everyone sure answered alike
     shared_gaps: tuple[QuestionRow, ...]
+    shared_strengths: tuple[QuestionRow, ...]  # most members answered Yes; leaflet order
 
     @property
     def is_shown(self) -> bool:
@@ -148,6 +196,15 @@ class GroupReport:
     @property
     def agreements(self) -> tuple[QuestionRow, ...]:
         return tuple(q for q in self.questions if q.agreement is not None)
+
+    @property
+    def agreed_actions(self) -> tuple[QuestionRow, ...]:
+        """The key actions whose agreement has an action: the agenda's first, in agenda order,
+        then the others in leaflet order. The group's action plan."""
+        on_agenda = [item.row for item in self.agenda]
+        codes = {row.code for row in on_agenda}
+        rows = on_agenda + [q for q in self.questions if q.code not in codes]
+        return tuple(r for r in rows if r.agreement is not None and r.agreement.action_what)
 
     @property
     def scored_options(self) -> list[scoring.OptionInfo]:
@@ -183,6 +240,7 @@ def build_group_report(group: CouncillorGroup, *, member_count: int | None = Non
             agenda=(),
             agreed_all=(),
             shared_gaps=(),
+            shared_strengths=(),
         )
 
     counts: dict[str, dict[str, int]] = defaultdict(dict)
@@ -213,7 +271,7 @@ def build_group_report(group: CouncillorGroup, *, member_count: int | None = Non
         )
         for question in questions
     ]
-    result = scoring.score_group(rows, scale=scale)
+    result = scoring.score_group(rows, scale=scale, agenda_size=group.agenda_size)
     areas = {question.area.code: question.area for question in questions}
     return GroupReport(
         group=group,
@@ -231,7 +289,11 @@ def build_group_report(group: CouncillorGroup, *, member_count: int | None = Non
             for area_score in result.areas
         ),
         overall=result.overall,
-        agenda=result.agenda,
+        agenda=tuple(
+            AgendaItem(number=number, row=row, reason=reason)
+            for number, (row, reason) in enumerate(result.agenda, start=1)
+        ),
         agreed_all=result.agreed_by_all,
         shared_gaps=result.shared_gaps,
+        shared_strengths=result.shared_strengths,
     )
