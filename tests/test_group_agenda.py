@@ -145,6 +145,20 @@ def test_each_item_shows_the_facilitator_prompts_and_a_form_that_returns_to_it(
     assert len(ids) == len(set(ids))
 
 
+def test_an_items_action_fields_are_folded_away_until_it_has_an_action(client, setup, officer):
+    record(setup.group, "persist", officer, option="partly", action="Review it every quarter")
+    client.force_login(officer)
+
+    html = client.get(report_url(setup.group)).content.decode()
+
+    folded = '<details class="govuk-details app-agenda-item__action">'
+    assert '<details class="govuk-details app-agenda-item__action" open>' in item_of(
+        html, "persist"
+    )
+    assert folded in item_of(html, "encourage-creativity")
+    assert "Review it every quarter" in item_of(html, "persist")
+
+
 def test_the_full_list_of_twenty_is_collapsed_below_the_agenda(client, setup, officer):
     client.force_login(officer)
 
@@ -224,11 +238,9 @@ def test_saving_from_the_agenda_returns_to_the_item_and_fills_the_action_plan(
     assert agreement.option.code == "not-yet" and agreement.updated_by == officer
     html = client.get(report_url(setup.group)).content.decode()
     persist = item_of(html, "persist")
-    assert (
-        'value="not-yet" checked' in persist
-        or 'checked value="not-yet"' in persist
-        or re.search(r'value="not-yet"[^>]*checked', persist)
-    )
+    # The form beside the item now shows what was saved.
+    assert re.search(r'<input[^>]*value="not-yet"[^>]*checked', persist)
+    assert not re.search(r'<input[^>]*value="partly"[^>]*checked', persist)
     plan = text_of(html[html.index('id="plan-heading"') : html.index('id="strengths-heading"')])
     assert "Persist, persist, persist" in plan
     assert "Keep the three priority projects going for a year" in plan

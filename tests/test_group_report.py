@@ -307,7 +307,7 @@ def test_the_page_lists_the_agenda_in_order_with_research_priorities_marked(clie
     agenda = html[html.index('id="agenda-heading"') : html.index('id="shared-gaps-heading"')]
     positions = [agenda.index(f'id="agenda-{code}"') for code in AGENDA]
     assert positions == sorted(positions)
-    persist = agenda[agenda.index('id="agenda-persist"') :][:800]
+    persist = agenda[agenda.index('id="agenda-persist"') :][:3000]
     assert "Research priority" in persist and "Shared gap" in persist
     assert "12 of 12 members answered Partly or Not yet" in text_of(persist)
     assert "Disagreement:" not in html

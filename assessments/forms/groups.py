@@ -4,10 +4,11 @@ from collections.abc import Iterable
 from typing import cast
 
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Field, Layout, Size
+from crispy_forms_gds.layout import HTML, Field, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -311,14 +312,46 @@ class AgreementForm(ErrorBorderMixin, forms.ModelForm):
         self.helper.label_size = Size.SMALL
         self.helper.legend_size = Size.SMALL
         self.helper.layout = Layout(
-            Field.radios("option", legend_size=Size.SMALL, inline=False),
-            Field.textarea("note", rows=3),
-            Field.textarea("action_what", rows=3),
+            # Small and in a row: five of these sit on the report, one beside each agenda item.
+            Field.radios("option", legend_size=Size.SMALL, small=True, inline=True),
+            Field.textarea("note", rows=2),
+            Field.textarea("action_what", rows=2),
             Field.text("action_lead"),
             Field("action_due_date"),
             Field.text("action_reported_to"),
             "revision",
         )
+
+    @property
+    def agenda_helper(self) -> FormHelper:
+        """The layout beside an agenda item: the answer and notes, then the action in a
+        govuk-details, open when the agreement has one, so that five fit on the page."""
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.label_size = Size.SMALL
+        helper.legend_size = Size.SMALL
+        opened = " open" if self.instance.action_what else ""
+        helper.layout = Layout(
+            Field.radios("option", legend_size=Size.SMALL, small=True, inline=True),
+            Field.textarea("note", rows=2),
+            HTML(
+                format_html(
+                    '<details class="govuk-details app-agenda-item__action"{}>'
+                    '<summary class="govuk-details__summary">'
+                    '<span class="govuk-details__summary-text">{}</span></summary>'
+                    '<div class="govuk-details__text">',
+                    opened,
+                    _("Agreed action: what, who leads, by when, where reported"),
+                )
+            ),
+            Field.textarea("action_what", rows=2),
+            Field.text("action_lead"),
+            Field("action_due_date"),
+            Field.text("action_reported_to"),
+            HTML("</div></details>"),
+            "revision",
+        )
+        return helper
 
     def is_stale(self) -> bool:
         """Whether the agreement was saved by someone else after this form's page was drawn.
