@@ -205,7 +205,7 @@ def test_a_member_sees_the_agenda_and_agreements_but_no_prompts_or_forms(client,
     assert "Agreed answer Partly" in persist and "Review it every quarter" in persist
     assert "Questions to ask the room" not in html
     assert "<form" not in agenda_of(html)
-    assert "Save the agreement" not in html
+    assert "Save agreed answer" not in html
 
 
 # --- Recording the agreement in place ------------------------------------------------------
@@ -336,7 +336,7 @@ def test_a_closed_group_refuses_agreements_and_shows_them_read_only(client, setu
     assert posted.status_code == opened.status_code == 302
     assert posted["Location"] == f"{report_url(setup.group)}#agenda-persist"
     assert GroupAgreement.objects.get(group=setup.group).option.code == "partly"
-    assert "<form" not in agenda_of(html) and "Save the agreement" not in html
+    assert "<form" not in agenda_of(html) and "Save agreed answer" not in html
     assert "Agreed answer Partly" in text_of(item_of(html, "persist"))
     assert f'href="{agreement_url(setup.group)}"' not in html
 
@@ -384,4 +384,4 @@ def test_the_page_with_its_agenda_forms_runs_the_same_queries_for_6_and_60_membe
         response = client.get(report_url(setup.group))
 
     html = response.content.decode()
-    assert agenda_of(html).count(ITEM) == 5 and html.count("Save the agreement") == 5
+    assert agenda_of(html).count(ITEM) == 5 and html.count("Save agreed answer") == 5

@@ -225,7 +225,8 @@ class AgreementForm(ErrorBorderMixin, forms.ModelForm):
 
     Several of these sit on the group report, one beside each agenda item, so each takes the key
     action's code as its prefix. `scale` (the report's answer scale) gives the radios their
-    choices without a query per form; the chosen answer is posted by its code. `revision` is
+    choices without a query per form (without it they come from the database); the chosen
+    answer is posted by its code. `revision` is
     the agreement's `agreement_revision` when the page was drawn: the view refuses the save when
     someone has saved the agreement since.
     """
@@ -294,15 +295,16 @@ class AgreementForm(ErrorBorderMixin, forms.ModelForm):
         self,
         *args,
         group: CouncillorGroup,
-        scale: Iterable[OptionInfo],
+        scale: Iterable[OptionInfo] | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         option = cast(forms.ModelChoiceField, self.fields["option"])
         option.queryset = AnswerOption.objects.filter(checklist_id=group.checklist_id)
-        # After the queryset, which would reset them: the radios from the scale, with no query
-        # per form (the queryset still checks the posted code).
-        option.choices = [(o.code, o.label) for o in scale]
+        if scale is not None:
+            # After the queryset, which would reset them: the radios from the scale, with no
+            # query per form (the queryset still checks the posted code).
+            option.choices = [(o.code, o.label) for o in scale]
         if self.instance.option_id is not None:
             self.initial["option"] = self.instance.option.code
         self.initial["revision"] = agreement_revision(self.instance)
