@@ -1,7 +1,10 @@
 """
 The group report: read the group's recorded figures and its content, and assemble what
-`assessments.scoring` makes of them (the spread, the area figures, the agenda and the shared gaps;
-its module docstring states those rules, and the report's "How this report works" explains them).
+`assessments.scoring` makes of them (the spread, the area figures, the agenda, the shared gaps and
+the shared strengths; its module docstring states those rules, and the report's "How this report
+works" explains them). Each agenda item (`AgendaItem`) carries its place, its key action, why it
+is there and the counts that put it there, in words; `GroupReport.agreed_actions` is the group's
+action plan, agenda items first.
 
 Which answers count (PRODUCT.md section 6):
 
