@@ -1,7 +1,10 @@
 """
 The group report: read the group's recorded figures and its content, and assemble what
-`assessments.scoring` makes of them (the spread, the area figures, the agenda and the shared gaps;
-its module docstring states those rules, and the report's "How this report works" explains them).
+`assessments.scoring` makes of them (the spread, the area figures, the agenda, the shared gaps and
+the shared strengths; its module docstring states those rules, and the report's "How this report
+works" explains them). Each agenda item (`AgendaItem`) carries its place, its key action, why it
+is there and the counts that put it there, in words; `GroupReport.agreed_actions` is the group's
+action plan, agenda items first.
 
 Which answers count (PRODUCT.md section 6):
 
@@ -33,6 +36,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from assessments import scoring
@@ -101,6 +105,63 @@ class QuestionRow(scoring.QuestionSpread):
     def code(self) -> str:
         return self.question_code
 
+    @property
+    def counts_text(self) -> str:
+        return counts_text(self)
+
+    @property
+    def prompts(self) -> list[str]:
+        """The facilitator's discussion questions, one a line; blank lines left out."""
+        return [
+            line.strip() for line in self.question.discussion_prompts.splitlines() if line.strip()
+        ]
+
+
+def counts_text(row: scoring.QuestionSpread) -> str:
+    """The answers members gave, as counts in scale order ("2 Yes, 2 Partly, 1 Not yet");
+    answers nobody gave are left out."""
+    return gettext(", ").join(f"{c.count} {c.option.label}" for c in row.counts if c.count)
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    """One item of the group's agenda: its place (from 1), the key action and why it is there."""
+
+    number: int
+    row: QuestionRow
+    reason: scoring.AgendaReason
+
+    @property
+    def code(self) -> str:
+        return self.row.code
+
+    @property
+    def is_shared_gap(self) -> bool:
+        return self.reason == scoring.AgendaReason.SHARED_GAP
+
+    @property
+    def is_also_split_view(self) -> bool:
+        """A shared gap on which members also answered differently: both facts are shown."""
+        return self.is_shared_gap and self.row.is_split_view
+
+    @property
+    def explanation(self) -> str:
+        """The counts that put the item on the agenda, in plain words (never a bare percentage)."""
+        counts = counts_text(self.row)
+        if not self.is_shared_gap:
+            return gettext("Members answered differently: %(counts)s") % {"counts": counts}
+        shared = ngettext(
+            "%(gaps)d of %(answered)d member answered Partly or Not yet",
+            "%(gaps)d of %(answered)d members answered Partly or Not yet",
+            self.row.answered,
+        ) % {"gaps": self.row.gap_count, "answered": self.row.answered}
+        if self.is_also_split_view:
+            return gettext("%(shared)s. Members also answered differently: %(counts)s") % {
+                "shared": shared,
+                "counts": counts,
+            }
+        return gettext("%(shared)s: %(counts)s") % {"shared": shared, "counts": counts}
+
 
 @dataclass(frozen=True)
 class AreaRow:
@@ -119,9 +180,10 @@ class GroupReport:
     scale: tuple[scoring.OptionInfo, ...]
     areas: tuple[AreaRow, ...]  # empty below the minimum
     overall: scoring.Score | None
-    agenda: tuple[QuestionRow, ...]
+    agenda: tuple[AgendaItem, ...]  # at most the group's agenda size, in agenda order
     agreed_all: tuple[QuestionRow, ...]  # no disagreement: everyone sure answered alike
     shared_gaps: tuple[QuestionRow, ...]
+    shared_strengths: tuple[QuestionRow, ...]  # most members answered Yes; leaflet order
 
     @property
     def is_shown(self) -> bool:
@@ -151,6 +213,15 @@ class GroupReport:
     @property
     def agreements(self) -> tuple[QuestionRow, ...]:
         return tuple(q for q in self.questions if q.agreement is not None)
+
+    @property
+    def agreed_actions(self) -> tuple[QuestionRow, ...]:
+        """The key actions whose agreement has an action: the agenda's first, in agenda order,
+        then the others in leaflet order. The group's action plan."""
+        on_agenda = [item.row for item in self.agenda]
+        codes = {row.code for row in on_agenda}
+        rows = on_agenda + [q for q in self.questions if q.code not in codes]
+        return tuple(r for r in rows if r.agreement is not None and r.agreement.action_what)
 
     @property
     def scored_options(self) -> list[scoring.OptionInfo]:
@@ -186,6 +257,7 @@ def build_group_report(group: CouncillorGroup, *, member_count: int | None = Non
             agenda=(),
             agreed_all=(),
             shared_gaps=(),
+            shared_strengths=(),
         )
 
     counts: dict[str, dict[str, int]] = defaultdict(dict)
@@ -216,7 +288,7 @@ def build_group_report(group: CouncillorGroup, *, member_count: int | None = Non
         )
         for question in questions
     ]
-    result = scoring.score_group(rows, scale=scale)
+    result = scoring.score_group(rows, scale=scale, agenda_size=group.agenda_size)
     areas = {question.area.code: question.area for question in questions}
     return GroupReport(
         group=group,
@@ -234,9 +306,13 @@ def build_group_report(group: CouncillorGroup, *, member_count: int | None = Non
             for area_score in result.areas
         ),
         overall=result.overall,
-        agenda=result.agenda,
+        agenda=tuple(
+            AgendaItem(number=number, row=row, reason=reason)
+            for number, (row, reason) in enumerate(result.agenda, start=1)
+        ),
         agreed_all=result.agreed_by_all,
         shared_gaps=result.shared_gaps,
+        shared_strengths=result.shared_strengths,
     )
 
 

@@ -49,15 +49,28 @@ answers count is a question for the database, answered in `assessments.group_rep
   everyone sure gave the same answer, 100 % for an even Yes/Not yet split. "Not sure" answers are
   left out of the measure (they neither agree nor disagree), and are shown beside it. A key action
   with fewer than two scored answers has no disagreement (None), not 0 %.
-* **Agenda** (`agenda_key`): the key actions with some disagreement (more than 0), most
-  disagreement first; ties broken by research priority first, then leaflet order, then code.
-* **Agreed by all**: the key actions whose disagreement is 0 (two or more scored answers, all
-  alike). One with no disagreement measure is neither on the agenda nor agreed by all.
+* **Split view** (`is_split_view`): a key action whose disagreement is more than 0: members who
+  were sure answered differently. Split views are ranked (`split_view_key`) most disagreement
+  first; then research priorities; then leaflet order; then code.
 * **Shared gap** (`is_shared_gap`): a key action that more than half of the members who answered
   it (Not sure included) answered with a gap (Partly or Not yet); exactly half is not enough.
   Ranked (`shared_gap_key`) like an individual's gaps: research priorities first, then more
   members with the gap, then more with the scale's fewest points (Not yet), then leaflet order,
   then code.
+* **Agenda** (`agenda`): at most the group's agenda size (5 unless the group set another) of the
+  key actions that are split views or shared gaps. The two kinds take turns, a shared gap first:
+  the top shared gap, the top split view, the next shared gap, and so on; when one kind runs
+  out, the other fills the places left. So the research priorities most members have not done
+  lead the agenda, and the widest split view comes second. A key action appears once: one that
+  is both a shared gap and a split view is a shared gap (most members say it is not done yet,
+  whatever they disagree about), and it is not counted again among the split views; the report
+  still shows both facts. A key action that is neither (everyone sure answered alike and most
+  gave Yes, or too few answered) is not on the agenda.
+* **Agreed by all**: the key actions whose disagreement is 0 (two or more scored answers, all
+  alike). One with no disagreement measure is neither a split view nor agreed by all.
+* **Shared strength** (`is_shared_strength`): a key action that more than half of the members
+  who answered it (Not sure included) answered with full marks (Yes); exactly half is not
+  enough. Listed in leaflet order.
 * **Spread bar** (`spread_segments`): each answer's share of the members who answered, in steps
   of 5 % that add up to exactly 100 % (largest remainder; on equal remainders the earlier answer
   on the scale gets the step), so the drawn bar is never wider than its box.
@@ -68,8 +81,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
+from itertools import chain, zip_longest
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 BAR_STEP = 5
+AGENDA_SIZE = 5  # a group's agenda size unless it set another (CouncillorGroup.agenda_size)
 
 
 @dataclass(frozen=True)
@@ -455,6 +473,14 @@ class QuestionSpread:
         return is_shared_gap(self.counts)
 
     @property
+    def is_split_view(self) -> bool:
+        return is_split_view(self.counts)
+
+    @property
+    def is_shared_strength(self) -> bool:
+        return is_shared_strength(self.counts)
+
+    @property
     def leaflet_order(self) -> tuple[int, int]:
         return (self.area.order, self.question_order)
 
@@ -463,15 +489,23 @@ class QuestionSpread:
         return spread_segments(self.counts)
 
 
+class AgendaReason(models.TextChoices):
+    """Why a key action is on the group's agenda."""
+
+    SPLIT_VIEW = "split-view", _("Split view")
+    SHARED_GAP = "shared-gap", _("Shared gap")
+
+
 @dataclass(frozen=True)
 class GroupScoring[S: QuestionSpread]:
     """What the group rules make of the spreads; the spreads come back as they were given."""
 
     areas: tuple[AreaScore, ...]
     overall: Score
-    agenda: tuple[S, ...]  # ranked by agenda_key
+    agenda: tuple[tuple[S, AgendaReason], ...]  # in agenda order, at most the agenda size
     agreed_by_all: tuple[S, ...]  # leaflet order
     shared_gaps: tuple[S, ...]  # ranked by shared_gap_key
+    shared_strengths: tuple[S, ...]  # leaflet order
 
 
 def disagreement(counts: Iterable[OptionCount]) -> Fraction | None:
@@ -517,7 +551,23 @@ def is_shared_gap(counts: Iterable[OptionCount]) -> bool:
     return answered > 0 and 2 * gap_count(counts) > answered
 
 
-def agenda_key(spread: QuestionSpread) -> tuple:
+def is_split_view(counts: Iterable[OptionCount]) -> bool:
+    """Members who were sure answered differently: some disagreement (more than 0)."""
+    value = disagreement(counts)
+    return value is not None and value > 0
+
+
+def is_shared_strength(counts: Iterable[OptionCount]) -> bool:
+    """More than half of those who answered (Not sure included) gave full marks; half is not
+    enough."""
+    counts = tuple(counts)
+    answered = sum(c.count for c in counts)
+    most = full_marks(c.option for c in counts)
+    strengths = sum(c.count for c in counts if is_strength(c.option.points, most))
+    return answered > 0 and most > 0 and 2 * strengths > answered
+
+
+def split_view_key(spread: QuestionSpread) -> tuple:
     """Most disagreement first; then research priorities; then leaflet order; then code."""
     return (
         -(spread.disagreement or 0),
@@ -537,6 +587,27 @@ def shared_gap_key(spread: QuestionSpread) -> tuple:
         *spread.leaflet_order,
         spread.question_code,
     )
+
+
+def agenda[S: QuestionSpread](
+    spreads: Iterable[S], *, size: int = AGENDA_SIZE
+) -> tuple[tuple[S, AgendaReason], ...]:
+    """
+    The agenda: shared gaps and split views taking turns, a shared gap first, each kind in its
+    own order; a key action that is both counts as a shared gap only; at most `size` items.
+    """
+    spreads = tuple(spreads)
+    shared = sorted((s for s in spreads if s.is_shared_gap), key=shared_gap_key)
+    split = sorted(
+        (s for s in spreads if s.is_split_view and not s.is_shared_gap), key=split_view_key
+    )
+    turns = chain.from_iterable(
+        zip_longest(
+            ((s, AgendaReason.SHARED_GAP) for s in shared),
+            ((s, AgendaReason.SPLIT_VIEW) for s in split),
+        )
+    )
+    return tuple(item for item in turns if item is not None)[: max(size, 0)]
 
 
 def spread_segments(counts: Iterable[OptionCount]) -> list[tuple[OptionCount, int]]:
@@ -564,11 +635,13 @@ def score_group[S: QuestionSpread](
     *,
     areas: Iterable[AreaInfo] = (),
     scale: Iterable[OptionInfo] = (),
+    agenda_size: int = AGENDA_SIZE,
 ) -> GroupScoring[S]:
     """
     Score a group's spreads (see the module docstring for the rules). The area figures count
     every member's answer as one answer, each out of the scale's full marks; `areas` and `scale`
-    add areas and options with no answers, as in `score`.
+    add areas and options with no answers, as in `score`; the agenda has at most `agenda_size`
+    items.
     """
     spreads = sorted(spreads, key=lambda s: (*s.leaflet_order, s.question_code))
     ordered_areas, ordered_options = _areas_and_options(
@@ -590,7 +663,8 @@ def score_group[S: QuestionSpread](
             for area in ordered_areas
         ),
         overall=_score(tallies(), ordered_options),
-        agenda=tuple(sorted((s for s in spreads if s.disagreement), key=agenda_key)),
+        agenda=agenda(spreads, size=agenda_size),
         agreed_by_all=tuple(s for s in spreads if s.disagreement == 0),
         shared_gaps=tuple(sorted((s for s in spreads if s.is_shared_gap), key=shared_gap_key)),
+        shared_strengths=tuple(s for s in spreads if s.is_shared_strength),
     )

@@ -33,17 +33,21 @@ SPREAD = {
     "select-priority-areas": [Y] + [P] * 11,  # 8: 11/144 → 8 %, priority; gap 11/12
     "monitor-progress": [N] * 10 + [S] * 2,  # no disagreement; priority; gap 10/12
 }
+# Shared gaps and split views take turns, a shared gap first; five places (the default).
 AGENDA = [
-    "encourage-creativity",
-    "take-calculated-risks",
-    "devote-resources",
-    "persist",
-    "listen-to-others",
-    "space-to-test",
-    "look-for-fresh-ideas",
-    "select-priority-areas",
+    "persist",  # shared gap: 12 of 12, research priority
+    "encourage-creativity",  # split view: the widest (100 %)
+    "select-priority-areas",  # shared gap: 11 of 12, research priority (also a split view)
+    "devote-resources",  # split view: 25 %, research priority before listen-to-others
+    "monitor-progress",  # shared gap: 10 of 12, research priority
 ]
-AGENDA_PERCENT = [100, 67, 25, 25, 25, 24, 22, 8]
+# Split views that are not shared gaps, widest first: what the agenda's split-view turns take.
+SPLIT_VIEWS = [
+    "encourage-creativity",
+    "devote-resources",
+    "listen-to-others",
+    "look-for-fresh-ideas",
+]
 # Research priorities first, then most members with the gap, then most Not yet, then leaflet.
 SHARED_GAPS = [
     "persist",

@@ -17,11 +17,12 @@ from assessments.models import (
     GroupAgreement,
     Question,
 )
+from assessments.scoring import AgendaReason
 from tests.builders import submit
 from tests.group_helpers import (
     AGENDA,
-    AGENDA_PERCENT,
     SHARED_GAPS,
+    SPLIT_VIEWS,
     SPREAD,
     build_group,
 )
@@ -60,24 +61,94 @@ def test_it_counts_each_answer_to_each_key_action(setup):
     assert len(rows) == 20
 
 
-def test_the_agenda_ranks_disagreement_with_priorities_then_leaflet_order_breaking_ties(setup):
+def test_the_agenda_takes_five_shared_gaps_and_split_views_in_turn(setup):
     report = group_reports.build_group_report(setup.group)
 
-    assert [row.code for row in report.agenda] == AGENDA
-    assert [row.disagreement_percent for row in report.agenda] == AGENDA_PERCENT
-    by_code = {row.code: row for row in report.agenda}
-    assert by_code["take-calculated-risks"].disagreement == Fraction(2, 3)
-    assert by_code["space-to-test"].disagreement == Fraction(35, 144)
-    assert by_code["look-for-fresh-ideas"].disagreement == Fraction(2, 9)
+    assert [item.code for item in report.agenda] == AGENDA
+    assert [item.number for item in report.agenda] == [1, 2, 3, 4, 5]
+    assert [item.reason for item in report.agenda] == [
+        AgendaReason.SHARED_GAP,
+        AgendaReason.SPLIT_VIEW,
+        AgendaReason.SHARED_GAP,
+        AgendaReason.SPLIT_VIEW,
+        AgendaReason.SHARED_GAP,
+    ]
+    rows = {row.code: row for row in report.questions}
+    assert [code for code in SPLIT_VIEWS if rows[code].is_split_view] == SPLIT_VIEWS
+    assert rows["take-calculated-risks"].disagreement == Fraction(2, 3)
+    assert rows["space-to-test"].disagreement == Fraction(35, 144)
+    assert rows["look-for-fresh-ideas"].disagreement == Fraction(2, 9)
 
 
-def test_key_actions_everyone_answered_alike_are_not_on_the_agenda(setup):
+def test_the_agenda_has_the_groups_agenda_size(setup):
+    setup.group.agenda_size = 8
+    setup.group.save()
+
     report = group_reports.build_group_report(setup.group)
 
-    agreed = {row.code for row in report.agreed_all}
-    assert "monitor-progress" in agreed  # ten Not yet and two Not sure: no disagreement
-    assert "encourage-creativity" not in agreed
-    assert len(agreed) == 20 - len(AGENDA)
+    assert [item.code for item in report.agenda] == [
+        *AGENDA,
+        "listen-to-others",  # split view: 25 %, after the research priority
+        "space-to-test",  # shared gap: 12 of 12
+        "look-for-fresh-ideas",  # split view: 22 %
+    ]
+
+
+def test_each_agenda_item_explains_itself_with_the_counts_that_put_it_there(setup):
+    items = {item.code: item for item in group_reports.build_group_report(setup.group).agenda}
+
+    assert items["persist"].explanation == (
+        "12 of 12 members answered Partly or Not yet. "
+        "Members also answered differently: 6 Partly, 6 Not yet"
+    )
+    assert items["encourage-creativity"].explanation == (
+        "Members answered differently: 6 Yes, 6 Not yet"
+    )
+    # Both a shared gap and a split view: labelled a shared gap, both facts shown.
+    assert items["select-priority-areas"].is_also_split_view
+    assert items["select-priority-areas"].explanation == (
+        "11 of 12 members answered Partly or Not yet. "
+        "Members also answered differently: 1 Yes, 11 Partly"
+    )
+    assert items["monitor-progress"].explanation == (
+        "10 of 12 members answered Partly or Not yet: 10 Not yet, 2 Not sure"
+    )
+    assert not items["monitor-progress"].is_also_split_view
+    assert all("%" not in item.explanation for item in items.values())
+
+
+def test_shared_strengths_are_the_key_actions_most_members_answered_yes(setup):
+    report = group_reports.build_group_report(setup.group)
+
+    strengths = [row.code for row in report.shared_strengths]
+    # Every key action not in SPREAD is Yes for everyone; half Yes is not "most".
+    assert "invite-external-challenges" in strengths
+    assert "encourage-creativity" not in strengths and "devote-resources" not in strengths
+    assert len(strengths) == 20 - len(SPREAD)
+
+
+def test_the_action_plan_lists_agreed_actions_in_agenda_order_then_leaflet_order(setup, officer):
+    def agree(code, action):
+        groups.group_record_agreement(
+            group=setup.group,
+            question=Question.objects.get(area__checklist=setup.group.checklist, code=code),
+            option=None,
+            action_what=action,
+            by=officer,
+        )
+
+    agree("invite-external-challenges", "Invite a peer review")  # not on the agenda
+    agree("encourage-creativity", "Run an ideas week")  # agenda 2
+    agree("persist", "Review the priority projects")  # agenda 1
+    agree("monitor-progress", "")  # an agreed answer with no action
+
+    report = group_reports.build_group_report(setup.group)
+
+    assert [row.code for row in report.agreed_actions] == [
+        "persist",
+        "encourage-creativity",
+        "invite-external-challenges",
+    ]
 
 
 def test_shared_gaps_are_those_more_than_half_answered_partly_or_not_yet_ranked(setup):
@@ -236,9 +307,11 @@ def test_the_page_lists_the_agenda_in_order_with_research_priorities_marked(clie
     agenda = html[html.index('id="agenda-heading"') : html.index('id="shared-gaps-heading"')]
     positions = [agenda.index(f'id="agenda-{code}"') for code in AGENDA]
     assert positions == sorted(positions)
-    persist = agenda[agenda.index('id="agenda-persist"') :][:800]
-    assert "Research priority" in persist and "Disagreement: 25%" in persist
-    assert "How this report works" in html and "variance" in html
+    persist = agenda[agenda.index('id="agenda-persist"') :][:3000]
+    assert "Research priority" in persist and "Shared gap" in persist
+    assert "12 of 12 members answered Partly or Not yet" in text_of(persist)
+    assert "Disagreement:" not in html
+    assert "How this report works" in html and "take turns, a shared gap first" in html
     assert 'style="' not in html
     for member in setup.members:
         assert member.full_name not in html
@@ -262,34 +335,40 @@ def agreement_url(group, code="persist") -> str:
     return reverse("assessments:group_agreement", args=[group.pk, code])
 
 
+def agreement_data(code="persist", **fields) -> dict:
+    """The agreement form's fields as posted: each form on the report is prefixed by its code."""
+    return {f"{code}-{name}": value for name, value in fields.items()}
+
+
 def test_the_officer_records_the_agreed_answer_and_action(client, setup, officer):
     client.force_login(officer)
     due = timezone.localdate() + datetime.timedelta(days=30)
 
     response = client.post(
         agreement_url(setup.group),
-        {
-            "option": AnswerOption.objects.get(checklist=setup.group.checklist, code="partly").pk,
-            "note": "We keep going on the big ones.",
-            "action_what": "Report on the three priority projects every quarter",
-            "action_lead": "Leader of the council",
-            "action_due_date_0": due.day,
-            "action_due_date_1": due.month,
-            "action_due_date_2": due.year,
-            "action_reported_to": "Cabinet",
-        },
+        agreement_data(
+            option="partly",
+            note="We keep going on the big ones.",
+            action_what="Report on the three priority projects every quarter",
+            action_lead="Leader of the council",
+            action_due_date_0=due.day,
+            action_due_date_1=due.month,
+            action_due_date_2=due.year,
+            action_reported_to="Cabinet",
+        ),
     )
 
     assert response.status_code == 302
+    assert response["Location"] == f"{report_url(setup.group)}#agenda-persist"
     agreement = GroupAgreement.objects.get(group=setup.group, question__code="persist")
     assert agreement.option.code == "partly"
     assert agreement.action_due_date == due
     assert agreement.updated_by == officer
     html = client.get(report_url(setup.group)).content.decode()
-    row = html[html.index('id="agreed-persist"') :][:3000]
-    assert "6 Partly, 6 Not yet" in text_of(row)
-    assert "Report on the three priority projects every quarter" in row
-    assert "Leader of the council" in row
+    plan = html[html.index('id="plan-persist"') :][:3000]
+    assert "Agreed answer: Partly. Members’ answers: 6 Partly, 6 Not yet." in text_of(plan)
+    assert "Report on the three priority projects every quarter" in plan
+    assert "Leader of the council" in plan
 
 
 def test_the_agreement_form_explains_its_errors_plainly(client, setup, officer):
@@ -298,13 +377,13 @@ def test_the_agreement_form_explains_its_errors_plainly(client, setup, officer):
 
     response = client.post(
         agreement_url(setup.group),
-        {
-            "action_what": "x" * 1001,
-            "action_lead": "Leader",
-            "action_due_date_0": past.day,
-            "action_due_date_1": past.month,
-            "action_due_date_2": past.year,
-        },
+        agreement_data(
+            action_what="x" * 1001,
+            action_lead="Leader",
+            action_due_date_0=past.day,
+            action_due_date_1=past.month,
+            action_due_date_2=past.year,
+        ),
     )
 
     html = response.content.decode()
@@ -318,10 +397,8 @@ def test_the_agreement_form_explains_its_errors_plainly(client, setup, officer):
 
 def test_details_of_an_action_need_the_action_itself(client, setup, officer):
     client.force_login(officer)
-    option = AnswerOption.objects.get(checklist=setup.group.checklist, code="yes")
-
     response = client.post(
-        agreement_url(setup.group), {"option": option.pk, "action_lead": "Leader"}
+        agreement_url(setup.group), agreement_data(option="yes", action_lead="Leader")
     )
 
     assert "Enter the agreed action, or leave who, when and where empty" in (

@@ -6,23 +6,27 @@ from fractions import Fraction
 import pytest
 
 from assessments.scoring import (
+    AgendaReason,
     AreaInfo,
     Movement,
     OptionCount,
     OptionInfo,
     QuestionSpread,
     ScoringAnswer,
-    agenda_key,
+    agenda,
     compare,
     disagreement,
     disagreement_percent,
     full_marks,
     is_gap,
     is_shared_gap,
+    is_shared_strength,
+    is_split_view,
     is_strength,
     score,
     score_group,
     shared_gap_key,
+    split_view_key,
     spread_segments,
 )
 
@@ -415,13 +419,68 @@ def test_a_shared_gap_is_a_key_action_more_than_half_answered_partly_or_not_yet(
     assert is_shared_gap(counts(*options)) is shared
 
 
-def test_the_agenda_ranks_disagreement_then_priorities_then_leaflet_order():
+@pytest.mark.parametrize(
+    ("options", "split"),
+    [
+        ([Y, N], True),
+        ([Y, Y, Y, P], True),  # the smallest difference still counts
+        ([P, N, S], True),
+        ([Y, Y, S], False),  # Not sure neither agrees nor disagrees
+        ([N] * 5, False),
+        ([N, S], False),  # one scored answer: no measure
+        ([S, S], False),
+        ([], False),
+    ],
+    ids=[
+        "yes and not yet",
+        "one partly",
+        "partly, not yet and not sure",
+        "alike with not sure",
+        "alike",
+        "one scored answer",
+        "only not sure",
+        "none",
+    ],
+)
+def test_a_split_view_is_a_key_action_members_who_were_sure_answered_differently(options, split):
+    assert is_split_view(counts(*options)) is split
+    assert spread("q1", *options).is_split_view is split
+
+
+@pytest.mark.parametrize(
+    ("options", "strength"),
+    [
+        ([Y] * 3 + [P] * 2, True),  # 3 of 5
+        ([Y] * 2 + [P] * 2, False),  # exactly half is not "most"
+        ([Y] * 2 + [S] * 2, False),  # Not sure counts among those who answered
+        ([Y], True),
+        ([S], False),
+        ([], False),
+    ],
+    ids=["most", "exactly half", "half with not sure", "one answer", "only not sure", "none"],
+)
+def test_a_shared_strength_is_a_key_action_more_than_half_answered_yes(options, strength):
+    assert is_shared_strength(counts(*options)) is strength
+    assert spread("q1", *options).is_shared_strength is strength
+
+
+def test_split_views_rank_disagreement_then_priorities_then_leaflet_order():
     spreads = [
         spread("l2", Y, P, area=LEAD, order=2),  # 25 %
         spread("c3", Y, P, order=3, priority=True),  # 25 %, priority
         spread("l1", Y, P, area=LEAD, order=1),  # 25 %
         spread("c1", Y, N, order=1),  # 100 %
         spread("c2", Y, P, order=2),  # 25 %
+    ]
+
+    ranked = sorted(spreads, key=split_view_key)
+
+    assert [s.question_code for s in ranked] == ["c1", "c3", "c2", "l1", "l2"]
+
+
+def test_key_actions_everyone_answered_alike_are_agreed_by_all_and_not_split_views():
+    spreads = [
+        spread("c1", Y, N, order=1),  # split view
         spread("c4", Y, Y, S, order=4),  # agreed by all
         spread("c5", N, S, order=5),  # one scored answer: neither
         spread("l3", area=LEAD, order=3),  # nobody answered: neither
@@ -429,12 +488,130 @@ def test_the_agenda_ranks_disagreement_then_priorities_then_leaflet_order():
 
     result = score_group(spreads, scale=SCALE)
 
-    assert [s.question_code for s in result.agenda] == ["c1", "c3", "c2", "l1", "l2"]
+    assert [s.question_code for s, _ in result.agenda] == ["c1"]
     assert [s.question_code for s in result.agreed_by_all] == ["c4"]
 
 
-@pytest.mark.parametrize("key", [agenda_key, shared_gap_key])
-def test_agenda_and_shared_gap_ties_in_leaflet_order_fall_back_to_the_code(key):
+SG, SV = AgendaReason.SHARED_GAP, AgendaReason.SPLIT_VIEW
+
+
+@pytest.mark.parametrize(
+    ("spreads", "size", "expected"),
+    [
+        (  # the two kinds take turns, a shared gap first
+            [
+                spread("c1", Y, N, order=1),  # split 100 %
+                spread("c2", Y, Y, P, order=2),  # split 22 %
+                spread("c3", N, N, N, order=3),  # shared 3 of 3
+                spread("c4", P, P, N, order=4),  # shared 3 of 3 (and split)
+                spread("c5", Y, Y, Y, order=5),  # neither
+            ],
+            5,
+            [("c3", SG), ("c1", SV), ("c4", SG), ("c2", SV)],
+        ),
+        (  # research priorities that everyone answered Partly or Not yet lead the agenda
+            [
+                spread("c1", Y, N, order=1),  # split 100 %
+                spread("c2", Y, N, order=2),  # split 100 %
+                spread("c3", Y, N, order=3),  # split 100 %
+                spread("l1", P, P, P, area=LEAD, order=1, priority=True),  # shared, priority
+                spread("l2", N, N, N, area=LEAD, order=2, priority=True),  # shared, priority
+                spread("l3", N, N, N, area=LEAD, order=3),  # shared, not a priority
+            ],
+            3,
+            [("l2", SG), ("c1", SV), ("l1", SG)],  # more Not yet first
+        ),
+        (  # when the split views run out, shared gaps fill the places
+            [
+                spread("c1", Y, N, order=1),
+                spread("c2", N, N, order=2),
+                spread("c3", N, N, order=3),
+                spread("c4", N, N, order=4),
+            ],
+            5,
+            [("c2", SG), ("c1", SV), ("c3", SG), ("c4", SG)],
+        ),
+        (  # and the other way round
+            [
+                spread("c1", Y, N, order=1),
+                spread("c2", Y, P, order=2),
+                spread("c3", Y, Y, Y, P, order=3),
+                spread("c4", N, N, order=4),
+            ],
+            5,
+            [("c4", SG), ("c1", SV), ("c2", SV), ("c3", SV)],
+        ),
+        (  # only split views
+            [spread("c1", Y, P, order=1), spread("c2", Y, N, order=2)],
+            5,
+            [("c2", SV), ("c1", SV)],
+        ),
+        (  # the agenda size caps it
+            [spread(f"c{i}", N, N, order=i) for i in range(1, 9)],
+            5,
+            [(f"c{i}", SG) for i in range(1, 6)],
+        ),
+        (  # an agenda of one
+            [spread("c1", Y, N, order=1), spread("c2", N, N, order=2)],
+            1,
+            [("c2", SG)],
+        ),
+        (  # nothing to talk about
+            [spread("c1", Y, Y, order=1), spread("c2", Y, Y, S, order=2)],
+            5,
+            [],
+        ),
+    ],
+    ids=[
+        "taking turns",
+        "priorities lead",
+        "split views run out",
+        "shared gaps run out",
+        "only split views",
+        "capped",
+        "size one",
+        "empty",
+    ],
+)
+def test_the_agenda_takes_shared_gaps_and_split_views_in_turn_up_to_its_size(
+    spreads, size, expected
+):
+    items = agenda(spreads, size=size)
+
+    assert [(s.question_code, reason) for s, reason in items] == expected
+    assert score_group(spreads, scale=SCALE, agenda_size=size).agenda == items
+
+
+def test_a_key_action_that_is_both_appears_once_as_a_shared_gap():
+    both = spread("c1", Y, N, N, order=1)  # 2 of 3 gaps, and a split view
+    split = spread("c2", Y, P, order=2)
+
+    items = agenda([split, both], size=5)
+
+    assert [(s.question_code, reason) for s, reason in items] == [("c1", SG), ("c2", SV)]
+    assert both.is_split_view and both.is_shared_gap
+
+
+def test_the_default_agenda_has_five_items():
+    spreads = [spread(f"c{i}", Y, N, order=i) for i in range(1, 21)]
+
+    assert len(score_group(spreads, scale=SCALE).agenda) == 5
+
+
+def test_shared_strengths_are_in_leaflet_order():
+    spreads = [
+        spread("l1", Y, Y, P, area=LEAD, order=1),
+        spread("c2", Y, Y, Y, order=2),
+        spread("c1", Y, P, N, order=1),  # not most
+    ]
+
+    result = score_group(spreads, scale=SCALE)
+
+    assert [s.question_code for s in result.shared_strengths] == ["c2", "l1"]
+
+
+@pytest.mark.parametrize("key", [split_view_key, shared_gap_key])
+def test_split_view_and_shared_gap_ties_in_leaflet_order_fall_back_to_the_code(key):
     # Two questions at the same place cannot happen in a valid checklist; the order still holds.
     b, a = spread("b", Y, N, N), spread("a", Y, N, N)
 

@@ -1,13 +1,16 @@
 """Forms for groups: the group itself, its members, linking an assessment, and agreements."""
 
+from collections.abc import Iterable
 from typing import cast
 
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Field, Layout, Size
+from crispy_forms_gds.layout import HTML, Field, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +27,7 @@ from assessments.models import (
     GroupAgreement,
     User,
 )
+from assessments.scoring import OptionInfo
 
 
 def _max_length(what: str) -> str:
@@ -297,19 +301,42 @@ class LinkAssessmentForm(forms.Form):
         self.helper.layout = Layout(Field.radios("assessment", legend_size=Size.SMALL))
 
 
+def agreement_revision(agreement: GroupAgreement | None) -> str:
+    """What the agreement form carries to tell a stale page: when the agreement was last saved,
+    or nothing when there is none yet."""
+    if agreement is None or agreement.pk is None:
+        return ""
+    return agreement.updated_at.isoformat()
+
+
 class AgreementForm(ErrorBorderMixin, forms.ModelForm):
+    """
+    The group's agreed answer on one key action and, where it is a gap, its agreed action.
+
+    Several of these sit on the group report, one beside each agenda item, so each takes the key
+    action's code as its prefix. `scale` (the report's answer scale) gives the radios their
+    choices without a query per form (without it they come from the database); the chosen
+    answer is posted by its code. `revision` is
+    the agreement's `agreement_revision` when the page was drawn: the view refuses the save when
+    someone has saved the agreement since.
+    """
+
     option = forms.ModelChoiceField(
         queryset=AnswerOption.objects.none(),
-        label="The group’s agreed answer",
+        to_field_name="code",
+        label=_("The group’s agreed answer"),
         widget=forms.RadioSelect,
         empty_label=None,
-        error_messages={"required": "Choose the answer the group agreed"},
+        error_messages={"required": _("Choose the answer the group agreed")},
     )
     action_due_date = DueDateField(
-        label="By when (optional)",
+        label=_("By when (optional)"),
         required=False,
-        help_text=f"Enter a date that is not in the past, {DATE_EXAMPLE}",
+        help_text=format_lazy(
+            _("Enter a date that is not in the past, {example}"), example=DATE_EXAMPLE
+        ),
     )
+    revision = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = GroupAgreement
@@ -322,45 +349,106 @@ class AgreementForm(ErrorBorderMixin, forms.ModelForm):
             "action_reported_to",
         ]
         labels = {
-            "note": "Notes from the discussion (optional)",
-            "action_what": "Agreed action (optional)",
-            "action_lead": "Who leads it? (optional)",
-            "action_reported_to": "Where will progress be reported? (optional)",
+            "note": _("Notes from the discussion (optional)"),
+            "action_what": _("Agreed action (optional)"),
+            "action_lead": _("Who leads it? (optional)"),
+            "action_reported_to": _("Where will progress be reported? (optional)"),
         }
         help_texts = {
-            "action_what": "What the group will do, in a sentence or two.",
-            "action_lead": "A person or a role, for example the leader or the chief executive.",
-            "action_reported_to": "A meeting or committee, for example cabinet.",
+            "action_what": _(
+                "Where the agreed answer is “Partly” or “Not yet”: what the group will do, in a "
+                "sentence or two."
+            ),
+            "action_lead": _("A person or a role, for example the leader or the chief executive."),
+            "action_reported_to": _("A meeting or committee, for example cabinet."),
         }
         widgets = {
             "note": forms.Textarea(attrs={"rows": 3}),
             "action_what": forms.Textarea(attrs={"rows": 3}),
         }
         error_messages = {
-            "note": {"max_length": _max_length("The notes")},
-            "action_what": {"max_length": _max_length("The agreed action")},
-            "action_lead": {"max_length": _max_length("Who leads it")},
-            "action_reported_to": {"max_length": _max_length("Where progress will be reported")},
+            "note": {"max_length": _("The notes must be %(limit_value)d characters or fewer")},
+            "action_what": {
+                "max_length": _("The agreed action must be %(limit_value)d characters or fewer")
+            },
+            "action_lead": {
+                "max_length": _("Who leads it must be %(limit_value)d characters or fewer")
+            },
+            "action_reported_to": {
+                "max_length": _(
+                    "Where progress will be reported must be %(limit_value)d characters or fewer"
+                )
+            },
         }
 
-    def __init__(self, *args, group: CouncillorGroup, **kwargs):
+    def __init__(
+        self,
+        *args,
+        group: CouncillorGroup,
+        scale: Iterable[OptionInfo] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["option"]).queryset = AnswerOption.objects.filter(
-            checklist_id=group.checklist_id
-        ).order_by("order")
+        option = cast(forms.ModelChoiceField, self.fields["option"])
+        option.queryset = AnswerOption.objects.filter(checklist_id=group.checklist_id)
+        if scale is not None:
+            # After the queryset, which would reset them: the radios from the scale, with no
+            # query per form (the queryset still checks the posted code).
+            option.choices = [(o.code, o.label) for o in scale]
+        if self.instance.option_id is not None:
+            self.initial["option"] = self.instance.option.code
+        self.initial["revision"] = agreement_revision(self.instance)
         cast(forms.CharField, self.fields["note"]).max_length = NOTE_MAX_LENGTH
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.label_size = Size.SMALL
         self.helper.legend_size = Size.SMALL
         self.helper.layout = Layout(
-            Field.radios("option", legend_size=Size.MEDIUM, inline=False),
-            Field.textarea("note", rows=3),
-            Field.textarea("action_what", rows=3),
+            # Small and in a row: five of these sit on the report, one beside each agenda item.
+            Field.radios("option", legend_size=Size.SMALL, small=True, inline=True),
+            Field.textarea("note", rows=2),
+            Field.textarea("action_what", rows=2),
             Field.text("action_lead"),
             Field("action_due_date"),
             Field.text("action_reported_to"),
+            "revision",
         )
+
+    @property
+    def agenda_helper(self) -> FormHelper:
+        """The layout beside an agenda item: the answer and notes, then the action in a
+        govuk-details, open when the agreement has one, so that five fit on the page."""
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.label_size = Size.SMALL
+        helper.legend_size = Size.SMALL
+        opened = " open" if self.instance.action_what else ""
+        helper.layout = Layout(
+            Field.radios("option", legend_size=Size.SMALL, small=True, inline=True),
+            Field.textarea("note", rows=2),
+            HTML(
+                format_html(
+                    '<details class="govuk-details app-agenda-item__action"{}>'
+                    '<summary class="govuk-details__summary">'
+                    '<span class="govuk-details__summary-text">{}</span></summary>'
+                    '<div class="govuk-details__text">',
+                    opened,
+                    _("Agreed action: what, who leads, by when, where reported"),
+                )
+            ),
+            Field.textarea("action_what", rows=2),
+            Field.text("action_lead"),
+            Field("action_due_date"),
+            Field.text("action_reported_to"),
+            HTML("</div></details>"),
+            "revision",
+        )
+        return helper
+
+    def is_stale(self) -> bool:
+        """Whether the agreement was saved by someone else after this form's page was drawn.
+        Call after `is_valid`; the view reads the agreement afresh (locked) as the instance."""
+        return self.cleaned_data.get("revision", "") != agreement_revision(self.instance)
 
     def clean_action_due_date(self):
         due_date = self.cleaned_data["action_due_date"]
@@ -370,7 +458,7 @@ class AgreementForm(ErrorBorderMixin, forms.ModelForm):
             and "action_due_date" in self.changed_data
             and due_date < timezone.localdate()
         ):
-            raise ValidationError("The date must be today or in the future", code="past")
+            raise ValidationError(_("The date must be today or in the future"), code="past")
         return due_date
 
     def clean(self):
@@ -380,6 +468,6 @@ class AgreementForm(ErrorBorderMixin, forms.ModelForm):
         )
         if has_details and not cleaned.get("action_what") and "action_what" not in self.errors:
             self.add_error(
-                "action_what", "Enter the agreed action, or leave who, when and where empty"
+                "action_what", _("Enter the agreed action, or leave who, when and where empty")
             )
         return cleaned
