@@ -365,9 +365,8 @@ def group_paper_pdf(kind: str, group: CouncillorGroup, html: str) -> bytes:
     return cached_pdf(f"group-{kind}-pdf:{group.pk}:{digest}", lambda: pdf.html_to_pdf(html))
 
 
-def meeting_pack_pdf_response(report: group_reports.GroupReport) -> HttpResponse:
-    today = timezone.localdate()
-    html = render_to_string(
+def meeting_pack_html(report: group_reports.GroupReport, *, today: date) -> str:
+    return render_to_string(
         MEETING_PACK_TEMPLATE,
         {
             "report": report,
@@ -376,6 +375,23 @@ def meeting_pack_pdf_response(report: group_reports.GroupReport) -> HttpResponse
             "service_name": settings.SERVICE_NAME,
         },
     )
+
+
+def agreed_plan_html(report: group_reports.GroupReport, *, today: date) -> str:
+    return render_to_string(
+        AGREED_PLAN_TEMPLATE,
+        {
+            "report": report,
+            "plan": agreed_plan_rows(report) if report.is_shown else (),
+            "today": today,
+            "service_name": settings.SERVICE_NAME,
+        },
+    )
+
+
+def meeting_pack_pdf_response(report: group_reports.GroupReport) -> HttpResponse:
+    today = timezone.localdate()
+    html = meeting_pack_html(report, today=today)
     return download_response(
         group_paper_pdf("meeting-pack", report.group, html),
         filename=meeting_pack_filename(report.group, today),
@@ -385,15 +401,7 @@ def meeting_pack_pdf_response(report: group_reports.GroupReport) -> HttpResponse
 
 def agreed_plan_pdf_response(report: group_reports.GroupReport) -> HttpResponse:
     today = timezone.localdate()
-    html = render_to_string(
-        AGREED_PLAN_TEMPLATE,
-        {
-            "report": report,
-            "plan": agreed_plan_rows(report) if report.is_shown else (),
-            "today": today,
-            "service_name": settings.SERVICE_NAME,
-        },
-    )
+    html = agreed_plan_html(report, today=today)
     return download_response(
         group_paper_pdf("agreed-plan", report.group, html),
         filename=agreed_plan_filename(report.group, today),
