@@ -99,6 +99,17 @@ class QuestionRow(scoring.QuestionSpread):
     def code(self) -> str:
         return self.question_code
 
+    @property
+    def counts_text(self) -> str:
+        return counts_text(self)
+
+    @property
+    def prompts(self) -> list[str]:
+        """The facilitator's discussion questions, one a line; blank lines left out."""
+        return [
+            line.strip() for line in self.question.discussion_prompts.splitlines() if line.strip()
+        ]
+
 
 def counts_text(row: scoring.QuestionSpread) -> str:
     """The answers members gave, as counts in scale order ("2 Yes, 2 Partly, 1 Not yet");

@@ -311,7 +311,7 @@ def test_the_page_lists_the_agenda_in_order_with_research_priorities_marked(clie
     assert "Research priority" in persist and "Shared gap" in persist
     assert "12 of 12 members answered Partly or Not yet" in text_of(persist)
     assert "Disagreement:" not in html
-    assert "How this report works" in html and "variance" in html
+    assert "How this report works" in html and "take turns, a shared gap first" in html
     assert 'style="' not in html
     for member in setup.members:
         assert member.full_name not in html
@@ -335,34 +335,40 @@ def agreement_url(group, code="persist") -> str:
     return reverse("assessments:group_agreement", args=[group.pk, code])
 
 
+def agreement_data(code="persist", **fields) -> dict:
+    """The agreement form's fields as posted: each form on the report is prefixed by its code."""
+    return {f"{code}-{name}": value for name, value in fields.items()}
+
+
 def test_the_officer_records_the_agreed_answer_and_action(client, setup, officer):
     client.force_login(officer)
     due = timezone.localdate() + datetime.timedelta(days=30)
 
     response = client.post(
         agreement_url(setup.group),
-        {
-            "option": AnswerOption.objects.get(checklist=setup.group.checklist, code="partly").pk,
-            "note": "We keep going on the big ones.",
-            "action_what": "Report on the three priority projects every quarter",
-            "action_lead": "Leader of the council",
-            "action_due_date_0": due.day,
-            "action_due_date_1": due.month,
-            "action_due_date_2": due.year,
-            "action_reported_to": "Cabinet",
-        },
+        agreement_data(
+            option="partly",
+            note="We keep going on the big ones.",
+            action_what="Report on the three priority projects every quarter",
+            action_lead="Leader of the council",
+            action_due_date_0=due.day,
+            action_due_date_1=due.month,
+            action_due_date_2=due.year,
+            action_reported_to="Cabinet",
+        ),
     )
 
     assert response.status_code == 302
+    assert response["Location"] == f"{report_url(setup.group)}#agenda-persist"
     agreement = GroupAgreement.objects.get(group=setup.group, question__code="persist")
     assert agreement.option.code == "partly"
     assert agreement.action_due_date == due
     assert agreement.updated_by == officer
     html = client.get(report_url(setup.group)).content.decode()
-    row = html[html.index('id="agreed-persist"') :][:3000]
-    assert "6 Partly, 6 Not yet" in text_of(row)
-    assert "Report on the three priority projects every quarter" in row
-    assert "Leader of the council" in row
+    plan = html[html.index('id="plan-persist"') :][:3000]
+    assert "Agreed answer: Partly. Members’ answers: 6 Partly, 6 Not yet." in text_of(plan)
+    assert "Report on the three priority projects every quarter" in plan
+    assert "Leader of the council" in plan
 
 
 def test_the_agreement_form_explains_its_errors_plainly(client, setup, officer):
@@ -371,13 +377,13 @@ def test_the_agreement_form_explains_its_errors_plainly(client, setup, officer):
 
     response = client.post(
         agreement_url(setup.group),
-        {
-            "action_what": "x" * 1001,
-            "action_lead": "Leader",
-            "action_due_date_0": past.day,
-            "action_due_date_1": past.month,
-            "action_due_date_2": past.year,
-        },
+        agreement_data(
+            action_what="x" * 1001,
+            action_lead="Leader",
+            action_due_date_0=past.day,
+            action_due_date_1=past.month,
+            action_due_date_2=past.year,
+        ),
     )
 
     html = response.content.decode()
@@ -391,10 +397,8 @@ def test_the_agreement_form_explains_its_errors_plainly(client, setup, officer):
 
 def test_details_of_an_action_need_the_action_itself(client, setup, officer):
     client.force_login(officer)
-    option = AnswerOption.objects.get(checklist=setup.group.checklist, code="yes")
-
     response = client.post(
-        agreement_url(setup.group), {"option": option.pk, "action_lead": "Leader"}
+        agreement_url(setup.group), agreement_data(option="yes", action_lead="Leader")
     )
 
     assert "Enter the agreed action, or leave who, when and where empty" in (

@@ -1,5 +1,6 @@
 """Forms for groups: the group itself, its members, linking an assessment, and agreements."""
 
+from collections.abc import Iterable
 from typing import cast
 
 from crispy_forms_gds.helper import FormHelper
@@ -7,6 +8,8 @@ from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from assessments import permissions
 from assessments.forms.accounts import ErrorBorderMixin
@@ -21,6 +24,7 @@ from assessments.models import (
     GroupAgreement,
     User,
 )
+from assessments.scoring import OptionInfo
 
 
 def _max_length(what: str) -> str:
@@ -206,19 +210,41 @@ class LinkAssessmentForm(forms.Form):
         self.helper.layout = Layout(Field.radios("assessment", legend_size=Size.SMALL))
 
 
+def agreement_revision(agreement: GroupAgreement | None) -> str:
+    """What the agreement form carries to tell a stale page: when the agreement was last saved,
+    or nothing when there is none yet."""
+    if agreement is None or agreement.pk is None:
+        return ""
+    return agreement.updated_at.isoformat()
+
+
 class AgreementForm(ErrorBorderMixin, forms.ModelForm):
+    """
+    The group's agreed answer on one key action and, where it is a gap, its agreed action.
+
+    Several of these sit on the group report, one beside each agenda item, so each takes the key
+    action's code as its prefix. `scale` (the report's answer scale) gives the radios their
+    choices without a query per form; the chosen answer is posted by its code. `revision` is
+    the agreement's `agreement_revision` when the page was drawn: the view refuses the save when
+    someone has saved the agreement since.
+    """
+
     option = forms.ModelChoiceField(
         queryset=AnswerOption.objects.none(),
-        label="The group’s agreed answer",
+        to_field_name="code",
+        label=_("The group’s agreed answer"),
         widget=forms.RadioSelect,
         empty_label=None,
-        error_messages={"required": "Choose the answer the group agreed"},
+        error_messages={"required": _("Choose the answer the group agreed")},
     )
     action_due_date = DueDateField(
-        label="By when (optional)",
+        label=_("By when (optional)"),
         required=False,
-        help_text=f"Enter a date that is not in the past, {DATE_EXAMPLE}",
+        help_text=format_lazy(
+            _("Enter a date that is not in the past, {example}"), example=DATE_EXAMPLE
+        ),
     )
+    revision = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = GroupAgreement
@@ -231,45 +257,73 @@ class AgreementForm(ErrorBorderMixin, forms.ModelForm):
             "action_reported_to",
         ]
         labels = {
-            "note": "Notes from the discussion (optional)",
-            "action_what": "Agreed action (optional)",
-            "action_lead": "Who leads it? (optional)",
-            "action_reported_to": "Where will progress be reported? (optional)",
+            "note": _("Notes from the discussion (optional)"),
+            "action_what": _("Agreed action (optional)"),
+            "action_lead": _("Who leads it? (optional)"),
+            "action_reported_to": _("Where will progress be reported? (optional)"),
         }
         help_texts = {
-            "action_what": "What the group will do, in a sentence or two.",
-            "action_lead": "A person or a role, for example the leader or the chief executive.",
-            "action_reported_to": "A meeting or committee, for example cabinet.",
+            "action_what": _(
+                "Where the agreed answer is “Partly” or “Not yet”: what the group will do, in a "
+                "sentence or two."
+            ),
+            "action_lead": _("A person or a role, for example the leader or the chief executive."),
+            "action_reported_to": _("A meeting or committee, for example cabinet."),
         }
         widgets = {
             "note": forms.Textarea(attrs={"rows": 3}),
             "action_what": forms.Textarea(attrs={"rows": 3}),
         }
         error_messages = {
-            "note": {"max_length": _max_length("The notes")},
-            "action_what": {"max_length": _max_length("The agreed action")},
-            "action_lead": {"max_length": _max_length("Who leads it")},
-            "action_reported_to": {"max_length": _max_length("Where progress will be reported")},
+            "note": {"max_length": _("The notes must be %(limit_value)d characters or fewer")},
+            "action_what": {
+                "max_length": _("The agreed action must be %(limit_value)d characters or fewer")
+            },
+            "action_lead": {
+                "max_length": _("Who leads it must be %(limit_value)d characters or fewer")
+            },
+            "action_reported_to": {
+                "max_length": _(
+                    "Where progress will be reported must be %(limit_value)d characters or fewer"
+                )
+            },
         }
 
-    def __init__(self, *args, group: CouncillorGroup, **kwargs):
+    def __init__(
+        self,
+        *args,
+        group: CouncillorGroup,
+        scale: Iterable[OptionInfo],
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["option"]).queryset = AnswerOption.objects.filter(
-            checklist_id=group.checklist_id
-        ).order_by("order")
+        option = cast(forms.ModelChoiceField, self.fields["option"])
+        option.queryset = AnswerOption.objects.filter(checklist_id=group.checklist_id)
+        # After the queryset, which would reset them: the radios from the scale, with no query
+        # per form (the queryset still checks the posted code).
+        option.choices = [(o.code, o.label) for o in scale]
+        if self.instance.option_id is not None:
+            self.initial["option"] = self.instance.option.code
+        self.initial["revision"] = agreement_revision(self.instance)
         cast(forms.CharField, self.fields["note"]).max_length = NOTE_MAX_LENGTH
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.label_size = Size.SMALL
         self.helper.legend_size = Size.SMALL
         self.helper.layout = Layout(
-            Field.radios("option", legend_size=Size.MEDIUM, inline=False),
+            Field.radios("option", legend_size=Size.SMALL, inline=False),
             Field.textarea("note", rows=3),
             Field.textarea("action_what", rows=3),
             Field.text("action_lead"),
             Field("action_due_date"),
             Field.text("action_reported_to"),
+            "revision",
         )
+
+    def is_stale(self) -> bool:
+        """Whether the agreement was saved by someone else after this form's page was drawn.
+        Call after `is_valid`; the view reads the agreement afresh (locked) as the instance."""
+        return self.cleaned_data.get("revision", "") != agreement_revision(self.instance)
 
     def clean_action_due_date(self):
         due_date = self.cleaned_data["action_due_date"]
@@ -279,7 +333,7 @@ class AgreementForm(ErrorBorderMixin, forms.ModelForm):
             and "action_due_date" in self.changed_data
             and due_date < timezone.localdate()
         ):
-            raise ValidationError("The date must be today or in the future", code="past")
+            raise ValidationError(_("The date must be today or in the future"), code="past")
         return due_date
 
     def clean(self):
@@ -289,6 +343,6 @@ class AgreementForm(ErrorBorderMixin, forms.ModelForm):
         )
         if has_details and not cleaned.get("action_what") and "action_what" not in self.errors:
             self.add_error(
-                "action_what", "Enter the agreed action, or leave who, when and where empty"
+                "action_what", _("Enter the agreed action, or leave who, when and where empty")
             )
         return cleaned

@@ -13,17 +13,28 @@ Anyone else gets 404, so a group's existence is not given away to other councils
 tries to manage gets 403: they know the group exists.
 """
 
+import copy
+from dataclasses import dataclass, replace
+
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments import exports, group_reports, groups, permissions
 from assessments.audit import log_security_event
-from assessments.forms.groups import AddMembersForm, AgreementForm, GroupForm, LinkAssessmentForm
+from assessments.forms.groups import (
+    AddMembersForm,
+    AgreementForm,
+    GroupForm,
+    LinkAssessmentForm,
+    agreement_revision,
+)
 from assessments.models import (
     Assessment,
     CouncillorGroup,
@@ -223,49 +234,153 @@ def group_unlink(request, pk: int, assessment_pk: int):
 # --- Report, agreements and exports ----------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _AgendaEntry:
+    item: group_reports.AgendaItem
+    form: AgreementForm | None  # None where the page only shows the agreement
+
+
 @never_cache
 @require_safe
 def group_report(request, pk: int):
     group = permissions.get_group_for_member(request.user, pk)
+    report = _report(group)
+    can_manage = permissions.can_manage_group(request.user, group)
     return render(
         request,
         "assessments/groups/report.html",
-        {"report": _report(group), "can_manage": permissions.can_manage_group(request.user, group)},
+        {
+            "report": report,
+            "can_manage": can_manage,
+            # One agreement form beside each agenda item, while the group can still agree.
+            "agenda_entries": [
+                _AgendaEntry(
+                    item=item,
+                    form=(
+                        _agreement_form(group, report, item.row.question, item.row.agreement)
+                        if can_manage and not group.is_closed
+                        else None
+                    ),
+                )
+                for item in report.agenda
+            ],
+        },
     )
 
 
 @require_http_methods(["GET", "POST"])
 def group_agreement(request, pk: int, question_code: str):
+    """
+    Record the group's agreed answer and action on one key action. The agenda's forms post
+    here and come back to their item; this page shows the form alone (for a key action off the
+    agenda, or to show its errors). Refused once the group is agreed (closed), before its
+    figures are shown, and when someone saved the agreement after the page was drawn.
+    """
     group = permissions.get_group_for_manager(request.user, pk)
     question = get_object_or_404(
         Question.objects.select_related("area"),
         area__checklist_id=group.checklist_id,
         code=question_code,
     )
+    if group.is_closed:
+        messages.error(
+            request,
+            gettext("The group’s agreement is closed, so its agreed answers can no longer change."),
+        )
+        return redirect(f"{_report_url(group)}#agenda-{question.code}")
     report = _report(group)
     if not report.is_shown:
         messages.error(
             request,
-            "The group's agreed answers are recorded after its discussion, once enough members "
-            "have submitted.",
+            gettext(
+                "The group’s agreed answers are recorded after its discussion, once enough "
+                "members have submitted."
+            ),
         )
         return redirect("assessments:group_report", pk=group.pk)
-    agreement = GroupAgreement.objects.filter(
-        group=group, question=question
-    ).first() or GroupAgreement(group=group, question=question)
-    form = AgreementForm(request.POST or None, instance=agreement, group=group)
-    if request.method == "POST" and form.is_valid():
-        groups.group_record_agreement(
-            group=group, question=question, by=request.user, **form.cleaned_data
-        )
-        messages.success(request, f"Agreed answer saved for “{question.summary}”.")
-        return redirect(f"{_report_url(group)}#agreed-{question.code}")
     row = next(r for r in report.questions if r.question.pk == question.pk)
+    if request.method == "POST":
+        with transaction.atomic():
+            # Read afresh and locked: the form compares it with the revision the page showed.
+            current = (
+                GroupAgreement.objects.select_for_update()
+                .select_related("option")
+                .filter(group=group, question=question)
+                .first()
+            )
+            # The form writes what was posted onto its instance: keep what is saved apart.
+            saved = copy.copy(current)
+            form = _agreement_form(group, report, question, current, data=request.POST)
+            if form.is_valid():
+                if form.is_stale():
+                    form.add_error(
+                        None,
+                        gettext(
+                            "Someone saved this agreement after you opened the page. What they "
+                            "saved is shown below: check it, then save again."
+                        ),
+                    )
+                    form = _stale_form(form, saved)
+                else:
+                    groups.group_record_agreement(
+                        group=group,
+                        question=question,
+                        by=request.user,
+                        **{k: v for k, v in form.cleaned_data.items() if k != "revision"},
+                    )
+                    messages.success(
+                        request,
+                        gettext("Agreed answer saved for “%(summary)s”.")
+                        % {"summary": question.summary},
+                    )
+                    return redirect(f"{_report_url(group)}#{_item_anchor(report, question)}")
+        row = replace(row, agreement=saved)
+    else:
+        form = _agreement_form(group, report, question, row.agreement)
     return render(
         request,
         "assessments/groups/agreement.html",
-        {"group": group, "question": question, "row": row, "form": form, "report": report},
+        {
+            "group": group,
+            "question": question,
+            "row": row,
+            "form": form,
+            "report": report,
+            "back": f"{_report_url(group)}#{_item_anchor(report, question)}",
+        },
     )
+
+
+def _agreement_form(
+    group: CouncillorGroup,
+    report: group_reports.GroupReport,
+    question: Question,
+    agreement: GroupAgreement | None,
+    data=None,
+) -> AgreementForm:
+    return AgreementForm(
+        data,
+        instance=agreement or GroupAgreement(group=group, question=question),
+        group=group,
+        scale=report.scale,
+        prefix=question.code,
+    )
+
+
+def _stale_form(form: AgreementForm, current: GroupAgreement | None) -> AgreementForm:
+    """The form as posted, but carrying the revision now saved, so that saving again (having
+    seen what was saved) goes through."""
+    data = QueryDict(mutable=True)
+    data.update(form.data)
+    data[form.add_prefix("revision")] = agreement_revision(current)
+    form.data = data
+    return form
+
+
+def _item_anchor(report: group_reports.GroupReport, question: Question) -> str:
+    """Where the report shows the key action: its agenda item, or its row in the full list."""
+    on_agenda = any(item.row.question.pk == question.pk for item in report.agenda)
+    return f"agenda-{question.code}" if on_agenda else f"question-{question.code}"
 
 
 @require_safe
