@@ -298,33 +298,11 @@ def neutralise(value):
 
 
 @dataclass(frozen=True)
-class PackItem:
-    """An agenda item as the meeting pack prints it, with its facilitator prompts."""
-
-    item: group_reports.AgendaItem
-    prompts: tuple[str, ...]
-
-    @property
-    def row(self) -> group_reports.QuestionRow:
-        return self.item.row
-
-
-@dataclass(frozen=True)
 class PlanRow:
     """A key action the group agreed something on, and its number on the agenda, if any."""
 
     row: group_reports.QuestionRow
     agenda_number: int | None
-
-
-def discussion_prompts(row: group_reports.QuestionRow) -> tuple[str, ...]:
-    """The key action's facilitator prompts, one a line, blank lines left out."""
-    lines = row.question.discussion_prompts.splitlines()
-    return tuple(line.strip() for line in lines if line.strip())
-
-
-def meeting_pack_items(report: group_reports.GroupReport) -> tuple[PackItem, ...]:
-    return tuple(PackItem(item, discussion_prompts(item.row)) for item in report.agenda)
 
 
 def agreed_plan_rows(report: group_reports.GroupReport) -> tuple[PlanRow, ...]:
@@ -370,7 +348,7 @@ def meeting_pack_html(report: group_reports.GroupReport, *, today: date) -> str:
         MEETING_PACK_TEMPLATE,
         {
             "report": report,
-            "items": meeting_pack_items(report) if report.is_shown else (),
+            "agenda": report.agenda if report.is_shown else (),
             "today": today,
             "service_name": settings.SERVICE_NAME,
         },

@@ -64,7 +64,6 @@ def projector(request, pk: int, screen: int | None = None):
             "is_start": screen == 0,
             "is_end": bool(agenda) and screen == end,
             "item": item,
-            "prompts": exports.discussion_prompts(item.row) if item else (),
             "previous_url": _screen_url(report, screen - 1) if screen > 0 else None,
             "next_url": _screen_url(report, screen + 1) if screen < end else None,
         },

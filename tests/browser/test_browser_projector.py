@@ -9,24 +9,20 @@ import pytest
 from django.urls import reverse
 
 from assessments import group_reports
-from assessments.models import Question
 from tests.browser.helpers import axe_check, horizontal_overflow, sign_in
 from tests.group_helpers import build_group
 
 pytestmark = pytest.mark.browser
 
 PROJECTOR = {"width": 1280, "height": 720}
-PROMPTS = (
-    "What would it take for us to answer Yes here?\n"
-    "Who else should be in the room when we decide?\n"
-    "What is one thing we could try before the next meeting?"
-)
 
 
 @pytest.fixture
 def group(checklist, council, officer):
+    """A group of 12 with an agenda of five, each with the facilitator prompts the fixtures
+    ship (two or three questions)."""
     group = build_group(council, checklist, facilitator=officer).group
-    Question.objects.filter(area__checklist=checklist).update(discussion_prompts=PROMPTS)
+    assert all(item.row.prompts for item in group_reports.build_group_report(group).agenda)
     return group
 
 
