@@ -239,7 +239,9 @@ def test_the_plan_of_a_group_below_the_minimum_says_nothing_is_agreed(
     assert "Members who submitted" not in text
 
 
-def test_a_closed_groups_papers_still_print_what_it_agreed(client, setup, report, officer):
+def test_a_closed_groups_papers_and_projector_still_show_what_it_agreed(
+    client, setup, report, officer
+):
     agree(setup.group, report.agenda[0].row.code, by=officer, option="yes")
     groups.group_set_status(group=setup.group, status=CouncillorGroup.Status.CLOSED)
     client.force_login(officer)
@@ -247,9 +249,12 @@ def test_a_closed_groups_papers_still_print_what_it_agreed(client, setup, report
     plan = " ".join(pages_of(client.get(plan_url(setup.group)).content))
     pack = " ".join(pages_of(client.get(pack_url(setup.group)).content))
 
+    screen = text_of(client.get(projector_url(setup.group, 1)).content.decode())
+
     assert report.agenda[0].row.question.summary in plan
     assert "Status: Agreed (closed)" in plan
     assert "Item 1 of" in pack
+    assert "Agreed: Yes" in screen
 
 
 def test_the_plan_is_named_like_the_group_report(client, setup, officer):
