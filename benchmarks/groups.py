@@ -146,6 +146,9 @@ def fill(args):
         ),
         batch_size=BATCH,
     )
+    # bulk_create bypasses the services that keep the national overview's counts; rebuild them
+    # as an install would after a bulk import.
+    call_command("rebuild_overview_counts", verbosity=0)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
