@@ -6,6 +6,8 @@ Every download the service offers, with its file name and its response headers.
   (`report_pdf_warm`), so that a download is normally a cache hit;
 * a group report's PDF and its CSV of aggregated counts;
 * a council's CSV of its councillors' progress (dates and groups, never answers);
+* a group meeting's papers: the meeting pack (the agenda with space to write, before the
+  meeting) and the agreed plan (after it), each rendered once per change into the shared cache;
 * the blank checklist's PDF, to fill in on paper, rendered once per checklist version;
 * a person's own data, as a ZIP;
 * a next step's due date as an .ics calendar file (attached to its reminder email, and a
@@ -25,6 +27,7 @@ import logging
 import time
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
@@ -49,6 +52,8 @@ logger = logging.getLogger(__name__)
 
 REPORT_TEMPLATE = "assessments/report/report_pdf.html"
 GROUP_REPORT_TEMPLATE = "assessments/groups/report_pdf.html"
+MEETING_PACK_TEMPLATE = "assessments/groups/papers/meeting_pack_pdf.html"
+AGREED_PLAN_TEMPLATE = "assessments/groups/papers/agreed_plan_pdf.html"
 BLANK_CHECKLIST_TEMPLATE = "assessments/checklist/blank_checklist_pdf.html"
 BLANK_CHECKLIST_STYLESHEET = "print/blank-checklist-print.css"
 # Rendered PDFs are cached under a key that changes with the report, so the timeout only bounds
@@ -349,6 +354,99 @@ def write_council_progress_csv(
                 )
             ]
         )
+
+
+# --- A group meeting's papers --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """A key action the group agreed something on, and its number on the agenda, if any."""
+
+    row: group_reports.QuestionRow
+    agenda_number: int | None
+
+
+def agreed_plan_rows(report: group_reports.GroupReport) -> tuple[PlanRow, ...]:
+    """
+    The key actions with an agreed answer or an agreed action: those on the agenda first, in
+    agenda order, then the rest in leaflet order (the order of `report.questions`). An
+    agreement with neither (only a note) has nothing to act on and is left out.
+    """
+    numbers = {item.row.code: item.number for item in report.agenda}
+    agreed = [
+        PlanRow(row, numbers.get(row.code))
+        for row in report.questions
+        if row.agreement is not None and (row.agreement.option or row.agreement.action_what)
+    ]
+    # A stable sort: the rows off the agenda keep their leaflet order.
+    return tuple(sorted(agreed, key=lambda r: (r.agenda_number is None, r.agenda_number or 0)))
+
+
+def meeting_pack_filename(group: CouncillorGroup, day: date) -> str:
+    return f"innovation-meeting-pack-{_group_slug(group)}-{day:%Y-%m-%d}.pdf"
+
+
+def agreed_plan_filename(group: CouncillorGroup, day: date) -> str:
+    return f"innovation-agreed-plan-{_group_slug(group)}-{day:%Y-%m-%d}.pdf"
+
+
+def group_paper_pdf(kind: str, group: CouncillorGroup, html: str) -> bytes:
+    """
+    One of a group's papers, rendered once per change and kept in the shared cache.
+
+    The key holds a digest of the HTML it is rendered from, so it changes with everything
+    the paper prints and with nothing else: an agreement recorded or changed, the group's name,
+    dates, status or agenda size, the members counted, the council's name, a facilitator
+    prompt, the day in the footer, a new template. Each download of an unchanged paper costs
+    the report's queries and its HTML (a few milliseconds), not the PDF.
+    """
+    digest = hashlib.sha256(html.encode()).hexdigest()
+    return cached_pdf(f"group-{kind}-pdf:{group.pk}:{digest}", lambda: pdf.html_to_pdf(html))
+
+
+def meeting_pack_html(report: group_reports.GroupReport, *, today: date) -> str:
+    return render_to_string(
+        MEETING_PACK_TEMPLATE,
+        {
+            "report": report,
+            "agenda": report.agenda if report.is_shown else (),
+            "today": today,
+            "service_name": settings.SERVICE_NAME,
+        },
+    )
+
+
+def agreed_plan_html(report: group_reports.GroupReport, *, today: date) -> str:
+    return render_to_string(
+        AGREED_PLAN_TEMPLATE,
+        {
+            "report": report,
+            "plan": agreed_plan_rows(report) if report.is_shown else (),
+            "today": today,
+            "service_name": settings.SERVICE_NAME,
+        },
+    )
+
+
+def meeting_pack_pdf_response(report: group_reports.GroupReport) -> HttpResponse:
+    today = timezone.localdate()
+    html = meeting_pack_html(report, today=today)
+    return download_response(
+        group_paper_pdf("meeting-pack", report.group, html),
+        filename=meeting_pack_filename(report.group, today),
+        content_type=PDF,
+    )
+
+
+def agreed_plan_pdf_response(report: group_reports.GroupReport) -> HttpResponse:
+    today = timezone.localdate()
+    html = agreed_plan_html(report, today=today)
+    return download_response(
+        group_paper_pdf("agreed-plan", report.group, html),
+        filename=agreed_plan_filename(report.group, today),
+        content_type=PDF,
+    )
 
 
 # --- The blank checklist -------------------------------------------------------------------

@@ -6,6 +6,7 @@ from assessments.views import (
     answering,
     checklist,
     dashboards,
+    group_papers,
     groups,
     health,
     invitations,
@@ -118,6 +119,23 @@ urlpatterns = [
     path("groups/<int:pk>/report/", groups.group_report, name="group_report"),
     path("groups/<int:pk>/report/pdf/", groups.group_report_pdf, name="group_report_pdf"),
     path("groups/<int:pk>/report/csv/", groups.group_report_csv, name="group_report_csv"),
+    # A group meeting's papers: the meeting pack, the agreed plan and the projector view
+    path(
+        "groups/<int:pk>/papers/meeting-pack/",
+        group_papers.meeting_pack_pdf,
+        name="group_meeting_pack",
+    ),
+    path(
+        "groups/<int:pk>/papers/agreed-plan/",
+        group_papers.agreed_plan_pdf,
+        name="group_agreed_plan",
+    ),
+    path("groups/<int:pk>/projector/", group_papers.projector, name="group_projector"),
+    path(
+        "groups/<int:pk>/projector/<int:screen>/",
+        group_papers.projector,
+        name="group_projector_screen",
+    ),
     path(
         "groups/<int:pk>/report/agreed/<slug:question_code>/",
         groups.group_agreement,

@@ -1,10 +1,13 @@
 """
-How fast the national overview and a 60-member group report are built on a full database.
+How fast the national overview and a 60-member group report are built on a full database, and
+how fast that group's officer gets the group report page and the meeting's papers.
 
 Fills a fresh database with 400 councils, 20,000 councillors each with one submitted assessment
 (400,000 answers, a seeded random mix), one council holding a 60-member group whose members
 linked their assessments to it, then times each query function (the median of several runs,
-after one warm-up). Run from the project root:
+after one warm-up). The group's pages are asked for as its officer asks, through Django's test
+client: the report page, and each paper's download (normally a hit in the PDF cache) and its
+render (what the first download after a change costs: the report, its HTML and the PDF). Run from the project root:
 
     SECRET_KEY=x .venv/bin/python benchmarks/groups.py                     # SQLite, temp file
     SECRET_KEY=x DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
@@ -143,10 +146,69 @@ def fill(args):
         ),
         batch_size=BATCH,
     )
+    # bulk_create bypasses the services that keep the national overview's counts; rebuild them
+    # as an install would after a bulk import.
+    call_command("rebuild_overview_counts", verbosity=0)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     return group
+
+
+def group_page_rows(group, size: int) -> list[tuple[str, callable]]:
+    """The group report page and the two papers, for the group's officer, with an agreed action
+    on every agenda item so that the agreed plan has something to print."""
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from assessments import exports, group_reports, pdf
+    from assessments.models import GroupAgreement, User
+
+    officer = User.objects.create(
+        email="officer@example.org",
+        full_name="Group Officer",
+        council=group.council,
+        role=User.Role.OFFICER,
+        password="!",
+    )
+    GroupAgreement.objects.bulk_create(
+        GroupAgreement(
+            group=group,
+            question=item.row.question,
+            action_what="Bring a paper to Cabinet",
+            action_lead="Leader of the council",
+            action_reported_to="Overview and scrutiny",
+            updated_by=officer,
+        )
+        for item in group_reports.build_group_report(group).agenda
+    )
+    client = Client()
+    client.force_login(officer)
+
+    def get(name):
+        url = reverse(f"assessments:{name}", args=[group.pk])
+
+        def fetch():
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+
+        return fetch
+
+    def render(html):
+        def run():
+            report = group_reports.build_group_report(group)
+            pdf.html_to_pdf(html(report, today=timezone.localdate()))
+
+        return run
+
+    return [
+        (f"Group report page, {size} members", get("group_report")),
+        (f"Meeting pack download (cached), {size} members", get("group_meeting_pack")),
+        (f"Meeting pack render, {size} members", render(exports.meeting_pack_html)),
+        (f"Agreed plan download (cached), {size} members", get("group_agreed_plan")),
+        (f"Agreed plan render, {size} members", render(exports.agreed_plan_html)),
+    ]
 
 
 def median_ms(function, runs: int) -> tuple[float, float]:
@@ -165,8 +227,9 @@ def main():
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, override_settings
 
     from assessments import group_reports
     from assessments.models import Answer, CouncillorGroup
@@ -207,17 +270,29 @@ def main():
             )
         )
 
+        rows.extend(group_page_rows(group, args.group_size))
+
         print(
             f"\n{label}: {args.councils} councils, {args.assessments:,} submitted assessments, "
             f"{answers:,} answers (filled in {fill_seconds:.0f} s); median of {args.runs} runs\n"
         )
-        print(f"{'What':<46} {'median ms':>10} {'max ms':>8} {'queries':>8}")
-        for name, function in rows:
-            median, worst = median_ms(function, args.runs)
-            reset_queries()
-            with CaptureQueriesContext(connection) as queries:
-                function()
-            print(f"{name:<46} {median:>10.1f} {worst:>8.1f} {len(queries):>8}")
+        print(f"{'What':<50} {'median ms':>10} {'max ms':>8} {'queries':>8}")
+        # The test client speaks plain HTTP to "testserver", and the pages' static files are
+        # not collected here.
+        with override_settings(
+            ALLOWED_HOSTS=["testserver"],
+            SECURE_SSL_REDIRECT=False,
+            STORAGES={
+                **settings.STORAGES,
+                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+            },
+        ):
+            for name, function in rows:
+                median, worst = median_ms(function, args.runs)
+                reset_queries()
+                with CaptureQueriesContext(connection) as queries:
+                    function()
+                print(f"{name:<50} {median:>10.1f} {worst:>8.1f} {len(queries):>8}")
     finally:
         clean_up()
 
