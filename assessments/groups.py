@@ -234,10 +234,10 @@ def group_round_record(*, group: CouncillorGroup, by: User | None) -> GroupRound
     return round_
 
 
-def _refuse_if_closed(group: CouncillorGroup) -> None:
+def _refuse_if_closed(group: CouncillorGroup, message: str = "") -> None:
     # Read from the database, not the page's copy: the group may have closed since it loaded.
     if CouncillorGroup.objects.filter(pk=group.pk, status=CouncillorGroup.Status.CLOSED).exists():
-        raise GroupError(f"{group.name} is closed, so its members stay as they were")
+        raise GroupError(message or f"{group.name} is closed, so its members stay as they were")
 
 
 @transaction.atomic
@@ -387,12 +387,18 @@ def group_record_agreement(
     action_reported_to: str = "",
     by: User,
 ) -> GroupAgreement:
-    """Record (or change) the group's agreed answer and action on one key action."""
+    """Record (or change) the group's agreed answer and action on one key action. A closed
+    (agreed) group keeps what it agreed: nothing is recorded on it any more."""
+    _refuse_if_closed(
+        group,
+        _("%(group)s is agreed and closed, so what it agreed can no longer change.")
+        % {"group": group.name},
+    )
     if question.area.checklist_id != group.checklist_id:
         raise GroupError("That key action is not in this group's checklist")
     if option is not None and option.checklist_id != group.checklist_id:
         raise GroupError("That answer is not on this group's answer scale")
-    agreement, _ = GroupAgreement.objects.update_or_create(
+    agreement, _created = GroupAgreement.objects.update_or_create(
         group=group,
         question=question,
         defaults={

@@ -341,6 +341,19 @@ def test_a_closed_group_refuses_agreements_and_shows_them_read_only(client, setu
     assert f'href="{agreement_url(setup.group)}"' not in html
 
 
+def test_the_service_itself_refuses_to_change_a_closed_groups_agreement(setup, officer, checklist):
+    record(setup.group, "persist", officer, option="partly", action="Review it every quarter")
+    groups.group_set_status(group=setup.group, status=CouncillorGroup.Status.CLOSED)
+    question = Question.objects.get(area__checklist=checklist, code="persist")
+
+    with pytest.raises(groups.GroupError, match="agreed and closed"):
+        groups.group_record_agreement(
+            group=setup.group, question=question, option=None, note="", by=officer
+        )
+
+    assert GroupAgreement.objects.get(group=setup.group).option.code == "partly"
+
+
 def test_another_councils_officer_gets_404(client, setup, other_officer):
     client.force_login(other_officer)
 
