@@ -275,6 +275,20 @@ def group_added_key(group: CouncillorGroup, user: User) -> str:
     return f"group-added:{group.pk}:{user.pk}"
 
 
+def group_email_fields(*, group: CouncillorGroup, user: User) -> dict[str, str]:
+    """What every email about a group tells its member: who, which group and council, the
+    meeting date, the deadline and the minimum for the group's figures. Plain strings, as
+    GOV.UK Notify takes them."""
+    return {
+        "full_name": user.full_name,
+        "group": group.name,
+        "council": group.council.name,
+        "meeting_date": date_format(group.meeting_date, "j F Y") if group.meeting_date else "",
+        "answers_due": date_format(group.answers_due, "j F Y") if group.answers_due else "",
+        "minimum": str(group_reports.group_minimum(group.council)),
+    }
+
+
 @emails.message_builder(Email.Purpose.GROUP_ADDED)
 def group_added_message(email: Email) -> emails.OutgoingMessage | None:
     """The "you were added" email, built when it is sent: cancelled if the person was removed
@@ -291,13 +305,8 @@ def group_added_message(email: Email) -> emails.OutgoingMessage | None:
         return None
     minimum = group_reports.group_minimum(group.council)
     fields = {
-        "full_name": user.full_name,
-        "group": group.name,
-        "council": group.council.name,
-        "meeting_date": date_format(group.meeting_date, "j F Y") if group.meeting_date else "",
-        "answers_due": date_format(group.answers_due, "j F Y") if group.answers_due else "",
+        **group_email_fields(group=group, user=user),
         "facilitator": group.facilitator.full_name if group.facilitator else "",
-        "minimum": str(minimum),
         "link": settings.SITE_URL + reverse("assessments:dashboard"),
         "group_link": settings.SITE_URL + reverse("assessments:group_detail", args=[group.pk]),
     }

@@ -52,7 +52,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from assessments import dashboards, exports, group_reports
+from assessments import dashboards, exports, groups
 from assessments.emails import OutgoingMessage, email_queue, message_builder, render_message
 from assessments.models import (
     ActionStep,
@@ -466,12 +466,7 @@ def group_reminder_message(email: Email) -> OutgoingMessage | None:
         return None  # submitted for the group since
     has_draft = Assessment.Status.DRAFT in statuses
     fields = {
-        "full_name": user.full_name,
-        "group": group.name,
-        "council": group.council.name,
-        "meeting_date": date_format(group.meeting_date, "j F Y") if group.meeting_date else "",
-        "answers_due": date_format(group.answers_due, "j F Y") if group.answers_due else "",
-        "minimum": str(group_reports.group_minimum(group.council)),
+        **groups.group_email_fields(group=group, user=user),
         "link": site_link("assessments:dashboard"),
         "reminders_link": site_link("assessments:email_reminders"),
     }
