@@ -396,7 +396,9 @@ def group_agreement(request, pk: int, question_code: str):
         with transaction.atomic():
             # Read afresh and locked: the form compares it with the revision the page showed.
             current = (
-                GroupAgreement.objects.select_for_update()
+                # Only the agreement's own row: PostgreSQL cannot lock the nullable side of the
+                # outer join to its answer option.
+                GroupAgreement.objects.select_for_update(of=("self",))
                 .select_related("option")
                 .filter(group=group, question=question)
                 .first()
