@@ -47,6 +47,10 @@ class GroupError(Refusal):
     """A change to a group that its rules do not allow; the message says why, plainly."""
 
 
+class StaleAgreement(GroupError):
+    """Another officer recorded this agreement first, after the page was drawn."""
+
+
 def _check_facilitator(council: Council, facilitator: User | None) -> None:
     if facilitator is not None and not permissions.is_officer_of(facilitator, council):
         raise GroupError(f"The facilitator must be an officer of {council.name}")
@@ -395,9 +399,16 @@ def group_record_agreement(
     action_due_date: datetime.date | None = None,
     action_reported_to: str = "",
     by: User,
+    is_new: bool = False,
 ) -> GroupAgreement:
-    """Record (or change) the group's agreed answer and action on one key action. A closed
-    (agreed) group keeps what it agreed: nothing is recorded on it any more."""
+    """
+    Record (or change) the group's agreed answer and action on one key action. A closed
+    (agreed) group keeps what it agreed: nothing is recorded on it any more.
+
+    With `is_new` (the page showed no agreement yet), it is only created: if another officer's
+    first save got there in between, `StaleAgreement` is raised and theirs is kept, rather than
+    quietly replaced (the database's one-agreement-per-key-action rule decides the race).
+    """
     _refuse_if_closed(
         group,
         _("%(group)s is agreed and closed, so what it agreed can no longer change.")
@@ -407,17 +418,22 @@ def group_record_agreement(
         raise GroupError("That key action is not in this group's checklist")
     if option is not None and option.checklist_id != group.checklist_id:
         raise GroupError("That answer is not on this group's answer scale")
+    fields = {
+        "option": option,
+        "note": note,
+        "action_what": action_what,
+        "action_lead": action_lead,
+        "action_due_date": action_due_date,
+        "action_reported_to": action_reported_to,
+        "updated_by": by,
+    }
+    if is_new:
+        try:
+            with transaction.atomic():  # a savepoint: the refused insert leaves the rest usable
+                return GroupAgreement.objects.create(group=group, question=question, **fields)
+        except IntegrityError:
+            raise StaleAgreement from None
     agreement, _created = GroupAgreement.objects.update_or_create(
-        group=group,
-        question=question,
-        defaults={
-            "option": option,
-            "note": note,
-            "action_what": action_what,
-            "action_lead": action_lead,
-            "action_due_date": action_due_date,
-            "action_reported_to": action_reported_to,
-            "updated_by": by,
-        },
+        group=group, question=question, defaults=fields
     )
     return agreement

@@ -321,6 +321,54 @@ def test_a_save_that_finds_an_agreement_created_since_the_page_was_drawn_is_refu
     assert GroupAgreement.objects.get(group=setup.group).option.code == "yes"
 
 
+def test_a_first_save_never_replaces_another_officers_first_save(
+    setup, officer, admin_user, checklist
+):
+    question = Question.objects.get(area__checklist=checklist, code="persist")
+    yes, partly = (
+        AnswerOption.objects.get(checklist=checklist, code=code) for code in ("yes", "partly")
+    )
+    groups.group_record_agreement(
+        group=setup.group, question=question, option=yes, by=admin_user, is_new=True
+    )
+
+    with pytest.raises(groups.StaleAgreement):
+        groups.group_record_agreement(
+            group=setup.group, question=question, option=partly, by=officer, is_new=True
+        )
+
+    assert GroupAgreement.objects.get(group=setup.group).option == yes
+
+
+def test_two_first_saves_at_once_keep_the_first_and_show_it_to_the_second(
+    client, setup, officer, admin_user, monkeypatch
+):
+    """The other officer's first save lands between this page's locked read (which found
+    nothing) and its insert: this save is refused and shows theirs, never a 500."""
+    real = groups.group_record_agreement
+
+    def another_officer_first(**kwargs):
+        group = kwargs["group"]
+        GroupAgreement.objects.create(
+            group=group,
+            question=kwargs["question"],
+            option=AnswerOption.objects.get(checklist=group.checklist, code="yes"),
+            updated_by=admin_user,
+        )
+        return real(**kwargs)
+
+    monkeypatch.setattr(groups, "group_record_agreement", another_officer_first)
+    client.force_login(officer)
+
+    response = client.post(
+        agreement_url(setup.group), agreement_data(option="not-yet", revision="")
+    )
+
+    assert response.status_code == 200
+    assert "Someone saved this agreement after you opened the page" in response.content.decode()
+    assert GroupAgreement.objects.get(group=setup.group).option.code == "yes"
+
+
 # --- Guards --------------------------------------------------------------------------------
 
 

@@ -407,7 +407,23 @@ def group_agreement(request, pk: int, question_code: str):
             saved = copy.copy(current)
             form = _agreement_form(group, report, question, current, data=request.POST)
             if form.is_valid():
-                if form.is_stale():
+                stale = form.is_stale()
+                if not stale:
+                    try:
+                        groups.group_record_agreement(
+                            group=group,
+                            question=question,
+                            by=request.user,
+                            is_new=current is None,
+                            **{k: v for k, v in form.cleaned_data.items() if k != "revision"},
+                        )
+                    except groups.StaleAgreement:
+                        # Another officer's first save came in between: theirs is kept.
+                        stale = True
+                        saved = GroupAgreement.objects.select_related("option").get(
+                            group=group, question=question
+                        )
+                if stale:
                     form.add_error(
                         None,
                         _(
@@ -417,12 +433,6 @@ def group_agreement(request, pk: int, question_code: str):
                     )
                     form = _stale_form(form, saved)
                 else:
-                    groups.group_record_agreement(
-                        group=group,
-                        question=question,
-                        by=request.user,
-                        **{k: v for k, v in form.cleaned_data.items() if k != "revision"},
-                    )
                     messages.success(
                         request,
                         _("Agreed answer saved for “%(summary)s”.") % {"summary": question.summary},
