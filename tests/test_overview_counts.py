@@ -433,6 +433,14 @@ def test_the_rebuild_sets_the_counts_to_the_recount_and_says_what_it_changed(cou
     assert "nothing to change" in rebuild()
 
 
+def test_the_rebuild_at_verbosity_0_gives_the_summary_alone(counts_gone_wrong):
+    out = StringIO()
+    call_command("rebuild_overview_counts", verbosity=0, stdout=out)
+
+    assert out.getvalue() == "Rebuilt the counts of 1 council.\n"
+    assert people_and_assessments(counts_gone_wrong) == (2, 2)
+
+
 def test_the_rebuild_fills_counts_from_nothing_and_drops_counts_of_nothing(
     checklist, council, other_council, councillor
 ):

@@ -26,8 +26,11 @@ class Command(BaseCommand):
             self.stdout.write("The counts agree with the submitted answers: nothing to change.")
             return
         verb = "Would change" if dry_run else "Changed"
-        for difference in differences:
-            self.stdout.write(f"{verb} {difference}")
+        # One line per council only when asked for the detail (the default); --verbosity 0
+        # (a script filling a database, say) gets the summary alone.
+        if options["verbosity"] >= 1:
+            for difference in differences:
+                self.stdout.write(f"{verb} {difference}")
         s = "" if len(differences) == 1 else "s"
         if dry_run:
             self.stdout.write(
