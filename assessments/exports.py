@@ -157,6 +157,17 @@ def cached_pdf(key: str, render: Callable[[], bytes]) -> bytes:
     return content
 
 
+def cached_html_pdf(prefix: str, html: str, **pdf_options) -> bytes:
+    """
+    The PDF of `html`, cached under `prefix` and a digest of the HTML itself: it changes with
+    everything the PDF prints and with nothing else, so a download of an unchanged paper costs
+    its HTML, not a render. For PDFs no task warms (the report's own key is built from what it
+    depends on instead, so the warming task can find it without rendering the HTML).
+    """
+    digest = hashlib.sha256(html.encode()).hexdigest()
+    return cached_pdf(f"{prefix}:{digest}", lambda: pdf.html_to_pdf(html, **pdf_options))
+
+
 def _wait_for(key: str, *, seconds: float) -> bytes | None:
     """The cached value of `key` once another process has put it there, polling a few times a
     second for up to `seconds`; None if it never came."""
@@ -401,8 +412,7 @@ def group_paper_pdf(kind: str, group: CouncillorGroup, html: str) -> bytes:
     prompt, the day in the footer, a new template. Each download of an unchanged paper costs
     the report's queries and its HTML (a few milliseconds), not the PDF.
     """
-    digest = hashlib.sha256(html.encode()).hexdigest()
-    return cached_pdf(f"group-{kind}-pdf:{group.pk}:{digest}", lambda: pdf.html_to_pdf(html))
+    return cached_html_pdf(f"group-{kind}-pdf:{group.pk}", html)
 
 
 def meeting_pack_html(report: group_reports.GroupReport, *, today: date) -> str:
@@ -463,10 +473,10 @@ def blank_checklist_pdf(content: BlankChecklist) -> bytes:
     html = render_to_string(
         BLANK_CHECKLIST_TEMPLATE, {"content": content, "service_name": settings.SERVICE_NAME}
     )
-    digest = hashlib.sha256(html.encode()).hexdigest()
-    return cached_pdf(
-        f"blank-checklist-pdf:{content.checklist.number}:{digest}",
-        lambda: pdf.html_to_pdf(html, stylesheet=BLANK_CHECKLIST_STYLESHEET),
+    return cached_html_pdf(
+        f"blank-checklist-pdf:{content.checklist.number}",
+        html,
+        stylesheet=BLANK_CHECKLIST_STYLESHEET,
     )
 
 

@@ -104,16 +104,15 @@ def _seed_last_year(user: User) -> None:
         created_at=a_year_ago, submitted_at=a_year_ago, updated_at=a_year_ago
     )
     for index, (code, (what, lead, reported_to)) in enumerate(LAST_YEAR_STEPS.items()):
-        step = action_plan.action_step_save(
+        action_plan.action_step_save(
             answer=Answer.objects.get(assessment=assessment, question__code=code),
             seen=None,
             what=what,
             lead=lead,
             due_date=(a_year_ago + datetime.timedelta(days=90 + 30 * index)).date(),
             reported_to=reported_to,
+            is_focus=index < 3,
         )
-        if index < 3:
-            type(step).objects.filter(pk=step.pk).update(is_focus=True)
 
 
 class Command(BaseCommand):
