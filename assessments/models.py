@@ -14,6 +14,7 @@ Two halves:
 
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -21,6 +22,7 @@ from django.db.models import Q
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 NOTE_MAX_LENGTH = 2000
 
@@ -62,8 +64,19 @@ class ChecklistVersion(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The admin who published it.",
+    )
 
     objects = ChecklistVersionManager()
+    # Every edit of the content, with who made it and when (django-simple-history): see each
+    # object's "History" in admin.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-number"]
@@ -107,6 +120,7 @@ class Area(models.Model):
     introduction = models.TextField(blank=True, help_text="Shown above the area's questions.")
 
     objects = AreaManager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["checklist", "order"]
@@ -215,6 +229,7 @@ class Question(models.Model):
     )
 
     objects = QuestionManager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["area__order", "order"]
@@ -262,6 +277,7 @@ class Quote(models.Model):
     text = models.TextField()
 
     objects = QuoteManager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["area__order", "order"]
@@ -298,6 +314,7 @@ class AnswerOption(models.Model):
     order = models.PositiveSmallIntegerField()
 
     objects = AnswerOptionManager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["checklist", "order"]

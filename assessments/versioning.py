@@ -25,6 +25,20 @@ class VersioningError(Refusal):
     """A change to a checklist version that the rules above do not allow; the message says why."""
 
 
+def question_reworded(old: Question, new: Question) -> bool:
+    """
+    Whether a key action is asked in other words in `new` than in `old` (the same code in two
+    versions): its summary or its "Do you ...?" question differs, ignoring spaces at either end
+    and runs of spaces. An answer given to the old wording is then not carried over as if it
+    answered the new one. Guidance, quotes and order are not wording: they do not count.
+    """
+
+    def words(text: str) -> str:
+        return " ".join(text.split())
+
+    return words(old.summary) != words(new.summary) or words(old.text) != words(new.text)
+
+
 def _lock_versions() -> None:
     # Copies and publishes run one at a time across app servers: each picks a number or the
     # published version from rows no other transaction is changing.

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "crispy_forms_gds",
     "axes",
     "django_tasks_db",
+    "simple_history",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +84,8 @@ MIDDLEWARE = [
     # Every response to a signed-in person is never cached: it may show their answers.
     "assessments.middleware.private_pages_never_cached",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Content history records who made each edit in admin (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it can turn a locked-out sign-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
