@@ -20,6 +20,7 @@ from django.db.models import Count, Exists, Max, OuterRef
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from assessments.admin import preview, publishing
 from assessments.models import Answer, AnswerOption, Area, ChecklistVersion, Question, Quote
 from assessments.versioning import VersioningError, checklist_copy_as_draft, checklist_publish
 
@@ -295,6 +296,12 @@ class ChecklistVersionAdmin(VersionLockAdmin):
 
     def checklist_of(self, obj):
         return obj
+
+    def get_urls(self):
+        # The version's own pages: preview as a councillor sees it (admin/preview.py), and
+        # copy, compare and publish (admin/publishing.py). Before the defaults, which would
+        # take "<pk>/preview/" for an object's change page.
+        return [*preview.urls(self), *publishing.urls(self), *super().get_urls()]
 
     def get_queryset(self, request):
         return (
