@@ -10,6 +10,7 @@ and a second browser tab holding an older page can never silently overwrite newe
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, models, transaction
@@ -120,7 +121,9 @@ def assessment_start(
       assessment are copied in, matched by question code (and the answer by its code on the
       new version's scale), so they survive a new checklist version. Copied answers are marked
       unconfirmed: each must be saved again before the assessment can be submitted.
-      Questions that are new in this version start unanswered.
+      Questions that are new in this version start unanswered, and so do questions reworded
+      since (`scoring.wording_differs`): their note is copied, their answer is not, so the
+      person answers the new words afresh rather than confirming an answer to the old ones.
     - Whichever way it starts, each next step of the person's most recently submitted
       assessment gets a review row with no outcome (`StepReview`), made with the assessment, so
       the person says how the last plan went before submitting. A returned draft gets none
@@ -192,6 +195,10 @@ def _prefill(*, assessment: Assessment, previous: Assessment) -> None:
         if question is None:
             continue
         option = options.get(old.option.code) if old.option else None
+        if option is not None and scoring.wording_differs(old.question, question):
+            # An answer to other words is not an answer to these: the person answers again
+            # (`reworded_since_last` says what changed); their note is kept.
+            option = None
         if option is None and not old.note:
             continue
         copies.append(
@@ -204,6 +211,38 @@ def _prefill(*, assessment: Assessment, previous: Assessment) -> None:
             )
         )
     Answer.objects.bulk_create(copies)
+
+
+@dataclass(frozen=True)
+class RewordedQuestion:
+    """A key action asked in other words than when the person last answered it."""
+
+    earlier_text: str  # the question as it was asked then
+    earlier_answer: str  # the answer given then ("" if none)
+
+
+def reworded_since_last(
+    *, assessment: Assessment, questions: Iterable[Question]
+) -> dict[int, RewordedQuestion]:
+    """
+    Which of `questions` (of the assessment's own version) were reworded since the person
+    answered them in the assessment this one was started from ({question id: what it was}),
+    matched by code. Empty, without a query, for an assessment started blank. One query.
+    """
+    if assessment.previous_id is None:
+        return {}
+    by_code = {question.code: question for question in questions}
+    earlier = Answer.objects.filter(
+        assessment_id=assessment.previous_id, question__code__in=by_code
+    ).select_related("question", "option")
+    return {
+        by_code[old.question.code].pk: RewordedQuestion(
+            earlier_text=old.question.text,
+            earlier_answer=old.option.label if old.option else "",
+        )
+        for old in earlier
+        if scoring.wording_differs(old.question, by_code[old.question.code])
+    }
 
 
 def _claim_revision(*, assessment: Assessment, revision: int) -> datetime.datetime:

@@ -31,7 +31,8 @@ The rules of one person's assessment (PRODUCT.md section 3):
 changes while wording may:
 
 * a question whose code was not in the earlier assessment is *new*;
-* a question whose text differs from the earlier wording is *reworded* (it is still compared);
+* a question whose summary or text differs from the earlier wording is *reworded*
+  (`wording_differs`; it is still compared);
 * otherwise it moved *up* (more points), *down* (fewer points) or stayed the *same*; a move to or
   from "Not sure" cannot be put in order, so it is *changed* (or *same* when both are Not sure);
 * an area's change is the difference of the two shown (rounded) percentages, in percentage points,
@@ -82,6 +83,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 from itertools import chain, zip_longest
+from typing import Protocol
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -307,6 +309,29 @@ def _round_half_up(value: Fraction) -> int:
 # --- Progress ----------------------------------------------------------------------------------
 
 
+class Worded(Protocol):
+    """A key action's wording: a question row, or a scored answer."""
+
+    @property
+    def summary(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+def wording_differs(old: Worded, new: Worded) -> bool:
+    """
+    Whether a key action is asked in other words in `new` than in `old`: its summary or its
+    "Do you ...?" question differs, ignoring spaces at either end and runs of spaces. Guidance,
+    quotes and order are not wording.
+    """
+
+    def words(text: str) -> str:
+        return " ".join(text.split())
+
+    return words(old.summary) != words(new.summary) or words(old.text) != words(new.text)
+
+
 class Movement(StrEnum):
     UP = "up"
     DOWN = "down"
@@ -323,7 +348,7 @@ class QuestionProgress:
 
     @property
     def reworded(self) -> bool:
-        return self.previous is not None and self.previous.text != self.answer.text
+        return self.previous is not None and wording_differs(self.previous, self.answer)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from assessments import scoring
 from assessments.models import AnswerOption, Area, ChecklistVersion, Question, Quote
 from assessments.refusals import Refusal
 
@@ -27,16 +28,12 @@ class VersioningError(Refusal):
 
 def question_reworded(old: Question, new: Question) -> bool:
     """
-    Whether a key action is asked in other words in `new` than in `old` (the same code in two
-    versions): its summary or its "Do you ...?" question differs, ignoring spaces at either end
-    and runs of spaces. An answer given to the old wording is then not carried over as if it
-    answered the new one. Guidance, quotes and order are not wording: they do not count.
+    Whether a key action (the same code in two versions) is asked in other words in `new`:
+    the one rule (`scoring.wording_differs`) behind the comparison of versions, the pre-fill of
+    a new assessment and the report's progress. An answer given to the old wording is not
+    carried over as if it answered the new one.
     """
-
-    def words(text: str) -> str:
-        return " ".join(text.split())
-
-    return words(old.summary) != words(new.summary) or words(old.text) != words(new.text)
+    return scoring.wording_differs(old, new)
 
 
 def _lock_versions() -> None:

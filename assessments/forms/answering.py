@@ -21,6 +21,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from assessments.answering import RewordedQuestion
 from assessments.models import (
     NOTE_MAX_LENGTH,
     Answer,
@@ -54,6 +55,7 @@ class QuestionStatus(models.TextChoices):
 
     OPEN = "open", gettext_lazy("Not answered")
     PREFILLED = "prefilled", gettext_lazy("From your last assessment: check and save")
+    CHANGED = "changed", gettext_lazy("Question changed")
     ANSWERED = "answered", gettext_lazy("Answered")
 
 
@@ -63,14 +65,18 @@ class AreaQuestion:
 
     question: Question
     answer: Answer | None
+    reworded: RewordedQuestion | None = None  # asked in other words when last answered
 
     @property
     def status(self) -> QuestionStatus:
         """
-        Open when nothing is saved or an answer was saved empty; pre-filled while an answer
-        carried over from the last assessment waits to be confirmed; otherwise answered.
+        Open when nothing is saved or an answer was saved empty; changed while a question
+        reworded since the person last answered it has no answer yet; pre-filled while an
+        answer carried over from the last assessment waits to be confirmed; otherwise answered.
         """
         answer = self.answer
+        if self.reworded is not None and (answer is None or answer.option_id is None):
+            return QuestionStatus.CHANGED
         if answer is None or (answer.option_id is None and answer.confirmed):
             return QuestionStatus.OPEN
         if not answer.confirmed:
@@ -184,14 +190,21 @@ class AreaAnswersForm(HiddenFieldErrorsMixin, forms.Form):
             )
         self.show_saved_answers({})
 
-    def show_saved_answers(self, answers: dict[int, Answer]) -> None:
+    def show_saved_answers(
+        self, answers: dict[int, Answer], reworded: dict[int, RewordedQuestion] | None = None
+    ) -> None:
         """
         Show each question with its saved answer ({question id: answer}): its status in the
         question's hint and, on a page not yet sent, the saved choice and note filled in.
+        `reworded` ({question id: what it was}) marks the questions asked in other words since
+        the person last answered them.
         """
+        reworded = reworded or {}
         # On a first visit every question is open; marking them all would only be noise.
         self.marks_open = bool(answers)
-        self.area_questions = tuple(AreaQuestion(q, answers.get(q.pk)) for q in self.questions)
+        self.area_questions = tuple(
+            AreaQuestion(q, answers.get(q.pk), reworded.get(q.pk)) for q in self.questions
+        )
         for item in self.area_questions:
             code, answer = item.question.code, item.answer
             self.initial[code] = str(answer.option_id) if answer and answer.option_id else None
@@ -200,16 +213,18 @@ class AreaAnswersForm(HiddenFieldErrorsMixin, forms.Form):
             # The bound field copies the hint when it is made, and validating a POST makes it.
             self.fields[code].help_text = self[code].help_text = hint
 
-    def show_posted_answers(self) -> None:
+    def show_posted_answers(self, reworded: dict[int, RewordedQuestion] | None = None) -> None:
         """
         Show each question's status from what was sent, not from what is saved: on a page shown
         again with errors, a question answered on the page counts as answered (saving confirms
-        what is on the page) and one left open is marked open.
+        what is on the page) and one left open is marked open (or changed, see
+        `show_saved_answers`).
         """
+        reworded = reworded or {}
         cleaned = getattr(self, "cleaned_data", {})
         self.marks_open = True
         self.area_questions = tuple(
-            AreaQuestion(q, Answer(option=cleaned.get(q.code), confirmed=True))
+            AreaQuestion(q, Answer(option=cleaned.get(q.code), confirmed=True), reworded.get(q.pk))
             for q in self.questions
         )
         for item in self.area_questions:
@@ -303,18 +318,38 @@ class AreaAnswersForm(HiddenFieldErrorsMixin, forms.Form):
 STATUS_TAGS = {
     QuestionStatus.OPEN: "govuk-tag--grey",
     QuestionStatus.PREFILLED: "govuk-tag--blue",
+    QuestionStatus.CHANGED: "govuk-tag--orange",
 }
 
 
 def _hint(item: AreaQuestion, *, mark_open: bool):
     question, status = item.question, item.status
     parts: list[str] = []
-    if status == QuestionStatus.PREFILLED or (mark_open and status == QuestionStatus.OPEN):
+    if status in (QuestionStatus.PREFILLED, QuestionStatus.CHANGED) or (
+        mark_open and status == QuestionStatus.OPEN
+    ):
         parts.append(
             format_html(
                 '<strong class="govuk-tag {}">{}</strong>', STATUS_TAGS[status], status.label
             )
         )
+    if item.reworded is not None:
+        earlier = item.reworded
+        parts.append(
+            _(
+                "This question has changed since you last answered. Last time it asked "
+                "“%(question)s” and you answered “%(answer)s”."
+            )
+            % {"question": earlier.earlier_text, "answer": earlier.earlier_answer}
+            if earlier.earlier_answer
+            else _(
+                "This question has changed since you last answered. Last time it asked "
+                "“%(question)s”."
+            )
+            % {"question": earlier.earlier_text}
+        )
+        if status == QuestionStatus.CHANGED:
+            parts.append(_("Choose the answer that fits the question as it is asked now."))
     if question.is_research_priority:
         parts.append(
             _("The research found this one of the most important areas for further action.")

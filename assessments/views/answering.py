@@ -225,13 +225,16 @@ def area(request, pk: int, area_code: str):
             {
                 a.question_id: a
                 for a in Answer.objects.filter(assessment=assessment, question__area=current)
-            }
+            },
+            answering.reworded_since_last(assessment=assessment, questions=questions),
         )
         return _render_area(request, assessment, areas, position, form, assessment.revision)
 
     if not form.is_valid():
         # Nothing was saved: the page keeps the revision it was rendered with.
-        form.show_posted_answers()
+        form.show_posted_answers(
+            answering.reworded_since_last(assessment=assessment, questions=questions)
+        )
         return _render_area(
             request, assessment, _areas_of(assessment), position, form, form["revision"].value()
         )
@@ -261,7 +264,9 @@ def area(request, pk: int, area_code: str):
     if form.add_unanswered_errors():
         # "Save and continue" checks the area: what was answered is saved, and the person
         # stays here with the open questions listed. The page now carries the new revision.
-        form.show_posted_answers()
+        form.show_posted_answers(
+            answering.reworded_since_last(assessment=assessment, questions=questions)
+        )
         return _render_area(request, saved, _areas_of(assessment), position, form, saved.revision)
     if form.return_to == RETURN_TO_CHECK:
         return redirect("assessments:check_answers", pk=assessment.pk)
@@ -381,17 +386,28 @@ def _render_last_plan(request, assessment, form, revision):
 # --- Check your answers and submit ---------------------------------------------------------
 
 
-def _sections(assessment: Assessment) -> list[tuple[Area, list[tuple[Question, Answer | None]]]]:
-    """Every area of the assessment with its questions and their answers, in leaflet order."""
+def _sections(
+    assessment: Assessment,
+) -> list[tuple[Area, list[tuple[Question, Answer | None, answering.RewordedQuestion | None]]]]:
+    """Every area of the assessment with its questions, their answers and, for a draft, what
+    each question was if it has been reworded since last answered; in leaflet order."""
     answers = {
         a.question_id: a
         for a in Answer.objects.filter(assessment=assessment).select_related("option")
     }
+    questions = list(
+        Question.objects.filter(area__checklist_id=assessment.checklist_id).order_by("order")
+    )
+    reworded = (
+        answering.reworded_since_last(assessment=assessment, questions=questions)
+        if assessment.is_draft
+        else {}
+    )
     by_area = defaultdict(list)
-    for question in Question.objects.filter(area__checklist_id=assessment.checklist_id).order_by(
-        "order"
-    ):
-        by_area[question.area_id].append((question, answers.get(question.pk)))
+    for question in questions:
+        by_area[question.area_id].append(
+            (question, answers.get(question.pk), reworded.get(question.pk))
+        )
     return [(area, by_area[area.pk]) for area in _areas_of(assessment)]
 
 
