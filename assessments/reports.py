@@ -15,6 +15,7 @@ compact list, the "Not sure" answers apart, the strengths, and the progress on t
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -251,6 +252,35 @@ def build_report(assessment: Assessment) -> Report:
     previous = previous_submitted(assessment)
     checklist_ids = {assessment.checklist_id} | ({previous.checklist_id} if previous else set())
     options = list(AnswerOption.objects.filter(checklist_id__in=checklist_ids))
+    return report_from_answers(
+        assessment=assessment,
+        answers=answers,
+        areas=areas,
+        options=options,
+        reviews=reviews,
+        previous=previous,
+    )
+
+
+def report_from_answers(
+    *,
+    assessment: Assessment,
+    answers: list[Answer],
+    areas: list[Area],
+    options: list[AnswerOption],
+    reviews: Sequence[StepReview] = (),
+    previous: Assessment | None = None,
+) -> Report:
+    """
+    The report assembled from what `build_report` fetches, without a query: so it can also be
+    made from answers never saved (the admin's sample report of a draft version).
+
+    `answers` in leaflet order, each with its question (its area and quote) and option loaded;
+    `areas` the version's areas in order; `options` the answer scales of the assessment's
+    version and of `previous`'s; `reviews` the steps of the last plan with their answers'
+    questions; `previous` the assessment to compare with, its answers prefetched. An unsaved
+    answer has no next step.
+    """
     scales = {
         checklist_id: answer_scale(group)
         for checklist_id, group in groupby(
