@@ -213,7 +213,8 @@ def preview_check(request, model_admin, version: ChecklistVersion):
     )
     by_question = {answer.question.pk: answer for answer in answers}
     sections = [
-        (area, [(q, by_question.get(q.pk)) for q in content.questions_of(area)])
+        # (question, answer, reworded since last answered): a sample has no earlier answers.
+        (area, [(q, by_question.get(q.pk), None) for q in content.questions_of(area)])
         for area in content.areas
     ]
     return TemplateResponse(
