@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "simple_history",
 ]
+# Content history is for reading: a version with answers must never change, and going back on
+# a draft is just editing it (assessments/admin/history.py also refuses the revert page).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

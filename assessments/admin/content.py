@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from assessments.admin import preview, publishing
+from assessments.admin.history import ContentHistoryAdmin, answer_option_changes
 from assessments.models import Answer, AnswerOption, Area, ChecklistVersion, Question, Quote
 from assessments.versioning import VersioningError, checklist_copy_as_draft, checklist_publish
 
@@ -69,8 +70,9 @@ def editable_versions():
     )
 
 
-class VersionLockAdmin(admin.ModelAdmin):
-    """An admin page that turns read-only, saying why, once its checklist version is locked."""
+class VersionLockAdmin(ContentHistoryAdmin):
+    """An admin page that turns read-only, saying why, once its checklist version is locked,
+    with its history (admin/history.py)."""
 
     formfield_overrides = WIDE_WIDGETS
 
@@ -302,6 +304,14 @@ class ChecklistVersionAdmin(VersionLockAdmin):
         # copy, compare and publish (admin/publishing.py). Before the defaults, which would
         # take "<pk>/preview/" for an object's change page.
         return [*preview.urls(self), *publishing.urls(self), *super().get_urls()]
+
+    def history_view(self, request, object_id, extra_context=None):
+        # Answer options are edited on the version's page, so their history is shown here.
+        checklist = self.get_object(request, object_id)
+        options = answer_option_changes(checklist=checklist) if checklist is not None else None
+        return super().history_view(
+            request, object_id, extra_context={**(extra_context or {}), "option_changes": options}
+        )
 
     def get_queryset(self, request):
         return (
