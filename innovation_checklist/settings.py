@@ -55,7 +55,8 @@ GROUP_MIN_RESPONSES = int(os.environ.get("GROUP_MIN_RESPONSES", "3"))
 
 INSTALLED_APPS = [
     "assessments",
-    "django.contrib.admin",
+    # Django's admin, with an index in admins' words (innovation_checklist/admin_site.py).
+    "innovation_checklist.admin_site.ServiceAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
