@@ -33,6 +33,8 @@ def reworded(admin_client, draft_version):  # noqa: F811
     question.save()
     data = form_data(admin_client.get(change_url(question)))
     data["text"] = NEW_TEXT
+    # A browser sends a text box's lines back with Windows line endings.
+    data["discussion_prompts"] = data["discussion_prompts"].replace("\n", "\r\n")
     response = admin_client.post(change_url(question), data)
     assert response.status_code == 302, response.context["errors"]
     return question
@@ -170,3 +172,13 @@ def test_answers_and_people_have_no_history():
 
     for name in ["Answer", "Assessment", "ActionStep", "User", "Council", "GroupAgreement"]:
         assert not hasattr(getattr(models, name), "history"), name
+
+
+def test_a_text_sent_back_with_other_line_endings_is_not_listed_as_changed(
+    admin_client,  # noqa: F811
+    reworded,
+):
+    html = admin_client.get(history_url(reworded)).content.decode()
+
+    assert "\r\n" in reworded.history.latest().discussion_prompts
+    assert "Discussion prompts" not in html

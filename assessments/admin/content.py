@@ -96,11 +96,26 @@ class VersionLockAdmin(ContentHistoryAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
+# A table row has room for short boxes only: sized so that every column fits a 1280 px window.
+COMPACT_WIDGETS: Mapping[type[models.Field], Mapping[str, Any]] = {
+    models.CharField: {"widget": forms.TextInput(attrs={"size": 20})},
+    models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 60})},
+}
+
+
 class VersionLockInline:
-    """An inline that is read-only while its parent's checklist version is locked."""
+    """An inline that is read-only while its parent's checklist version is locked.
+
+    `field_widgets` gives a field its own box, where the default would not fit its column."""
 
     formfield_overrides = WIDE_WIDGETS
+    field_widgets: Mapping[str, forms.Widget] = {}
     extra = 0
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.field_widgets:
+            kwargs["widget"] = self.field_widgets[db_field.name]
+        return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]  # a mixin
 
     def checklist_of(self, parent) -> ChecklistVersion:
         raise NotImplementedError
@@ -271,6 +286,13 @@ class QuoteForm(InEditableAreaForm):
 class AnswerOptionInline(VersionLockInline, admin.TabularInline):
     model = AnswerOption
     fields = ["order", "code", "label", "points", "hint"]
+    formfield_overrides = COMPACT_WIDGETS
+    field_widgets = {
+        "code": forms.TextInput(attrs={"size": 10}),
+        "label": forms.TextInput(attrs={"size": 16}),
+        # A hint runs to a sentence: it wraps, so all of it can be read.
+        "hint": forms.Textarea(attrs={"rows": 2, "cols": 36}),
+    }
     ordering = ["order"]
 
     def checklist_of(self, parent):
@@ -428,6 +450,7 @@ class QuestionInline(VersionLockInline, admin.StackedInline):
 class QuoteInline(VersionLockInline, admin.TabularInline):
     model = Quote
     fields = ["order", "text"]
+    formfield_overrides = COMPACT_WIDGETS
     ordering = ["order"]
 
     def checklist_of(self, parent):

@@ -7,7 +7,7 @@ History is for reading only. Reverting is refused: a version with answers must n
 and going back on a draft is just editing it, through the page that checks the rules.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,24 @@ SHOWN_CHARS = 5000
 CHANGE_KINDS = {"+": _("Added"), "~": _("Changed"), "-": _("Deleted")}
 
 
+class ContentHistoryHelper(HistoricalRecordContextHelper):
+    """Each change in full, leaving out changes of line endings alone: a browser sends a text
+    box's lines back with Windows line endings, so the first save of text loaded from the
+    fixtures would otherwise list every long text as changed."""
+
+    def __init__(self, model, historical_record):
+        super().__init__(model, historical_record, max_displayed_delta_change_chars=SHOWN_CHARS)
+
+    def context_for_delta_changes(self, delta):
+        def same(change) -> bool:
+            return all(isinstance(value, str) for value in (change.old, change.new)) and (
+                change.old.replace("\r\n", "\n") == change.new.replace("\r\n", "\n")
+            )
+
+        changes = [change for change in delta.changes if not same(change)]
+        return super().context_for_delta_changes(replace(delta, changes=changes))
+
+
 class ContentHistoryAdmin(SimpleHistoryAdmin):
     """Each object's "History": every save with its author and the fields it changed."""
 
@@ -36,9 +54,7 @@ class ContentHistoryAdmin(SimpleHistoryAdmin):
         raise PermissionDenied
 
     def get_historical_record_context_helper(self, request, historical_record):
-        return HistoricalRecordContextHelper(
-            self.model, historical_record, max_displayed_delta_change_chars=SHOWN_CHARS
-        )
+        return ContentHistoryHelper(self.model, historical_record)
 
     def history_view_title(self, request, obj):
         return _("History of %(object)s") % {"object": obj}
@@ -70,9 +86,7 @@ def answer_option_changes(*, checklist: ChecklistVersion) -> list[OptionChange]:
         previous = older_of.get(record.id)
         if previous is not None and record.history_type == "~":
             delta = record.diff_against(previous)
-            helper = HistoricalRecordContextHelper(
-                AnswerOption, record, max_displayed_delta_change_chars=SHOWN_CHARS
-            )
+            helper = ContentHistoryHelper(AnswerOption, record)
             changes_of[record.history_id] = helper.context_for_delta_changes(delta)
         older_of[record.id] = record
     return [
