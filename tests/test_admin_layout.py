@@ -101,3 +101,29 @@ def test_a_draft_versions_introduction_is_not_on_the_start_page(client, checklis
     html = client.get(reverse("assessments:start")).content.decode()
 
     assert "A draft introduction nobody should see" not in html
+
+
+def test_every_content_field_in_admin_says_where_it_is_shown(admin_client, checklist):  # noqa: F811
+    area = checklist.areas.first()
+    pages = [checklist, area, area.questions.first(), area.quotes.first()]
+    missing = []
+    for obj in pages:
+        response = admin_client.get(change_url(obj))
+        forms = [response.context["adminform"].form] + [
+            inline.formset.forms[0] for inline in response.context["inline_admin_formsets"]
+        ]
+        for form in forms:
+            missing += [
+                f"{form._meta.model.__name__}.{name}"
+                for name, field in form.fields.items()
+                if name not in {"id", "DELETE", "checklist", "area"} and not field.help_text
+            ]
+
+    assert missing == []
+
+
+def test_the_introductions_help_text_says_it_is_on_the_start_page(admin_client, checklist):  # noqa: F811
+    form = admin_client.get(change_url(checklist)).context["adminform"].form
+
+    assert "Shown on the start page" in form.fields["introduction"].help_text
+    assert "Blank lines separate paragraphs" in form.fields["introduction"].help_text

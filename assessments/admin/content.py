@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Count, Exists, Max, OuterRef
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from assessments.admin import preview, publishing
 from assessments.admin.history import ContentHistoryAdmin, answer_option_changes
@@ -41,6 +42,81 @@ WIDE_WIDGETS: Mapping[type[models.Field], Mapping[str, Any]] = {
     models.CharField: {"widget": forms.TextInput(attrs={"size": 80})},
     models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 80})},
 }
+
+
+# Where each field is shown to people, said beside it in admin (the models' own help texts are
+# shorter; saying it here needs no migration). `paragraphs` and "- " lists: templatetags/content.py.
+HELP_TEXTS: Mapping[tuple[type[models.Model], str], str] = {
+    (ChecklistVersion, "number"): _(
+        "Stable, never reused: how admins tell versions apart. Shown only in admin; reports "
+        "name the title."
+    ),
+    (ChecklistVersion, "title"): _(
+        "Named with its publication date in every report and PDF, as the checklist answered."
+    ),
+    (ChecklistVersion, "introduction"): _(
+        "Shown on the start page, under the service's name, while this version is published. "
+        "Blank lines separate paragraphs."
+    ),
+    (ChecklistVersion, "innovation_definition"): _(
+        "Shown on the start page, in “How this report works” and in the blank checklist. "
+        "Lines starting “- ” are a list."
+    ),
+    (ChecklistVersion, "key_findings"): _(
+        "Shown on the start page and in “How this report works”. Lines starting “- ” are a list."
+    ),
+    (Area, "code"): _(
+        "Stable code; never changes once answered. Not shown to people: it matches areas "
+        "across versions."
+    ),
+    (Area, "order"): _("Where the area comes in the checklist, the task list and reports."),
+    (Area, "title"): _(
+        "As in the leaflet's summary. The area's name on the start page, the task list, its "
+        "page of questions, reports and PDFs."
+    ),
+    (Area, "introduction"): _("Shown under the area's heading, above its questions."),
+    (Question, "code"): _(
+        "Stable code, unique in the version. Not shown to people: it matches answers across "
+        "versions."
+    ),
+    (Question, "order"): _("Where the key action comes in its area."),
+    (Question, "summary"): _(
+        "The key action, e.g. “Encourage creativity”: its name in reports, PDFs, the action "
+        "plan and group agendas."
+    ),
+    (Question, "text"): _(
+        "The question, e.g. “Do you encourage creativity?”: asked on the area's page, in "
+        "“Check your answers” and in the blank checklist."
+    ),
+    (Question, "quote"): _(
+        "The leaflet quote that speaks to this key action, from the same version: shown "
+        "beside it in the report's gaps and action plan."
+    ),
+    (Question, "is_research_priority"): _(
+        "One of the research's most important areas for further action: said under the "
+        "question, and put first among the report's gaps."
+    ),
+    (Question, "research_finding"): _(
+        "The finding's own wording, for research priorities: shown in the report's action plan."
+    ),
+    (Quote, "order"): _(
+        "Where the quote comes in its area. The first is shown on the area's page of questions."
+    ),
+    (Quote, "text"): _(
+        "A leading politician's words. The area's first quote is shown on its page of "
+        "questions; a quote chosen for a key action, beside it in the report."
+    ),
+    (AnswerOption, "code"): _("Stable code. Not shown to people: it matches answers."),
+    (AnswerOption, "order"): _("Where the answer comes in every question's choices."),
+    (AnswerOption, "label"): _("A choice under every question, and the answer in reports."),
+    (AnswerOption, "points"): _("Leave empty for “Not sure”: not scored."),
+    (AnswerOption, "hint"): _("Shown under the choice's label on every question."),
+}
+
+
+def with_help_text(db_field, kwargs: dict[str, Any]) -> dict[str, Any]:
+    help_text = HELP_TEXTS.get((db_field.model, db_field.name))
+    return {"help_text": help_text, **kwargs} if help_text else kwargs
 
 
 def lock_reason(request, checklist: ChecklistVersion | None) -> str | None:
@@ -79,6 +155,9 @@ class VersionLockAdmin(ContentHistoryAdmin):
     def checklist_of(self, obj) -> ChecklistVersion:
         raise NotImplementedError
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return super().formfield_for_dbfield(db_field, request, **with_help_text(db_field, kwargs))
+
     def has_change_permission(self, request, obj=None):
         if obj is not None and lock_reason(request, self.checklist_of(obj)):
             return False
@@ -115,6 +194,7 @@ class VersionLockInline:
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name in self.field_widgets:
             kwargs["widget"] = self.field_widgets[db_field.name]
+        kwargs = with_help_text(db_field, kwargs)
         return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]  # a mixin
 
     def checklist_of(self, parent) -> ChecklistVersion:
