@@ -11,7 +11,7 @@ Which versions can be edited (PRODUCT.md section 4):
 """
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -25,6 +25,9 @@ from assessments.admin import preview, publishing
 from assessments.admin.history import ContentHistoryAdmin, answer_option_changes
 from assessments.models import Answer, AnswerOption, Area, ChecklistVersion, Question, Quote
 from assessments.versioning import VersioningError, checklist_copy_as_draft, checklist_publish
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 COPY_ACTION = "Copy as new draft version"
 WITH_ANSWERS = (
@@ -46,7 +49,7 @@ WIDE_WIDGETS: Mapping[type[models.Field], Mapping[str, Any]] = {
 
 # Where each field is shown to people, said beside it in admin (the models' own help texts are
 # shorter; saying it here needs no migration). `paragraphs` and "- " lists: templatetags/content.py.
-HELP_TEXTS: Mapping[tuple[type[models.Model], str], str] = {
+HELP_TEXTS: Mapping[tuple[type[models.Model], str], "StrOrPromise"] = {
     (ChecklistVersion, "number"): _(
         "Stable, never reused: how admins tell versions apart. Shown only in admin; reports "
         "name the title."
@@ -187,15 +190,15 @@ class VersionLockInline:
 
     `field_widgets` gives a field its own box, where the default would not fit its column."""
 
-    formfield_overrides = WIDE_WIDGETS
-    field_widgets: Mapping[str, forms.Widget] = {}
+    formfield_overrides: ClassVar[Mapping[type[models.Field], Mapping[str, Any]]] = WIDE_WIDGETS
+    field_widgets: ClassVar[Mapping[str, forms.Widget]] = {}
     extra = 0
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name in self.field_widgets:
             kwargs["widget"] = self.field_widgets[db_field.name]
         kwargs = with_help_text(db_field, kwargs)
-        return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]  # a mixin
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def checklist_of(self, parent) -> ChecklistVersion:
         raise NotImplementedError
