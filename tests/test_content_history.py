@@ -145,6 +145,7 @@ def test_an_answer_option_edit_is_recorded_and_shown_on_its_versions_history(
     admin_client,  # noqa: F811
     draft_version,
     admin_user,
+    django_assert_max_num_queries,
 ):
     AnswerOption.objects.get(checklist=draft_version, code="partly").save()  # as it was
     page = admin_client.get(change_url(draft_version))
@@ -160,7 +161,8 @@ def test_an_answer_option_edit_is_recorded_and_shown_on_its_versions_history(
     latest = option.history.latest()
     assert latest.history_user == admin_user
     assert latest.hint == "Some of the time, in some places."
-    html = admin_client.get(history_url(draft_version)).content.decode()
+    with django_assert_max_num_queries(14):
+        html = admin_client.get(history_url(draft_version)).content.decode()
     assert "Answer scale" in html
     assert "Some of the time, in some places." in html
     assert "You do some of this, or not always." in html
