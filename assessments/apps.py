@@ -3,6 +3,8 @@ from django.apps import AppConfig
 
 class AssessmentsConfig(AppConfig):
     name = "assessments"
+    # The admin's breadcrumbs name the app: one service, not "Assessments".
+    verbose_name = "Key Actions for Innovation"
 
     def ready(self):
         # Connects the security log's sign-in receivers (they only log), registers the deploy

@@ -55,7 +55,8 @@ GROUP_MIN_RESPONSES = int(os.environ.get("GROUP_MIN_RESPONSES", "3"))
 
 INSTALLED_APPS = [
     "assessments",
-    "django.contrib.admin",
+    # Django's admin, with an index in admins' words (innovation_checklist/admin_site.py).
+    "innovation_checklist.admin_site.ServiceAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -68,6 +69,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "simple_history",
 ]
+# Content history is for reading: a version with answers must never change, and going back on
+# a draft is just editing it (assessments/admin/history.py also refuses the revert page).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -11,7 +11,7 @@ Which versions can be edited (PRODUCT.md section 4):
 """
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -19,10 +19,15 @@ from django.db import models
 from django.db.models import Count, Exists, Max, OuterRef
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from assessments.admin import preview, publishing
+from assessments.admin.history import ContentHistoryAdmin, answer_option_changes
 from assessments.models import Answer, AnswerOption, Area, ChecklistVersion, Question, Quote
 from assessments.versioning import VersioningError, checklist_copy_as_draft, checklist_publish
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 COPY_ACTION = "Copy as new draft version"
 WITH_ANSWERS = (
@@ -40,6 +45,81 @@ WIDE_WIDGETS: Mapping[type[models.Field], Mapping[str, Any]] = {
     models.CharField: {"widget": forms.TextInput(attrs={"size": 80})},
     models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 80})},
 }
+
+
+# Where each field is shown to people, said beside it in admin (the models' own help texts are
+# shorter; saying it here needs no migration). `paragraphs` and "- " lists: templatetags/content.py.
+HELP_TEXTS: Mapping[tuple[type[models.Model], str], "StrOrPromise"] = {
+    (ChecklistVersion, "number"): _(
+        "Stable, never reused: how admins tell versions apart. Shown only in admin; reports "
+        "name the title."
+    ),
+    (ChecklistVersion, "title"): _(
+        "Named with its publication date in every report and PDF, as the checklist answered."
+    ),
+    (ChecklistVersion, "introduction"): _(
+        "Shown on the start page, under the service's name, while this version is published. "
+        "Blank lines separate paragraphs."
+    ),
+    (ChecklistVersion, "innovation_definition"): _(
+        "Shown on the start page, in “How this report works” and in the blank checklist. "
+        "Lines starting “- ” are a list."
+    ),
+    (ChecklistVersion, "key_findings"): _(
+        "Shown on the start page and in “How this report works”. Lines starting “- ” are a list."
+    ),
+    (Area, "code"): _(
+        "Stable code; never changes once answered. Not shown to people: it matches areas "
+        "across versions."
+    ),
+    (Area, "order"): _("Where the area comes in the checklist, the task list and reports."),
+    (Area, "title"): _(
+        "As in the leaflet's summary. The area's name on the start page, the task list, its "
+        "page of questions, reports and PDFs."
+    ),
+    (Area, "introduction"): _("Shown under the area's heading, above its questions."),
+    (Question, "code"): _(
+        "Stable code, unique in the version. Not shown to people: it matches answers across "
+        "versions."
+    ),
+    (Question, "order"): _("Where the key action comes in its area."),
+    (Question, "summary"): _(
+        "The key action, e.g. “Encourage creativity”: its name in reports, PDFs, the action "
+        "plan and group agendas."
+    ),
+    (Question, "text"): _(
+        "The question, e.g. “Do you encourage creativity?”: asked on the area's page, in "
+        "“Check your answers” and in the blank checklist."
+    ),
+    (Question, "quote"): _(
+        "The leaflet quote that speaks to this key action, from the same version: shown "
+        "beside it in the report's gaps and action plan."
+    ),
+    (Question, "is_research_priority"): _(
+        "One of the research's most important areas for further action: said under the "
+        "question, and put first among the report's gaps."
+    ),
+    (Question, "research_finding"): _(
+        "The finding's own wording, for research priorities: shown in the report's action plan."
+    ),
+    (Quote, "order"): _(
+        "Where the quote comes in its area. The first is shown on the area's page of questions."
+    ),
+    (Quote, "text"): _(
+        "A leading politician's words. The area's first quote is shown on its page of "
+        "questions; a quote chosen for a key action, beside it in the report."
+    ),
+    (AnswerOption, "code"): _("Stable code. Not shown to people: it matches answers."),
+    (AnswerOption, "order"): _("Where the answer comes in every question's choices."),
+    (AnswerOption, "label"): _("A choice under every question, and the answer in reports."),
+    (AnswerOption, "points"): _("Leave empty for “Not sure”: not scored."),
+    (AnswerOption, "hint"): _("Shown under the choice's label on every question."),
+}
+
+
+def with_help_text(db_field, kwargs: dict[str, Any]) -> dict[str, Any]:
+    help_text = HELP_TEXTS.get((db_field.model, db_field.name))
+    return {"help_text": help_text, **kwargs} if help_text else kwargs
 
 
 def lock_reason(request, checklist: ChecklistVersion | None) -> str | None:
@@ -69,13 +149,17 @@ def editable_versions():
     )
 
 
-class VersionLockAdmin(admin.ModelAdmin):
-    """An admin page that turns read-only, saying why, once its checklist version is locked."""
+class VersionLockAdmin(ContentHistoryAdmin):
+    """An admin page that turns read-only, saying why, once its checklist version is locked,
+    with its history (admin/history.py)."""
 
     formfield_overrides = WIDE_WIDGETS
 
     def checklist_of(self, obj) -> ChecklistVersion:
         raise NotImplementedError
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return super().formfield_for_dbfield(db_field, request, **with_help_text(db_field, kwargs))
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and lock_reason(request, self.checklist_of(obj)):
@@ -94,11 +178,27 @@ class VersionLockAdmin(admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
-class VersionLockInline:
-    """An inline that is read-only while its parent's checklist version is locked."""
+# A table row has room for short boxes only: sized so that every column fits a 1280 px window.
+COMPACT_WIDGETS: Mapping[type[models.Field], Mapping[str, Any]] = {
+    models.CharField: {"widget": forms.TextInput(attrs={"size": 20})},
+    models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 60})},
+}
 
-    formfield_overrides = WIDE_WIDGETS
+
+class VersionLockInline:
+    """An inline that is read-only while its parent's checklist version is locked.
+
+    `field_widgets` gives a field its own box, where the default would not fit its column."""
+
+    formfield_overrides: ClassVar[Mapping[type[models.Field], Mapping[str, Any]]] = WIDE_WIDGETS
+    field_widgets: ClassVar[Mapping[str, forms.Widget]] = {}
     extra = 0
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.field_widgets:
+            kwargs["widget"] = self.field_widgets[db_field.name]
+        kwargs = with_help_text(db_field, kwargs)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def checklist_of(self, parent) -> ChecklistVersion:
         raise NotImplementedError
@@ -269,6 +369,13 @@ class QuoteForm(InEditableAreaForm):
 class AnswerOptionInline(VersionLockInline, admin.TabularInline):
     model = AnswerOption
     fields = ["order", "code", "label", "points", "hint"]
+    formfield_overrides = COMPACT_WIDGETS
+    field_widgets = {
+        "code": forms.TextInput(attrs={"size": 10}),
+        "label": forms.TextInput(attrs={"size": 16}),
+        # A hint runs to a sentence: it wraps, so all of it can be read.
+        "hint": forms.Textarea(attrs={"rows": 2, "cols": 36}),
+    }
     ordering = ["order"]
 
     def checklist_of(self, parent):
@@ -302,6 +409,14 @@ class ChecklistVersionAdmin(VersionLockAdmin):
         # copy, compare and publish (admin/publishing.py). Before the defaults, which would
         # take "<pk>/preview/" for an object's change page.
         return [*preview.urls(self), *publishing.urls(self), *super().get_urls()]
+
+    def history_view(self, request, object_id, extra_context=None):
+        # Answer options are edited on the version's page, so their history is shown here.
+        checklist = self.get_object(request, object_id)
+        options = answer_option_changes(checklist=checklist) if checklist is not None else None
+        return super().history_view(
+            request, object_id, extra_context={**(extra_context or {}), "option_changes": options}
+        )
 
     def get_queryset(self, request):
         return (
@@ -418,6 +533,7 @@ class QuestionInline(VersionLockInline, admin.StackedInline):
 class QuoteInline(VersionLockInline, admin.TabularInline):
     model = Quote
     fields = ["order", "text"]
+    formfield_overrides = COMPACT_WIDGETS
     ordering = ["order"]
 
     def checklist_of(self, parent):
