@@ -375,7 +375,7 @@ def test_a_publish_that_meets_another_at_the_database_constraint_is_a_plain_refu
     # saving the new one: the old version is still published when the new one is saved.
     with (
         mock.patch.object(versioning, "_retire"),
-        pytest.raises(VersioningError, match="Version 1 was published.* while you were looking"),
+        pytest.raises(VersioningError, match=r"Version 1 was published.* while you were looking"),
     ):
         checklist_publish(checklist=edited_draft, published_by=admin_user)
 
