@@ -10,15 +10,22 @@ The rules (PRODUCT.md section 4):
 * A copy keeps every code (areas, questions, answer options), so answers can be compared across
   versions by question code.
 * Publishing a draft retires the version published before it; the database allows only one
-  published version at a time.
+  published version at a time. A draft is published only when nothing would make it wrong
+  (`checklist_publish_problems`), and only over the published version the admin looked at.
+* Every copy and publish leaves history records (django-simple-history), with who and why.
 """
 
-from django.db import transaction
+from dataclasses import dataclass
+from types import EllipsisType
+
+from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from assessments import scoring
-from assessments.models import AnswerOption, Area, ChecklistVersion, Question, Quote
+from assessments.models import AnswerOption, Area, ChecklistVersion, Question, Quote, User
 from assessments.refusals import Refusal
 
 
@@ -42,16 +49,27 @@ def _lock_versions() -> None:
     list(ChecklistVersion.objects.select_for_update().values_list("pk", flat=True))
 
 
+def _save_with_history(obj, *, user: User | None, reason: str, **kwargs) -> None:
+    # django-simple-history reads who and why from these two attributes as it records the save.
+    obj._history_user = user
+    obj._change_reason = reason
+    obj.save(**kwargs)
+
+
 @transaction.atomic
-def checklist_copy_as_draft(*, checklist: ChecklistVersion) -> ChecklistVersion:
+def checklist_copy_as_draft(
+    *, checklist: ChecklistVersion, copied_by: User | None = None
+) -> ChecklistVersion:
     """
     Copy `checklist` as a new draft version, numbered one above the highest version so far, with
     its texts, areas, questions, quotes and answer scale. Codes and order are kept; `based_on`
-    records where the copy came from. The original is not touched.
+    records where the copy came from. The original is not touched. Every new row gets a history
+    record "Copied from version N", by `copied_by`.
     """
     _lock_versions()
+    reason = _("Copied from version %(number)d") % {"number": checklist.number}
     highest = ChecklistVersion.objects.aggregate(highest=Max("number"))["highest"] or 0
-    copy = ChecklistVersion.objects.create(
+    copy = ChecklistVersion(
         number=highest + 1,
         title=checklist.title,
         status=ChecklistVersion.Status.DRAFT,
@@ -60,86 +78,328 @@ def checklist_copy_as_draft(*, checklist: ChecklistVersion) -> ChecklistVersion:
         key_findings=checklist.key_findings,
         based_on=checklist,
     )
-    AnswerOption.objects.bulk_create(
-        AnswerOption(
-            checklist=copy,
-            code=option.code,
-            label=option.label,
-            hint=option.hint,
-            points=option.points,
-            order=option.order,
-        )
-        for option in checklist.answer_options.all()
+    _save_with_history(copy, user=copied_by, reason=reason)
+    history = {"default_user": copied_by, "default_change_reason": reason}
+    bulk_create_with_history(
+        [
+            AnswerOption(
+                checklist=copy,
+                code=option.code,
+                label=option.label,
+                hint=option.hint,
+                points=option.points,
+                order=option.order,
+            )
+            for option in checklist.answer_options.all()
+        ],
+        AnswerOption,
+        **history,
     )
     areas = list(checklist.areas.prefetch_related("questions__quote__area", "quotes"))
-    new_areas = {}
-    new_quotes = {}  # (area code, order) -> the copy's quote, so the key actions keep theirs
-    for area in areas:
-        new_area = Area.objects.create(
-            checklist=copy,
-            code=area.code,
-            order=area.order,
-            title=area.title,
-            introduction=area.introduction,
+    new_areas = {
+        area.code: area
+        for area in bulk_create_with_history(
+            [
+                Area(
+                    checklist=copy,
+                    code=area.code,
+                    order=area.order,
+                    title=area.title,
+                    introduction=area.introduction,
+                )
+                for area in areas
+            ],
+            Area,
+            **history,
         )
-        new_areas[area.code] = new_area
-        for quote in Quote.objects.bulk_create(
-            Quote(area=new_area, order=quote.order, text=quote.text) for quote in area.quotes.all()
-        ):
-            new_quotes[(area.code, quote.order)] = quote
-    Question.objects.bulk_create(
-        Question(
-            area=new_areas[area.code],
-            checklist=copy,
-            code=question.code,
-            order=question.order,
-            summary=question.summary,
-            text=question.text,
-            guidance=question.guidance,
-            discussion_prompts=question.discussion_prompts,
-            quote=(
-                new_quotes[(question.quote.area.code, question.quote.order)]
-                if question.quote
-                else None
-            ),
-            is_research_priority=question.is_research_priority,
-            research_finding=question.research_finding,
+    }
+    # (area code, order) -> the copy's quote, so the key actions keep theirs
+    new_quotes = {
+        (quote.area.code, quote.order): quote
+        for quote in bulk_create_with_history(
+            [
+                Quote(area=new_areas[area.code], order=quote.order, text=quote.text)
+                for area in areas
+                for quote in area.quotes.all()
+            ],
+            Quote,
+            **history,
         )
-        for area in areas
-        for question in area.questions.all()
+    }
+    bulk_create_with_history(
+        [
+            Question(
+                area=new_areas[area.code],
+                checklist=copy,
+                code=question.code,
+                order=question.order,
+                summary=question.summary,
+                text=question.text,
+                guidance=question.guidance,
+                discussion_prompts=question.discussion_prompts,
+                quote=(
+                    new_quotes[(question.quote.area.code, question.quote.order)]
+                    if question.quote
+                    else None
+                ),
+                is_research_priority=question.is_research_priority,
+                research_finding=question.research_finding,
+            )
+            for area in areas
+            for question in area.questions.all()
+        ],
+        Question,
+        **history,
     )
     return copy
 
 
+@dataclass(frozen=True)
+class PublishProblem:
+    """Something that makes a publish wrong, and where it is fixed: the admin page of
+    `fix_model` ("checklistversion", "area", "question") with primary key `fix_pk`."""
+
+    message: str
+    fix_model: str
+    fix_pk: int
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def checklist_publish_problems(*, checklist: ChecklistVersion) -> list[PublishProblem]:
+    """
+    Everything that would make publishing `checklist` wrong, each a message naming what to fix:
+    no areas; an area without key actions; two key actions, or two areas, whose codes differ
+    only in capitals (the database refuses exact twins; these are twins to people and to the
+    comparison); no answer scale, or none of it scored; a research priority without its
+    finding; and a draft identical to the published version. Empty when it can be published.
+    """
+    # Here, not at the top: the comparison uses this module's `question_reworded`.
+    from assessments.version_changes import compare_versions
+
+    problems = []
+    version = ("checklistversion", checklist.pk)
+    areas = list(checklist.areas.order_by("order"))
+    questions = list(Question.objects.filter(checklist=checklist).select_related("area"))
+    if not areas:
+        problems.append(
+            PublishProblem(
+                _("Version %(number)d has no areas. Add its areas and their key actions.")
+                % {"number": checklist.number},
+                *version,
+            )
+        )
+    with_questions = {question.area_id for question in questions}
+    for area in areas:
+        if area.pk not in with_questions:
+            problems.append(
+                PublishProblem(
+                    _("The area “%(area)s” has no key actions. Add one, or delete the area.")
+                    % {"area": area.title},
+                    "area",
+                    area.pk,
+                )
+            )
+    seen_areas: dict[str, Area] = {}
+    for area in areas:
+        twin = seen_areas.setdefault(area.code.lower(), area)
+        if twin is not area:
+            problems.append(
+                PublishProblem(
+                    _(
+                        "The areas “%(first)s” and “%(second)s” have the same code "
+                        "(“%(code)s” and “%(other)s”). Give each area its own code."
+                    )
+                    % {
+                        "first": twin.title,
+                        "second": area.title,
+                        "code": twin.code,
+                        "other": area.code,
+                    },
+                    "area",
+                    area.pk,
+                )
+            )
+    seen_questions: dict[str, Question] = {}
+    for question in sorted(questions, key=lambda q: (q.area.order, q.order, q.pk)):
+        twin_question = seen_questions.setdefault(question.code.lower(), question)
+        if twin_question is not question:
+            problems.append(
+                PublishProblem(
+                    _(
+                        "The key actions “%(first)s” and “%(second)s” have the same code "
+                        "(“%(code)s” and “%(other)s”). Give each key action its own code."
+                    )
+                    % {
+                        "first": twin_question.summary,
+                        "second": question.summary,
+                        "code": twin_question.code,
+                        "other": question.code,
+                    },
+                    "question",
+                    question.pk,
+                )
+            )
+        if question.is_research_priority and not question.research_finding.strip():
+            problems.append(
+                PublishProblem(
+                    _(
+                        "The key action “%(question)s” is a research priority without its "
+                        "research finding. Add the finding, or untick “research priority”."
+                    )
+                    % {"question": question.summary},
+                    "question",
+                    question.pk,
+                )
+            )
+    options = list(checklist.answer_options.all())
+    if not options:
+        problems.append(
+            PublishProblem(
+                _("Version %(number)d has no answer scale. Add its answer options.")
+                % {"number": checklist.number},
+                *version,
+            )
+        )
+    elif not any(option.is_scored for option in options):
+        problems.append(
+            PublishProblem(
+                _(
+                    "None of the answer options of version %(number)d has points, so no answer "
+                    "could be scored. Give the options points (leave only “Not sure” empty)."
+                )
+                % {"number": checklist.number},
+                *version,
+            )
+        )
+    published = ChecklistVersion.objects.filter(status=ChecklistVersion.Status.PUBLISHED).first()
+    if (
+        published is not None
+        and published.pk != checklist.pk
+        and compare_versions(old=published, new=checklist).is_empty
+    ):
+        problems.append(
+            PublishProblem(
+                _(
+                    "Nothing has changed since version %(number)d, the published version. "
+                    "Edit the draft before publishing it."
+                )
+                % {"number": published.number},
+                *version,
+            )
+        )
+    return problems
+
+
+def _published_by_whom(version: ChecklistVersion) -> str:
+    """ "by Robin Admin on 1 December 2026 at 17:05", as far as it is known."""
+    who = ""
+    if version.published_by is not None:
+        who = version.published_by.full_name or version.published_by.email
+    when = (
+        formats.date_format(timezone.localtime(version.published_at), "j F Y \a\t H:i")
+        if version.published_at
+        else ""
+    )
+    if who and when:
+        return _(" by %(who)s on %(when)s") % {"who": who, "when": when}
+    if who:
+        return _(" by %(who)s") % {"who": who}
+    if when:
+        return _(" on %(when)s") % {"when": when}
+    return ""
+
+
+def _published_meanwhile(checklist: ChecklistVersion) -> VersioningError:
+    current = (
+        ChecklistVersion.objects.filter(status=ChecklistVersion.Status.PUBLISHED)
+        .select_related("published_by")
+        .first()
+    )
+    if current is None:
+        return VersioningError(
+            _("The published version changed while you were looking. Compare again.")
+        )
+    return VersioningError(
+        _(
+            "Version %(number)d was published%(by_whom)s while you were looking, so version "
+            "%(draft)d was not published. Compare again."
+        )
+        % {
+            "number": current.number,
+            "by_whom": _published_by_whom(current),
+            "draft": checklist.number,
+        }
+    )
+
+
+def _retire(version: ChecklistVersion, *, user: User, reason: str) -> None:
+    version.status = ChecklistVersion.Status.RETIRED
+    _save_with_history(version, user=user, reason=reason, update_fields=["status"])
+
+
 @transaction.atomic
-def checklist_publish(*, checklist: ChecklistVersion) -> ChecklistVersion:
+def checklist_publish(
+    *,
+    checklist: ChecklistVersion,
+    published_by: User,
+    expected_published: int | EllipsisType | None = ...,
+) -> ChecklistVersion:
     """
     Make the draft `checklist` the version new assessments start on, and retire the version
-    published before it. Assessments already started keep their own version.
+    published before it. Assessments already started keep their own version. Records who
+    published it and when, in the version and in its history.
 
-    Raises `VersioningError`, with a message for the admin, if the version is not a draft or has
-    no questions or no answer scale.
+    `expected_published` is the pk of the published version the admin's confirmation page
+    compared against (None: there was none); `...` skips that check.
+
+    Raises `VersioningError`, with a message for the admin, and changes nothing, if the version
+    is not a draft (any more), has problems (`checklist_publish_problems`), or another version
+    was published since the admin's page was drawn (also when two publishes meet at the
+    database's one-published-version rule).
     """
     _lock_versions()
-    checklist = ChecklistVersion.objects.get(pk=checklist.pk)
+    checklist = ChecklistVersion.objects.select_related("published_by").get(pk=checklist.pk)
+    if checklist.status == ChecklistVersion.Status.PUBLISHED:
+        raise VersioningError(
+            _("Version %(number)d is already published%(by_whom)s. Nothing else was changed.")
+            % {"number": checklist.number, "by_whom": _published_by_whom(checklist)}
+        )
     if checklist.status != ChecklistVersion.Status.DRAFT:
         raise VersioningError(
-            f"Version {checklist.number} is {checklist.get_status_display().lower()}, not a "
-            "draft, so it cannot be published. Copy it as a new draft version first."
+            _(
+                "Version %(number)d is %(status)s, not a draft, so it cannot be published. "
+                "Copy it as a new draft version first."
+            )
+            % {"number": checklist.number, "status": checklist.get_status_display().lower()}
         )
-    if not Question.objects.filter(area__checklist=checklist).exists():
+    previous = ChecklistVersion.objects.filter(status=ChecklistVersion.Status.PUBLISHED).first()
+    if expected_published is not ... and (previous.pk if previous else None) != expected_published:
+        raise _published_meanwhile(checklist)
+    problems = checklist_publish_problems(checklist=checklist)
+    if problems:
         raise VersioningError(
-            f"Version {checklist.number} has no questions, so it cannot be published."
+            _("Version %(number)d cannot be published yet: %(problems)s")
+            % {"number": checklist.number, "problems": " ".join(map(str, problems))}
         )
-    if not checklist.answer_options.exists():
-        raise VersioningError(
-            f"Version {checklist.number} has no answer scale, so it cannot be published."
-        )
-    # Retire first: the constraint allows one published version at a time.
-    ChecklistVersion.objects.filter(status=ChecklistVersion.Status.PUBLISHED).update(
-        status=ChecklistVersion.Status.RETIRED
-    )
-    checklist.status = ChecklistVersion.Status.PUBLISHED
-    checklist.published_at = timezone.now()
-    checklist.save(update_fields=["status", "published_at"])
+    reason = _("Published version %(number)d") % {"number": checklist.number}
+    try:
+        # A savepoint: a publish that meets another at the constraint leaves this transaction
+        # usable, to say plainly who won.
+        with transaction.atomic():
+            # Retire first: the constraint allows one published version at a time.
+            if previous is not None:
+                _retire(previous, user=published_by, reason=reason)
+            checklist.status = ChecklistVersion.Status.PUBLISHED
+            checklist.published_at = timezone.now()
+            checklist.published_by = published_by
+            _save_with_history(
+                checklist,
+                user=published_by,
+                reason=reason,
+                update_fields=["status", "published_at", "published_by"],
+            )
+    except IntegrityError as error:
+        raise _published_meanwhile(checklist) from error
     return checklist

@@ -59,6 +59,20 @@ def run_action(client, action: str, *versions: ChecklistVersion):
     )
 
 
+def publish(client, draft: ChecklistVersion):
+    """Publish `draft` as an admin does: through its confirmation page's one button."""
+    url = reverse("admin:assessments_checklistversion_publish", args=[draft.pk])
+    expected = client.get(url).context["form"]["expected_published"].value()
+    return client.post(url, {"expected_published": expected or ""}, follow=True)
+
+
+def reword_a_question(draft: ChecklistVersion) -> None:
+    """An edit, so that the draft is not the published version again (which is refused)."""
+    Question.objects.filter(checklist=draft, code="encourage-creativity").update(
+        text="Do you encourage creativity in everyone?"
+    )
+
+
 # --- Who gets in -------------------------------------------------------------------------------
 
 
@@ -281,9 +295,10 @@ def test_the_areas_questions_and_quotes_of_a_version_with_answers_are_read_only(
 
 def test_a_version_with_answers_cannot_be_deleted(admin_client, submitted):
     checklist = submitted.checklist
-    checklist_copy_as_draft(checklist=checklist)
+    draft = checklist_copy_as_draft(checklist=checklist)
+    reword_a_question(draft)
     # Publish the copy so that version 1 is no longer protected as the published one.
-    run_action(admin_client, "publish", ChecklistVersion.objects.get(number=2))
+    publish(admin_client, draft)
 
     response = admin_client.post(
         reverse("admin:assessments_checklistversion_delete", args=[checklist.pk]), {"post": "yes"}
@@ -304,7 +319,8 @@ def test_the_published_version_cannot_be_deleted_from_the_list(admin_client, che
 
 def test_a_retired_version_is_read_only_even_without_answers(admin_client, checklist):
     run_action(admin_client, "copy_as_draft", checklist)
-    run_action(admin_client, "publish", ChecklistVersion.objects.get(number=2))
+    reword_a_question(ChecklistVersion.objects.get(number=2))
+    publish(admin_client, ChecklistVersion.objects.get(number=2))
 
     response = admin_client.get(change_url(checklist))
 
@@ -331,8 +347,9 @@ def test_an_admin_copies_a_version_as_a_new_draft(admin_client, submitted):
 def test_an_admin_publishes_a_draft_and_the_old_version_retires(admin_client, checklist):
     run_action(admin_client, "copy_as_draft", checklist)
     draft = ChecklistVersion.objects.get(number=2)
+    reword_a_question(draft)
 
-    response = run_action(admin_client, "publish", draft)
+    response = publish(admin_client, draft)
 
     checklist.refresh_from_db()
     assert ChecklistVersion.objects.published() == draft
@@ -341,22 +358,21 @@ def test_an_admin_publishes_a_draft_and_the_old_version_retires(admin_client, ch
 
 
 def test_publishing_a_version_that_is_not_a_draft_shows_an_error(admin_client, checklist):
-    response = run_action(admin_client, "publish", checklist)
-
-    assert "Version 1 is published, not a draft, so it cannot be published." in (
-        response.content.decode()
+    response = admin_client.get(
+        reverse("admin:assessments_checklistversion_publish", args=[checklist.pk]), follow=True
     )
+
+    assert "Version 1 is published: only a draft can be published." in (response.content.decode())
     assert ChecklistVersion.objects.published() == checklist
 
 
-def test_publishing_asks_for_one_draft_at_a_time(admin_client, checklist):
-    first = checklist_copy_as_draft(checklist=checklist)
-    second = checklist_copy_as_draft(checklist=checklist)
+def test_the_version_list_has_no_publish_action_and_says_where_publishing_is(
+    admin_client, checklist
+):
+    page = admin_client.get(changelist_url("checklistversion")).content.decode()
 
-    response = run_action(admin_client, "publish", first, second)
-
-    assert "Select one draft version to publish." in response.content.decode()
-    assert ChecklistVersion.objects.published() == checklist
+    assert 'value="publish"' not in page
+    assert "To publish a draft, open it and choose “Publish”" in page
 
 
 def test_an_old_assessment_keeps_its_questions_and_wording_after_a_new_version_is_published(
@@ -377,7 +393,7 @@ def test_an_old_assessment_keeps_its_questions_and_wording_after_a_new_version_i
     index = next(i for i, f in enumerate(forms) if f.instance.code == "space-to-test")
     data[f"questions-{index}-text"] = "Do you give people room and permission to try new ways?"
     assert admin_client.post(change_url(area), data).status_code == 302
-    run_action(admin_client, "publish", draft)
+    publish(admin_client, draft)
 
     submitted.refresh_from_db()
     assert submitted.checklist == original

@@ -30,7 +30,7 @@ def second_edition(checklist, admin_user):
     """Version 2, published: "encourage-creativity" reworded, "persist" with new guidance only."""
     draft = new_checklist_version(checklist, reword={"encourage-creativity": NEW_WORDING})
     Question.objects.filter(checklist=draft, code="persist").update(guidance="Keep at it.")
-    return checklist_publish(checklist=draft)
+    return checklist_publish(checklist=draft, published_by=admin_user)
 
 
 @pytest.fixture

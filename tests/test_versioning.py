@@ -6,6 +6,15 @@ from assessments.models import AnswerOption, Area, ChecklistVersion, Question, Q
 from assessments.versioning import VersioningError, checklist_copy_as_draft, checklist_publish
 
 
+def _edited_copy(checklist: ChecklistVersion) -> ChecklistVersion:
+    """A draft copy with one key action reworded: an unchanged copy is not published."""
+    copy = checklist_copy_as_draft(checklist=checklist)
+    Question.objects.filter(checklist=copy, code="encourage-creativity").update(
+        text="Do you encourage creativity in everyone?"
+    )
+    return copy
+
+
 def _content(checklist: ChecklistVersion) -> dict[str, list[tuple]]:
     """Everything a version holds, keyed by codes, without ids or the version itself."""
     return {
@@ -90,44 +99,67 @@ def test_a_copy_of_a_copy_takes_the_next_number(checklist):
     assert (first.number, second.number) == (2, 3)
 
 
-def test_publishing_a_draft_makes_it_the_published_version_and_retires_the_old_one(checklist):
-    copy = checklist_copy_as_draft(checklist=checklist)
+def test_publishing_a_draft_makes_it_the_published_version_and_retires_the_old_one(
+    checklist, admin_user
+):
+    copy = _edited_copy(checklist)
 
-    published = checklist_publish(checklist=copy)
+    published = checklist_publish(checklist=copy, published_by=admin_user)
 
     checklist.refresh_from_db()
     assert published.status == ChecklistVersion.Status.PUBLISHED
     assert published.published_at is not None
+    assert published.published_by == admin_user
     assert checklist.status == ChecklistVersion.Status.RETIRED
     assert ChecklistVersion.objects.published() == copy
 
 
-def test_it_refuses_to_publish_a_version_that_is_not_a_draft(checklist):
-    with pytest.raises(VersioningError, match="Version 1 is published, not a draft"):
-        checklist_publish(checklist=checklist)
+def test_it_refuses_to_publish_a_version_that_is_not_a_draft(checklist, admin_user):
+    with pytest.raises(VersioningError, match="Version 1 is already published"):
+        checklist_publish(checklist=checklist, published_by=admin_user)
 
-    copy = checklist_copy_as_draft(checklist=checklist)
-    checklist_publish(checklist=copy)
+    copy = _edited_copy(checklist)
+    checklist_publish(checklist=copy, published_by=admin_user)
     checklist.refresh_from_db()
     with pytest.raises(VersioningError, match="Version 1 is retired, not a draft"):
-        checklist_publish(checklist=checklist)
+        checklist_publish(checklist=checklist, published_by=admin_user)
 
 
-def test_it_refuses_to_publish_a_draft_with_no_questions(checklist):
+def test_it_refuses_to_publish_a_draft_with_no_questions(checklist, admin_user):
     copy = checklist_copy_as_draft(checklist=checklist)
     Question.objects.filter(area__checklist=copy).delete()
 
     with pytest.raises(
-        VersioningError, match="Version 2 has no questions, so it cannot be published"
+        VersioningError,
+        match="Version 2 cannot be published yet: The area “Create the climate for innovation” has no key actions",
     ):
-        checklist_publish(checklist=copy)
+        checklist_publish(checklist=copy, published_by=admin_user)
 
     assert ChecklistVersion.objects.published() == checklist
 
 
-def test_it_refuses_to_publish_a_draft_with_no_answer_scale(checklist):
-    copy = checklist_copy_as_draft(checklist=checklist)
+def test_it_refuses_to_publish_a_draft_with_no_answer_scale(checklist, admin_user):
+    copy = _edited_copy(checklist)
     copy.answer_options.all().delete()
 
     with pytest.raises(VersioningError, match="has no answer scale"):
-        checklist_publish(checklist=copy)
+        checklist_publish(checklist=copy, published_by=admin_user)
+
+
+def test_a_copy_records_a_history_record_for_every_row_it_makes(checklist, admin_user):
+    copy = checklist_copy_as_draft(checklist=checklist, copied_by=admin_user)
+
+    reason = "Copied from version 1"
+    assert copy.history.get().history_change_reason == reason
+    rows_of_copy = {
+        Area: Area.objects.filter(checklist=copy),
+        Question: Question.objects.filter(checklist=copy),
+        Quote: Quote.objects.filter(area__checklist=copy),
+        AnswerOption: AnswerOption.objects.filter(checklist=copy),
+    }
+    for model, rows in rows_of_copy.items():
+        records = model.history.filter(id__in=rows.values("pk"))
+        assert records.count() == rows.count() > 0
+        assert set(records.values_list("history_change_reason", "history_user")) == {
+            (reason, admin_user.pk)
+        }

@@ -6,8 +6,9 @@ Which versions can be edited (PRODUCT.md section 4):
 * A version with answers from councillors is read-only, with everything that hangs off it, so a
   submitted assessment keeps the wording it was answered against. So is a retired version.
 * A draft, and a published version nobody has answered yet, can be edited in place.
-* Status only changes through the actions: "Copy as new draft version" and "Publish selected
-  draft" (see `assessments.versioning`). The published version cannot be deleted.
+* Status only changes through "Copy as new draft version" and "Publish" on the version's own
+  page, publishing only after its confirmation page (see `assessments.admin.publishing` and
+  `assessments.versioning`). The published version cannot be deleted.
 """
 
 from collections.abc import Mapping
@@ -24,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from assessments.admin import preview, publishing
 from assessments.admin.history import ContentHistoryAdmin, answer_option_changes
 from assessments.models import Answer, AnswerOption, Area, ChecklistVersion, Question, Quote
-from assessments.versioning import VersioningError, checklist_copy_as_draft, checklist_publish
+from assessments.versioning import checklist_copy_as_draft
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -389,7 +390,7 @@ class ChecklistVersionAdmin(VersionLockAdmin):
     list_filter = ["status"]
     search_fields = ["title"]
     ordering = ["-number"]
-    actions = ["copy_as_draft", "publish"]
+    actions = ["copy_as_draft"]
     inlines = [AnswerOptionInline]
     readonly_fields = ["status", "based_on", "created_at", "published_at", "area_links"]
     fieldsets = [
@@ -476,36 +477,20 @@ class ChecklistVersionAdmin(VersionLockAdmin):
     @admin.action(description=COPY_ACTION, permissions=["add"])
     def copy_as_draft(self, request, queryset):
         for checklist in queryset.order_by("number"):
-            copy = checklist_copy_as_draft(checklist=checklist)
+            copy = checklist_copy_as_draft(checklist=checklist, copied_by=request.user)
             self.message_user(
                 request,
                 format_html(
-                    'Version {} copied as draft version {}. <a href="{}">Edit the draft</a>, '
-                    "then publish it.",
+                    _(
+                        'Version {} copied as draft version {}. <a href="{}">Edit the draft</a>, '
+                        "then publish it."
+                    ),
                     checklist.number,
                     copy.number,
                     reverse("admin:assessments_checklistversion_change", args=[copy.pk]),
                 ),
                 messages.SUCCESS,
             )
-
-    @admin.action(description="Publish selected draft", permissions=["change"])
-    def publish(self, request, queryset):
-        if queryset.count() != 1:
-            self.message_user(request, "Select one draft version to publish.", messages.ERROR)
-            return
-        previous = ChecklistVersion.objects.filter(status=ChecklistVersion.Status.PUBLISHED).first()
-        try:
-            published = checklist_publish(checklist=queryset.get())
-        except VersioningError as error:
-            self.message_user(request, str(error), messages.ERROR)
-            return
-        message = f"Version {published.number} is published: new assessments start on it."
-        if previous:
-            message += (
-                f" Version {previous.number} is retired; assessments already started on it keep it."
-            )
-        self.message_user(request, message, messages.SUCCESS)
 
 
 # --- Areas, questions and quotes -----------------------------------------------------------
