@@ -232,6 +232,9 @@ class Question(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        # What admins and the leaflet call it ("Question" is how it is asked).
+        verbose_name = _("key action")
+        verbose_name_plural = _("key actions")
         ordering = ["area__order", "order"]
         constraints = [
             models.UniqueConstraint(

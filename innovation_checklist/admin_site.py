@@ -2,8 +2,8 @@
 The admin site: its index and sidebar list what admins use, in sections named in their words
 and in the order they use them, not Django's apps in alphabetical order.
 
-Models keep their own names elsewhere (renaming them would need migrations); only the index
-and the sidebar say "Key actions" for questions and "Accounts" for users.
+A key action (`Question`) is named so by its model, so its own pages say it too; the index and
+the sidebar also say "Accounts" for users.
 """
 
 from django.contrib import admin

@@ -199,7 +199,12 @@ class VersionLockInline:
         if db_field.name in self.field_widgets:
             kwargs["widget"] = self.field_widgets[db_field.name]
         kwargs = with_help_text(db_field, kwargs)
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and isinstance(self, admin.TabularInline):
+            # A table's boxes have their column heading, not a label: name each for a screen
+            # reader (and axe), as the heading does for sighted people.
+            formfield.widget.attrs.setdefault("aria-label", str(formfield.label))
+        return formfield
 
     def checklist_of(self, parent) -> ChecklistVersion:
         raise NotImplementedError
@@ -337,6 +342,16 @@ class QuestionForm(InEditableAreaForm):
         return cleaned_data
 
 
+class TableFormSet(forms.BaseInlineFormSet):
+    """A tabular inline's rows: each row's "Delete" box is named, as its other boxes are (see
+    `VersionLockInline.formfield_for_dbfield`), since a table cell has no label of its own."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["aria-label"] = _("Delete")
+
+
 class QuestionInlineFormSet(forms.BaseInlineFormSet):
     """An area's questions: two of them given the same code in one save is refused plainly.
     (Django checks the formset's unique constraints only on fields the forms show, and
@@ -369,6 +384,7 @@ class QuoteForm(InEditableAreaForm):
 
 class AnswerOptionInline(VersionLockInline, admin.TabularInline):
     model = AnswerOption
+    formset = TableFormSet
     fields = ["order", "code", "label", "points", "hint"]
     formfield_overrides = COMPACT_WIDGETS
     field_widgets = {
@@ -392,9 +408,28 @@ class ChecklistVersionAdmin(VersionLockAdmin):
     ordering = ["-number"]
     actions = ["copy_as_draft"]
     inlines = [AnswerOptionInline]
-    readonly_fields = ["status", "based_on", "created_at", "published_at", "area_links"]
+    readonly_fields = [
+        "status",
+        "based_on",
+        "created_at",
+        "published_at",
+        "published_by",
+        "area_links",
+    ]
     fieldsets = [
-        (None, {"fields": ["number", "title", "status", "based_on", "created_at", "published_at"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "number",
+                    "title",
+                    "status",
+                    "based_on",
+                    "created_at",
+                    ("published_at", "published_by"),
+                ]
+            },
+        ),
         (
             "Start page and reports",
             {"fields": ["introduction", "innovation_definition", "key_findings"]},
@@ -517,6 +552,7 @@ class QuestionInline(VersionLockInline, admin.StackedInline):
 
 class QuoteInline(VersionLockInline, admin.TabularInline):
     model = Quote
+    formset = TableFormSet
     fields = ["order", "text"]
     formfield_overrides = COMPACT_WIDGETS
     ordering = ["order"]
