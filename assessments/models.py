@@ -195,9 +195,12 @@ class Question(models.Model):
         max_length=200, help_text="The key action, e.g. “Encourage creativity”."
     )
     text = models.CharField(
-        max_length=300, help_text="The question, e.g. “Do you encourage creativity?”"
+        _("the question"),
+        max_length=300,
+        help_text="The question, e.g. “Do you encourage creativity?”",
     )
     guidance = models.TextField(
+        _("what good looks like"),
         blank=True,
         help_text=(
             "What good looks like: two or three plain sentences, shown under the question and "
@@ -205,6 +208,7 @@ class Question(models.Model):
         ),
     )
     discussion_prompts = models.TextField(
+        _("facilitator prompts"),
         blank=True,
         help_text=(
             "Two or three questions a facilitator can ask a group about this key action, one "

@@ -25,6 +25,7 @@ values: frozen dataclasses of strings, for a template or a test to read.
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -193,6 +194,11 @@ def _quote_key(quote: Quote | None) -> tuple[str, int] | None:
     return (quote.area.code, quote.order) if quote is not None else None
 
 
+def _field_name(model, name: str) -> str:
+    """A field's name as admins read it on its admin page and in its history."""
+    return capfirst(model._meta.get_field(name).verbose_name)
+
+
 def _words(name: str, old: str, new: str) -> list[FieldChange]:
     old, new = _text(old), _text(new)
     return [FieldChange(name, ChangeKind.REWORDED, old, new)] if old != new else []
@@ -208,22 +214,26 @@ def _value(name: str, old: str, new: str) -> list[FieldChange]:
 def _question_fields(old: Question, new: Question) -> list[FieldChange]:
     changes = []
     if question_reworded(old, new):
-        changes += _words(_("Summary"), old.summary, new.summary)
-        changes += _words(_("The question"), old.text, new.text)
-    changes += _words(_("What good looks like"), old.guidance, new.guidance)
+        changes += _words(_field_name(Question, "summary"), old.summary, new.summary)
+        changes += _words(_field_name(Question, "text"), old.text, new.text)
+    changes += _words(_field_name(Question, "guidance"), old.guidance, new.guidance)
     if _quote_key(old.quote) != _quote_key(new.quote):
         changes.append(
             FieldChange(_("Quote"), ChangeKind.CHANGED, _quote(old.quote), _quote(new.quote))
         )
     else:
         changes += _words(_("Quote"), _quote(old.quote), _quote(new.quote))
-    changes += _words(_("Facilitator prompts"), old.discussion_prompts, new.discussion_prompts)
+    changes += _words(
+        _field_name(Question, "discussion_prompts"), old.discussion_prompts, new.discussion_prompts
+    )
     changes += _value(
         _("Research priority"),
         _yes_no(old.is_research_priority),
         _yes_no(new.is_research_priority),
     )
-    changes += _words(_("Research finding"), old.research_finding, new.research_finding)
+    changes += _words(
+        _field_name(Question, "research_finding"), old.research_finding, new.research_finding
+    )
     if old.area.code != new.area.code:
         changes += _value(_("Area"), old.area.title, new.area.title)
     changes += _value(_("Order"), str(old.order), str(new.order))
@@ -235,9 +245,9 @@ def _question_texts(question: Question) -> tuple[FieldChange, ...]:
     return tuple(
         FieldChange(name, ChangeKind.REWORDED, value, value)
         for name, value in [
-            (_("Summary"), question.summary),
-            (_("The question"), question.text),
-            (_("What good looks like"), _text(question.guidance)),
+            (_field_name(Question, "summary"), question.summary),
+            (_field_name(Question, "text"), question.text),
+            (_field_name(Question, "guidance"), _text(question.guidance)),
         ]
         if value
     )

@@ -386,7 +386,7 @@ def test_it_names_the_missing_area_a_question_points_at_and_changes_nothing(chec
         call_command("loaddata", path, verbosity=0)
 
     assert str(error.value) == (
-        f"Question 'orphan' in fixture '{path}' points at area 'no-such-area' in checklist "
+        f"Key action 'orphan' in fixture '{path}' points at area 'no-such-area' in checklist "
         "version 1, which does not exist. Add the area to the fixture before anything that "
         "points at it, or correct the reference."
     )
