@@ -35,6 +35,12 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # A default first, so that going back re-adds the column to areas that exist (empty).
+        migrations.AlterField(
+            model_name="area",
+            name="heading",
+            field=models.CharField(blank=True, default="", max_length=200),
+        ),
         migrations.RemoveField(
             model_name="area",
             name="heading",
