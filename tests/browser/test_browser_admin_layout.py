@@ -85,7 +85,7 @@ def test_the_history_of_an_edited_key_action_shows_its_author_and_passes_axe(
     question.save()  # the wording before the edit, as a copy records it
     sign_in(page, cast.admin.email)
     page.goto(reverse("admin:assessments_question_change", args=[question.pk]))
-    page.get_by_label("Text").fill("Do you keep going when innovations meet barriers?")
+    page.get_by_label("The question").fill("Do you keep going when innovations meet barriers?")
     with page.expect_navigation():
         page.get_by_role("button", name="Save", exact=True).click()
 
