@@ -39,7 +39,7 @@ from assessments.refusals import Refusal
 class StaleAssessment(Refusal):
     """The assessment changed (or was submitted) after the page was rendered; nothing was saved."""
 
-    default_message = (
+    default_message = gettext_lazy(
         "These answers were changed in another tab or window, so your last changes were not "
         "saved. The answers below are the ones saved now: check them and save again."
     )

@@ -3,6 +3,7 @@
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Layout
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from assessments.forms.accounts import ErrorBorderMixin
 from assessments.models import User
@@ -11,15 +12,15 @@ from assessments.models import User
 class DeleteAccountForm(ErrorBorderMixin, forms.Form):
     """Deleting an account cannot be undone, so the person types their password to confirm."""
 
-    WRONG_PASSWORD = "Your password is not correct. Enter the password you use to sign in"
+    WRONG_PASSWORD = _("Your password is not correct. Enter the password you use to sign in")
 
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         strip=False,
         widget=forms.PasswordInput(
             attrs={"autocomplete": "current-password", "class": "govuk-!-width-two-thirds"}
         ),
-        error_messages={"required": "Enter your password to confirm"},
+        error_messages={"required": _("Enter your password to confirm")},
     )
 
     def __init__(self, user: User, *args, **kwargs):
@@ -28,7 +29,7 @@ class DeleteAccountForm(ErrorBorderMixin, forms.Form):
         self.helper = FormHelper()
         self.helper.attrs = {"novalidate": ""}
         self.helper.layout = Layout(
-            "password", Button.warning("delete", "Delete your account and answers")
+            "password", Button.warning("delete", _("Delete your account and answers"))
         )
 
     def clean_password(self) -> str:

@@ -5,18 +5,20 @@ from crispy_forms_gds.layout import Button, Layout
 from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from assessments.forms.invitations import validate_no_control_characters
 from assessments.models import Council, User
 from assessments.passwords import password_reset_queue
 
-EMAIL_FORMAT_ERROR = "Enter an email address in the correct format, like name@example.org"
-NEW_PASSWORD_HINT = (
+EMAIL_FORMAT_ERROR = _("Enter an email address in the correct format, like name@example.org")
+NEW_PASSWORD_HINT = _(
     "Use at least 12 characters. A few unrelated words make a strong password that is easy to "
     "remember. Do not use your name, your email address or a common password. "
     "You can paste a password from a password manager."
 )
-PASSWORD_MISMATCH = "The passwords do not match. Enter the same password in both boxes."
+PASSWORD_MISMATCH = _("The passwords do not match. Enter the same password in both boxes.")
 
 
 class ErrorBorderMixin:
@@ -80,19 +82,20 @@ class SignInForm(ErrorBorderMixin, forms.Form):
     the same way, because Django's ModelBackend does not authenticate inactive users.
     """
 
-    INVALID_LOGIN = "Enter a correct email address and password"
+    # Marked here, translated where it is used: a plain string, so tests can look for it.
+    INVALID_LOGIN = gettext_noop("Enter a correct email address and password")
 
     email = LowerCaseEmailField(
-        label="Email address",
+        label=_("Email address"),
         max_length=254,
         widget=_email_input(),
-        error_messages={"required": "Enter your email address", "invalid": EMAIL_FORMAT_ERROR},
+        error_messages={"required": _("Enter your email address"), "invalid": EMAIL_FORMAT_ERROR},
     )
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        error_messages={"required": "Enter your password"},
+        error_messages={"required": _("Enter your password")},
     )
 
     def __init__(self, request=None, *args, **kwargs):
@@ -104,7 +107,7 @@ class SignInForm(ErrorBorderMixin, forms.Form):
             self,
             "email",
             "password",
-            button="Sign in",
+            button=_("Sign in"),
         )
 
     def clean(self):
@@ -113,7 +116,7 @@ class SignInForm(ErrorBorderMixin, forms.Form):
         if email and password:
             self.user_cache = authenticate(self.request, email=email, password=password)
             if self.user_cache is None:
-                self.add_error("email", self.INVALID_LOGIN)
+                self.add_error("email", gettext(self.INVALID_LOGIN))
         return self.cleaned_data
 
     def get_user(self) -> User | None:
@@ -123,8 +126,8 @@ class SignInForm(ErrorBorderMixin, forms.Form):
 class _NewPasswordMixin:
     """Plain labels and hint; password-rule errors shown on the first box, not the second."""
 
-    new_password_labels = ("New password", "Confirm new password")
-    new_password_required = "Enter a new password"
+    new_password_labels = (_("New password"), _("Confirm new password"))
+    new_password_required = _("Enter a new password")
 
     def _set_up_new_password_fields(self):
         first, second = self.new_password_labels
@@ -133,7 +136,7 @@ class _NewPasswordMixin:
         self.fields["new_password1"].error_messages["required"] = self.new_password_required
         self.fields["new_password2"].label = second
         self.fields["new_password2"].help_text = ""
-        self.fields["new_password2"].error_messages["required"] = "Enter the password again"
+        self.fields["new_password2"].error_messages["required"] = _("Enter the password again")
 
     def clean(self):
         self.validate_passwords("new_password1", "new_password2")
@@ -148,30 +151,30 @@ class AccountSetPasswordForm(ErrorBorderMixin, _NewPasswordMixin, SetPasswordFor
 
     def __init__(self, user, *args, for_invitation: bool = False, **kwargs):
         if for_invitation:
-            self.new_password_labels = ("Create a password", "Confirm your password")
-            self.new_password_required = "Enter a password"
+            self.new_password_labels = (_("Create a password"), _("Confirm your password"))
+            self.new_password_required = _("Enter a password")
         super().__init__(user, *args, **kwargs)
         self._set_up_new_password_fields()
         self.helper = _helper(
             self,
             "new_password1",
             "new_password2",
-            button="Set password" if for_invitation else "Reset password",
+            button=_("Set password") if for_invitation else _("Reset password"),
         )
 
 
 class AccountPasswordChangeForm(ErrorBorderMixin, _NewPasswordMixin, PasswordChangeForm):
     error_messages = {
         "password_mismatch": PASSWORD_MISMATCH,
-        "password_incorrect": "Your current password is not correct. Enter it again.",
+        "password_incorrect": _("Your current password is not correct. Enter it again."),
     }
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(user, *args, **kwargs)
         self._set_up_new_password_fields()
         old = self.fields["old_password"]
-        old.label = "Current password"
-        old.error_messages["required"] = "Enter your current password"
+        old.label = _("Current password")
+        old.error_messages["required"] = _("Enter your current password")
         # GOV.UK pages do not move focus on load; it disorients screen reader users.
         old.widget.attrs.pop("autofocus", None)
         self.helper = _helper(
@@ -179,7 +182,7 @@ class AccountPasswordChangeForm(ErrorBorderMixin, _NewPasswordMixin, PasswordCha
             "old_password",
             "new_password1",
             "new_password2",
-            button="Change password",
+            button=_("Change password"),
         )
 
 
@@ -188,15 +191,15 @@ class AccountPasswordResetForm(ErrorBorderMixin, PasswordResetForm):
     about which addresses have one."""
 
     email = LowerCaseEmailField(
-        label="Email address",
+        label=_("Email address"),
         max_length=254,
         widget=_email_input(),
-        error_messages={"required": "Enter your email address", "invalid": EMAIL_FORMAT_ERROR},
+        error_messages={"required": _("Enter your email address"), "invalid": EMAIL_FORMAT_ERROR},
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(self, "email", button="Send reset link")
+        self.helper = _helper(self, "email", button=_("Send reset link"))
 
     def save(self, **kwargs) -> None:  # type: ignore[override]  # Django's arguments go unused
         """
@@ -212,30 +215,33 @@ class InvitationForm(ErrorBorderMixin, forms.Form):
     """Who to invite. Admins also choose the council; an officer invites into their own."""
 
     full_name = forms.CharField(
-        label="Full name",
+        label=_("Full name"),
         max_length=150,
         validators=[validate_no_control_characters],  # the same rule as a line of a list
         error_messages={
-            "required": "Enter the councillor’s full name",
-            "max_length": "Full name must be 150 characters or fewer",
+            "required": _("Enter the councillor’s full name"),
+            "max_length": _("Full name must be 150 characters or fewer"),
         },
     )
     email = LowerCaseEmailField(
-        label="Email address",
+        label=_("Email address"),
         max_length=254,
         validators=[validate_no_control_characters],
         # Someone else's address: the browser should not offer the officer's own.
         widget=_email_input(autocomplete="off"),
         error_messages={
-            "required": "Enter the councillor’s email address",
+            "required": _("Enter the councillor’s email address"),
             "invalid": EMAIL_FORMAT_ERROR,
         },
     )
     council = forms.ModelChoiceField(
-        label="Council",
+        label=_("Council"),
         queryset=Council.objects.all(),
-        empty_label="Choose a council",
-        error_messages={"required": "Choose the council", "invalid_choice": "Choose the council"},
+        empty_label=_("Choose a council"),
+        error_messages={
+            "required": _("Choose the council"),
+            "invalid_choice": _("Choose the council"),
+        },
     )
 
     def __init__(self, *args, choose_council: bool, **kwargs):
@@ -246,4 +252,4 @@ class InvitationForm(ErrorBorderMixin, forms.Form):
             self.order_fields(names)  # the error summary follows the fields' order
         else:
             del self.fields["council"]
-        self.helper = _helper(self, *names, button="Send invitation")
+        self.helper = _helper(self, *names, button=_("Send invitation"))

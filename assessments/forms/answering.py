@@ -116,7 +116,7 @@ class HiddenFieldErrorsMixin:
     truncated page) is reported as an error on the whole form instead of vanishing.
     """
 
-    hidden_field_error = (
+    hidden_field_error = gettext_lazy(
         "Something went wrong with this page, so nothing was saved. "
         "Check your answers and try again."
     )
@@ -145,7 +145,10 @@ class AreaAnswersForm(HiddenFieldErrorsMixin, forms.Form):
 
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     after = forms.ChoiceField(
-        choices=[(CONTINUE, "Save and continue"), (LATER, "Save and come back later")],
+        choices=[
+            (CONTINUE, gettext_lazy("Save and continue")),
+            (LATER, gettext_lazy("Save and come back later")),
+        ],
         required=False,
         widget=forms.HiddenInput,
     )
@@ -170,21 +173,23 @@ class AreaAnswersForm(HiddenFieldErrorsMixin, forms.Form):
                 label=question.text,
                 error_messages={
                     "invalid_choice": _percent_safe(
-                        f"Choose one of the answers shown for “{question.text}”"
+                        _("Choose one of the answers shown for “%(question)s”")
+                        % {"question": question.text}
                     )
                 },
             )
             self.fields[code + NOTE_SUFFIX] = NoteField(
                 label=format_html(
-                    'Your note<span class="govuk-visually-hidden"> on “{}”</span> (optional)',
+                    _('Your note<span class="govuk-visually-hidden"> on “{}”</span> (optional)'),
                     question.summary,
                 ),
-                help_text="What do you do now, or what could you do?",
+                help_text=_("What do you do now, or what could you do?"),
                 max_length=NOTE_MAX_LENGTH,
                 required=False,
                 error_messages={
                     "max_length": _percent_safe(
-                        f"Your note on “{question.summary}” must be 2,000 characters or fewer"
+                        _("Your note on “%(question)s” must be 2,000 characters or fewer")
+                        % {"question": question.summary}
                     )
                 },
             )
@@ -297,8 +302,10 @@ class AreaAnswersForm(HiddenFieldErrorsMixin, forms.Form):
         unknown = set(self.data) - set(self.fields) - ALLOWED_EXTRA_KEYS
         if unknown:
             raise forms.ValidationError(
-                "Some of the answers sent are not for the questions on this page, so nothing "
-                "was saved. Check your answers and save again.",
+                _(
+                    "Some of the answers sent are not for the questions on this page, so nothing "
+                    "was saved. Check your answers and save again."
+                ),
                 code="unknown_question",
             )
         return cleaned_data
@@ -396,13 +403,17 @@ class StartForm(forms.Form):
         choices=[
             Choice(
                 FROM_PREVIOUS,
-                "Start from your last answers",
-                hint="Your answers and notes are filled in. You check and confirm each one.",
+                gettext_lazy("Start from your last answers"),
+                hint=gettext_lazy(
+                    "Your answers and notes are filled in. You check and confirm each one."
+                ),
             ),
-            Choice(BLANK, "Start with a blank checklist"),
+            Choice(BLANK, gettext_lazy("Start with a blank checklist")),
         ],
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose how you want to start your new assessment"},
+        error_messages={
+            "required": gettext_lazy("Choose how you want to start your new assessment")
+        },
     )
 
     def __init__(self, *args, **kwargs):

@@ -7,6 +7,7 @@ Both act on the signed-in person only; there is nothing here to choose whose dat
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -53,6 +54,6 @@ def delete_account(request):
         log_security_event(request, "account_deleted")
         data_rights.account_delete(user=user)
         logout(request)
-        messages.success(request, "Your account and your answers have been deleted")
+        messages.success(request, _("Your account and your answers have been deleted"))
         return redirect("assessments:start")
     return render(request, "accounts/data/delete_account.html", {"form": form})

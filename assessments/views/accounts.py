@@ -18,6 +18,7 @@ from django.db.models import Sum
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -149,7 +150,7 @@ def accept_invitation(request, token: str):
         except invitations.InvitationNotUsable as problem:
             return _invitation_not_usable(request, problem)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Your password is set and you are signed in")
+        messages.success(request, _("Your password is set and you are signed in"))
         return redirect(resolve_url(settings.LOGIN_REDIRECT_URL))
     return render(
         request, "accounts/accept_invitation.html", {"form": form, "invitation": invitation}
