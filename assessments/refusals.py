@@ -7,10 +7,13 @@ for the person, in plain English, and is shown as it is; views turn refusals int
 """
 
 
+from django.utils.translation import gettext_lazy as _
+
+
 class Refusal(Exception):
     """A domain rule refused an action. `str(refusal)` is the message for the person."""
 
-    default_message = "That could not be done."
+    default_message = _("That could not be done.")
 
     def __init__(self, message: str | None = None):
         super().__init__(message or self.default_message)
