@@ -42,6 +42,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from icalendar import Calendar, Event
 
 from assessments import dashboards, data_rights, group_reports, pdf, reports
@@ -274,7 +275,8 @@ def write_csv(out, report: group_reports.GroupReport) -> None:
         ]
     )
     group = report.group
-    yes, no = _("Yes"), _("No")
+    yes = pgettext("a yes or no cell of a CSV file", "Yes")
+    no = pgettext("a yes or no cell of a CSV file", "No")
     for area in report.areas:
         for row in area.questions:
             writer.writerow(
