@@ -6,7 +6,6 @@ a group, sharing, invitation or versioning rule) is a subclass of `Refusal`. Its
 for the person, in plain English, and is shown as it is; views turn refusals into messages one way.
 """
 
-
 from django.utils.translation import gettext_lazy as _
 
 

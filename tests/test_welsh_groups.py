@@ -4,7 +4,9 @@ compiled into a temporary locale directory, those pages and forms render in Wels
 `translation.override("cy")`, and the English sentences they mark are gone.
 """
 
+import datetime
 import html
+import io
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from assessments import exports, group_reports
 from assessments.forms.action_plan import DueDateField
 from assessments.forms.invitations import BulkInviteForm
 from assessments.invitations import InvitationNotUsable
@@ -76,7 +79,12 @@ def test_group_pages_for_its_officer_in_welsh(welsh, client, checklist, council,
     manage = get(client, "group_detail", setup.group.pk)
     check(
         manage,
-        ["Beth i'w wneud nesaf", "Dyddiad y cyfarfod", "Gweld adroddiad y grŵp", "Ychwanegu aelodau"],
+        [
+            "Beth i'w wneud nesaf",
+            "Dyddiad y cyfarfod",
+            "Gweld adroddiad y grŵp",
+            "Ychwanegu aelodau",
+        ],
         ["What to do next", "View group report", "The group has no members yet."],
     )
     report = get(client, "group_report", setup.group.pk)
@@ -169,6 +177,28 @@ def test_national_overview_in_welsh(welsh, client, checklist, council, admin_use
     )
     councils = get(client, "dashboard")
     check(councils, ["Ar draws pob cyngor"], ["Across all councils"])
+
+
+def test_papers_and_csv_in_welsh(welsh, checklist, council, officer):
+    report = group_reports.build_group_report(
+        build_group(council, checklist, facilitator=officer).group
+    )
+    today = datetime.date(2027, 1, 12)
+    pack = exports.meeting_pack_html(report, today=today)
+    check(
+        pack,
+        ["Pecyn y cyfarfod: Cabinet", "Cwestiynau i'w trafod", "Pam, mewn brawddeg"],
+        ["Meeting pack: Cabinet", "Questions to discuss", "Why, in a sentence"],
+    )
+    plan = exports.agreed_plan_html(report, today=today)
+    check(
+        plan, ["Cynllun y cytunwyd arno: Cabinet", "Dim wedi'i gytuno eto"], ["Nothing agreed yet"]
+    )
+    out = io.StringIO()
+    exports.write_csv(out, report)
+    header, first = out.getvalue().splitlines()[:2]
+    assert header.startswith("Grŵp,Cyngor,Fersiwn y rhestr wirio,Maes,Cod y cam allweddol")
+    assert ",Ie," in first or ",Na," in first
 
 
 def test_python_messages_in_welsh(welsh):

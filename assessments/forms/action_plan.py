@@ -59,7 +59,9 @@ class DueDateField(DateInputField):
                 _("Enter the date using numbers only, for example, 27 3 2027"), code="invalid"
             )
         if len(year) != 4:
-            raise ValidationError(_("Enter the year as 4 numbers, for example 2027"), code="invalid")
+            raise ValidationError(
+                _("Enter the year as 4 numbers, for example 2027"), code="invalid"
+            )
         try:
             return datetime.date(int(year), int(month), int(day))
         except ValueError:

@@ -30,8 +30,6 @@ from assessments.models import (
 from assessments.scoring import OptionInfo
 
 
-
-
 class _OfficerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
         return f"{user.full_name} ({user.council})" if self.show_council else user.full_name
@@ -100,8 +98,10 @@ class GroupForm(ErrorBorderMixin, forms.Form):
         max_value=CouncillorGroup.AGENDA_SIZE_MAX,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
         help_text=lazy(
-            lambda: gettext("A number from 1 to %(max)d. Most meetings have time for 5.")
-            % {"max": CouncillorGroup.AGENDA_SIZE_MAX},
+            lambda: (
+                gettext("A number from 1 to %(max)d. Most meetings have time for 5.")
+                % {"max": CouncillorGroup.AGENDA_SIZE_MAX}
+            ),
             str,
         )(),
         error_messages={

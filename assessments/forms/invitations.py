@@ -103,7 +103,11 @@ class BulkInviteForm(forms.Form):
     def _read_upload(self, upload) -> str:
         if upload.size > MAX_UPLOAD_BYTES:
             raise ValidationError(
-                {"csv_file": gettext("The file must be 100 KB or smaller. Split the list into parts.")}
+                {
+                    "csv_file": gettext(
+                        "The file must be 100 KB or smaller. Split the list into parts."
+                    )
+                }
             )
         try:
             # utf-8-sig drops the byte-order mark that spreadsheet programs often add.
@@ -159,7 +163,9 @@ class BulkInviteForm(forms.Form):
             return problem(gettext("Put a comma between the name and the email address."))
         if len(cells) > 2:
             return problem(
-                gettext("There are more than two parts. Give the name, a comma, then the email address.")
+                gettext(
+                    "There are more than two parts. Give the name, a comma, then the email address."
+                )
             )
         name, email = cells
         if not name:
@@ -170,7 +176,8 @@ class BulkInviteForm(forms.Form):
             )
         if len(name) > NAME_MAX_LENGTH:
             return problem(
-                gettext("The name must be %(count)d characters or fewer.") % {"count": NAME_MAX_LENGTH}
+                gettext("The name must be %(count)d characters or fewer.")
+                % {"count": NAME_MAX_LENGTH}
             )
         if not email:
             return problem(gettext("The email address is missing."))

@@ -64,7 +64,5 @@ def share_report(request, pk: int):
 def withdraw_report(request, pk: int):
     assessment = permissions.get_assessment_for_owner(request.user, pk, submitted=True)
     sharing.report_withdraw(assessment=assessment)
-    messages.success(
-        request, _("Your report is no longer shared. Officers cannot open it now.")
-    )
+    messages.success(request, _("Your report is no longer shared. Officers cannot open it now."))
     return redirect(ShareForm(request.POST).return_url_name(), pk=assessment.pk)
