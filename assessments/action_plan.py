@@ -20,7 +20,7 @@ import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from assessments import exports, reports
 from assessments.models import ActionStep, Answer, Assessment, StepReview
@@ -30,7 +30,7 @@ from assessments.refusals import Refusal
 class StaleActionStep(Refusal):
     """The next step changed (or was added) after the page was rendered; nothing was saved."""
 
-    default_message = (
+    default_message = gettext_lazy(
         "This next step was changed in another tab or window, so your last changes were not "
         "saved. The next step below is the one saved now: check it and save again."
     )

@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from assessments import emails, group_reports, invitations
 from assessments.models import (
@@ -30,15 +30,15 @@ from assessments.models import (
 class ProgressState(models.TextChoices):
     """The furthest step a councillor reached, as their council's officers see it."""
 
-    SUBMITTED = "submitted", "Submitted"
-    DRAFT = "draft", "Started"
-    SIGNED_IN = "signed_in", "Signed in"
-    ACTIVE = "active", "Account set up"
-    PENDING = "pending", "Invited"
-    EXPIRED = "expired", "Invitation expired"
-    REVOKED = "revoked", "Invitation revoked"
-    DEACTIVATED = "deactivated", "Account deactivated"
-    NOT_INVITED = "not_invited", "Not invited"
+    SUBMITTED = "submitted", gettext_lazy("Submitted")
+    DRAFT = "draft", gettext_lazy("Started")
+    SIGNED_IN = "signed_in", gettext_lazy("Signed in")
+    ACTIVE = "active", gettext_lazy("Account set up")
+    PENDING = "pending", gettext_lazy("Invited")
+    EXPIRED = "expired", gettext_lazy("Invitation expired")
+    REVOKED = "revoked", gettext_lazy("Invitation revoked")
+    DEACTIVATED = "deactivated", gettext_lazy("Account deactivated")
+    NOT_INVITED = "not_invited", gettext_lazy("Not invited")
 
 
 # An inactive account's state follows its latest invitation. An accepted invitation on an

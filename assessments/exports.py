@@ -42,6 +42,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from icalendar import Calendar, Event
 
 from assessments import dashboards, data_rights, group_reports, pdf, reports
@@ -259,21 +260,23 @@ def write_csv(out, report: group_reports.GroupReport) -> None:
     labels = [o.label for o in report.scale]
     writer.writerow(
         [
-            "Group",
-            "Council",
-            "Checklist version",
-            "Area",
-            "Key action code",
-            "Key action",
-            "Research priority",
+            _("Group"),
+            _("Council"),
+            _("Checklist version"),
+            _("Area"),
+            _("Key action code"),
+            _("Key action"),
+            _("Research priority"),
             *labels,
-            "Members who answered",
-            "Disagreement (%)",
-            "Shared gap",
-            "Agreed answer",
+            _("Members who answered"),
+            _("Disagreement (%)"),
+            _("Shared gap"),
+            _("Agreed answer"),
         ]
     )
     group = report.group
+    yes = pgettext("a yes or no cell of a CSV file", "Yes")
+    no = pgettext("a yes or no cell of a CSV file", "No")
     for area in report.areas:
         for row in area.questions:
             writer.writerow(
@@ -286,11 +289,11 @@ def write_csv(out, report: group_reports.GroupReport) -> None:
                         area.area.title,
                         row.code,
                         row.question.summary,
-                        "Yes" if row.question.is_research_priority else "No",
+                        yes if row.question.is_research_priority else no,
                         *(c.count for c in row.counts),
                         row.answered,
                         "" if row.disagreement_percent is None else row.disagreement_percent,
-                        "Yes" if row.is_shared_gap else "No",
+                        yes if row.is_shared_gap else no,
                         row.agreement.option.label
                         if row.agreement and row.agreement.option
                         else "",

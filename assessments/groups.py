@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assessments import emails, group_reports, permissions
 from assessments.models import (
@@ -53,7 +54,9 @@ class StaleAgreement(GroupError):
 
 def _check_facilitator(council: Council, facilitator: User | None) -> None:
     if facilitator is not None and not permissions.is_officer_of(facilitator, council):
-        raise GroupError(f"The facilitator must be an officer of {council.name}")
+        raise GroupError(
+            _("The facilitator must be an officer of %(council)s") % {"council": council.name}
+        )
 
 
 @transaction.atomic
@@ -172,7 +175,10 @@ def _refuse_name_taken(
     if exclude is not None:
         others = others.exclude(pk=exclude.pk)
     if others.exists():
-        raise GroupError(f"{council.name} already has a group called “{name}”") from error
+        raise GroupError(
+            _("%(council)s already has a group called “%(name)s”")
+            % {"council": council.name, "name": name}
+        ) from error
 
 
 @transaction.atomic
@@ -194,16 +200,25 @@ def group_set_status(
         return group
     if saved.status == CouncillorGroup.Status.CLOSED:
         raise GroupError(
-            f"{group.name} is closed, so it stays closed and keeps its answers. "
-            "Create a new group for another discussion."
+            _(
+                "%(group)s is closed, so it stays closed and keeps its answers. "
+                "Create a new group for another discussion."
+            )
+            % {"group": group.name}
         )
     if status != CouncillorGroup.Status.OPEN:
         round_ = group_round_record(group=group, by=by)
         if round_ is None and status == CouncillorGroup.Status.DISCUSSION:
             minimum = group_reports.group_minimum(group.council)
             raise GroupError(
-                f"{group.name}’s discussion can start once at least {minimum} members have "
-                "submitted an assessment linked to the group"
+                ngettext(
+                    "%(group)s’s discussion can start once at least %(minimum)d member has "
+                    "submitted an assessment linked to the group",
+                    "%(group)s’s discussion can start once at least %(minimum)d members have "
+                    "submitted an assessment linked to the group",
+                    minimum,
+                )
+                % {"group": group.name, "minimum": minimum}
             )
     group.status = status
     group.save(update_fields=["status", "updated_at"])
@@ -241,7 +256,10 @@ def group_round_record(*, group: CouncillorGroup, by: User | None) -> GroupRound
 def _refuse_if_closed(group: CouncillorGroup, message: str = "") -> None:
     # Read from the database, not the page's copy: the group may have closed since it loaded.
     if CouncillorGroup.objects.filter(pk=group.pk, status=CouncillorGroup.Status.CLOSED).exists():
-        raise GroupError(message or f"{group.name} is closed, so its members stay as they were")
+        raise GroupError(
+            message
+            or _("%(group)s is closed, so its members stay as they were") % {"group": group.name}
+        )
 
 
 @transaction.atomic
@@ -259,7 +277,10 @@ def group_add_members(*, group: CouncillorGroup, users: list[User]) -> list[User
     _refuse_if_closed(group)
     for user in users:
         if not (permissions.is_councillor(user) and user.council_id == group.council_id):
-            raise GroupError(f"{user} is not a councillor of {group.council.name}")
+            raise GroupError(
+                _("%(user)s is not a councillor of %(council)s")
+                % {"user": user, "council": group.council.name}
+            )
     existing = set(group.memberships.values_list("user_id", flat=True))
     new = [u for u in users if u.pk not in existing]
     GroupMembership.objects.bulk_create(
@@ -358,18 +379,24 @@ def assessment_link_group(
     assessment belongs to one group at a time, so this moves it from any other group, unless
     that group is closed: a closed group keeps its answers."""
     if assessment.owner_id != user.pk:
-        raise GroupError("You can only link your own assessments")
+        raise GroupError(_("You can only link your own assessments"))
     if not group.memberships.filter(user=user).exists():
-        raise GroupError(f"You are not a member of {group.name}")
+        raise GroupError(_("You are not a member of %(group)s") % {"group": group.name})
     if group.status == CouncillorGroup.Status.CLOSED:
-        raise GroupError(f"{group.name} is closed, so assessments can no longer be linked to it")
+        raise GroupError(
+            _("%(group)s is closed, so assessments can no longer be linked to it")
+            % {"group": group.name}
+        )
     current = (
         CouncillorGroup.objects.filter(assessments__pk=assessment.pk).only("name", "status").first()
     )
     if current is not None and current.status == CouncillorGroup.Status.CLOSED:
         raise GroupError(
-            f"This assessment is part of {current.name}’s record, which is closed, "
-            "so it stays linked there"
+            _(
+                "This assessment is part of %(group)s’s record, which is closed, "
+                "so it stays linked there"
+            )
+            % {"group": current.name}
         )
     Assessment.objects.filter(pk=assessment.pk).update(group=group)
     assessment.group = group
@@ -379,9 +406,12 @@ def assessment_link_group(
 @transaction.atomic
 def assessment_unlink_group(*, assessment: Assessment, user: User) -> Assessment:
     if assessment.owner_id != user.pk:
-        raise GroupError("You can only unlink your own assessments")
+        raise GroupError(_("You can only unlink your own assessments"))
     if assessment.group is not None and assessment.group.status == CouncillorGroup.Status.CLOSED:
-        raise GroupError(f"{assessment.group.name} is closed, so its answers are kept as they are")
+        raise GroupError(
+            _("%(group)s is closed, so its answers are kept as they are")
+            % {"group": assessment.group.name}
+        )
     Assessment.objects.filter(pk=assessment.pk).update(group=None)
     assessment.group = None
     return assessment
@@ -415,9 +445,9 @@ def group_record_agreement(
         % {"group": group.name},
     )
     if question.area.checklist_id != group.checklist_id:
-        raise GroupError("That key action is not in this group's checklist")
+        raise GroupError(_("That key action is not in this group's checklist"))
     if option is not None and option.checklist_id != group.checklist_id:
-        raise GroupError("That answer is not on this group's answer scale")
+        raise GroupError(_("That answer is not on this group's answer scale"))
     fields = {
         "option": option,
         "note": note,

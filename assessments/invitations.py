@@ -46,6 +46,8 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from assessments import emails
 from assessments.models import Council, Email, Invitation, User
@@ -63,10 +65,10 @@ class InvitationNotUsable(Refusal):
     """
 
     class Reason(models.TextChoices):
-        UNKNOWN = "unknown", "This invitation link is not valid"
-        USED = "used", "This invitation has already been used"
-        EXPIRED = "expired", "This invitation has expired"
-        REVOKED = "revoked", "This invitation has been withdrawn"
+        UNKNOWN = "unknown", _("This invitation link is not valid")
+        USED = "used", _("This invitation has already been used")
+        EXPIRED = "expired", _("This invitation has expired")
+        REVOKED = "revoked", _("This invitation has been withdrawn")
 
     def __init__(self, reason: Reason, invitation: Invitation | None = None):
         super().__init__(reason.label)
@@ -81,10 +83,10 @@ def hash_token(token: str) -> str:
 class InvitationStatus(models.TextChoices):
     """Where an invitation stands. Not stored: `invitation_status` reads it off the dates."""
 
-    PENDING = "pending", "Sent"
-    ACCEPTED = "accepted", "Accepted"
-    EXPIRED = "expired", "Expired"
-    REVOKED = "revoked", "Revoked"
+    PENDING = "pending", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
 
 
 def invitation_status(invitation: Invitation, *, now: datetime | None = None) -> InvitationStatus:
@@ -174,23 +176,33 @@ def existing_account_refusal(user: User, council: Council, *, email_failed: bool
     is "Send again", not a second invitation.
     """
     if user.council_id != council.pk:
-        return (
+        return gettext(
             "This email address cannot be invited to this council. "
             "Ask the service administrators for help."
         )
+    names = {"email": user.email, "council": council}
     if user.is_active:
         return (
-            f"{user.email} already has an account for {council}. They can sign in, "
-            "or reset their password if they have forgotten it."
+            gettext(
+                "%(email)s already has an account for %(council)s. They can sign in, "
+                "or reset their password if they have forgotten it."
+            )
+            % names
         )
     if email_failed:
         return (
-            f"{user.email} has already been invited to {council}, but the email could not be "
-            "sent. Use “Send again” beside their name."
+            gettext(
+                "%(email)s has already been invited to %(council)s, but the email could not be "
+                "sent. Use “Send again” beside their name."
+            )
+            % names
         )
     return (
-        f"{user.email} has already been invited to {council}. "
-        "To send them a new link, use “Send a new invitation” beside their name."
+        gettext(
+            "%(email)s has already been invited to %(council)s. "
+            "To send them a new link, use “Send a new invitation” beside their name."
+        )
+        % names
     )
 
 
@@ -343,7 +355,9 @@ def accepted_user_ids(user_ids: set[int]) -> set[int]:
 def invitation_revoke(*, invitation: Invitation) -> None:
     """Stop an unused invitation's link from working. The inactive account stays."""
     if invitation.accepted_at:
-        raise InvitationError("This invitation has already been used, so it cannot be revoked.")
+        raise InvitationError(
+            gettext("This invitation has already been used, so it cannot be revoked.")
+        )
     Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
@@ -419,7 +433,8 @@ def invite_many(
                     LineProblem(
                         line.line,
                         text,
-                        f"The same email address is on line {first_line[line.email]}.",
+                        gettext("The same email address is on line %(number)d.")
+                        % {"number": first_line[line.email]},
                     )
                 )
                 continue

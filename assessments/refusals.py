@@ -6,13 +6,17 @@ a group, sharing, invitation or versioning rule) is a subclass of `Refusal`. Its
 for the person, in plain English, and is shown as it is; views turn refusals into messages one way.
 """
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 
 class Refusal(Exception):
     """A domain rule refused an action. `str(refusal)` is the message for the person."""
 
-    default_message = "That could not be done."
+    # Lazy where it is set on a class, so it is translated when shown, not when imported.
+    default_message: str | Promise = _("That could not be done.")
 
-    def __init__(self, message: str | None = None):
+    def __init__(self, message: str | Promise | None = None):
         super().__init__(message or self.default_message)
 
     @property

@@ -7,6 +7,7 @@ An individual's report reaches the officers of their council only while its auth
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assessments import exports
 from assessments.models import Assessment, Council, User
@@ -21,10 +22,10 @@ def report_share(*, assessment: Assessment) -> None:
     """Share a submitted report with the officers of its author's council. Its PDF is rendered
     into the cache by a task (if it is not there already), ready for the officers."""
     if not assessment.is_submitted:
-        raise SharingError("Only a submitted assessment can be shared.")
+        raise SharingError(_("Only a submitted assessment can be shared."))
     if assessment.owner.council_id is None:
         raise SharingError(
-            "Your account is not linked to a council, so there are no officers to share with."
+            _("Your account is not linked to a council, so there are no officers to share with.")
         )
     if assessment.shared_at is None:
         assessment.shared_at = timezone.now()

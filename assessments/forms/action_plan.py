@@ -14,7 +14,17 @@ from django.utils.translation import ngettext_lazy
 from assessments.forms.answering import HiddenFieldErrorsMixin
 from assessments.models import ActionStep
 
-DATE_EXAMPLE = "for example, 27 3 2027"
+DATE_NOT_PAST = _("Enter a date that is not in the past, for example, 27 3 2027")
+
+# Whole messages for each set of missing parts, so that each can be translated as a sentence.
+_MISSING_PARTS = {
+    ("day",): _("The date must include a day"),
+    ("month",): _("The date must include a month"),
+    ("year",): _("The date must include a year"),
+    ("day", "month"): _("The date must include a day and month"),
+    ("day", "year"): _("The date must include a day and year"),
+    ("month", "year"): _("The date must include a month and year"),
+}
 
 
 class DueDateField(DateInputField):
@@ -22,9 +32,11 @@ class DueDateField(DateInputField):
 
     def __init__(self, **kwargs):
         super().__init__(require_all_fields=False, **kwargs)
-        self.error_messages["incomplete"] = f"Enter the day, month and year, {DATE_EXAMPLE}"
+        self.error_messages["incomplete"] = _(
+            "Enter the day, month and year, for example, 27 3 2027"
+        )
         for field, name in zip(self.fields, ("day", "month", "year"), strict=True):
-            field.error_messages["incomplete"] = f"The date must include a {name}"
+            field.error_messages["incomplete"] = _MISSING_PARTS[(name,)]
             field.validators = []
 
     def clean(self, value):
@@ -35,9 +47,7 @@ class DueDateField(DateInputField):
             name for name, part in zip(("day", "month", "year"), parts, strict=False) if not part
         ]
         if parts and 0 < len(missing) < len(parts):
-            raise ValidationError(
-                f"The date must include a {' and '.join(missing)}", code="incomplete"
-            )
+            raise ValidationError(_MISSING_PARTS[tuple(missing)], code="incomplete")
         return super().clean(value)
 
     def compress(self, data_list):
@@ -46,14 +56,18 @@ class DueDateField(DateInputField):
         day, month, year = (str(value).strip() for value in data_list)
         if not (day.isdigit() and month.isdigit() and year.isdigit()):
             raise ValidationError(
-                f"Enter the date using numbers only, {DATE_EXAMPLE}", code="invalid"
+                _("Enter the date using numbers only, for example, 27 3 2027"), code="invalid"
             )
         if len(year) != 4:
-            raise ValidationError("Enter the year as 4 numbers, for example 2027", code="invalid")
+            raise ValidationError(
+                _("Enter the year as 4 numbers, for example 2027"), code="invalid"
+            )
         try:
             return datetime.date(int(year), int(month), int(day))
         except ValueError:
-            raise ValidationError(f"Enter a real date, {DATE_EXAMPLE}", code="invalid") from None
+            raise ValidationError(
+                _("Enter a real date, for example, 27 3 2027"), code="invalid"
+            ) from None
 
 
 class ActionStepForm(HiddenFieldErrorsMixin, forms.ModelForm):
@@ -65,9 +79,9 @@ class ActionStepForm(HiddenFieldErrorsMixin, forms.ModelForm):
 
     seen = forms.CharField(widget=forms.HiddenInput, required=False)
     due_date = DueDateField(
-        label="By when (optional)",
+        label=_("By when (optional)"),
         required=False,
-        help_text=f"Enter a date that is not in the past, {DATE_EXAMPLE}",
+        help_text=DATE_NOT_PAST,
     )
 
     class Meta:
@@ -75,9 +89,9 @@ class ActionStepForm(HiddenFieldErrorsMixin, forms.ModelForm):
         fields = ["what", "lead", "due_date", "reported_to", "is_focus"]
         labels = {
             "is_focus": _("Make this one of your focus actions"),
-            "what": "What will you do?",
-            "lead": "Who leads it? (optional)",
-            "reported_to": "Where will progress be reported? (optional)",
+            "what": _("What will you do?"),
+            "lead": _("Who leads it? (optional)"),
+            "reported_to": _("Where will progress be reported? (optional)"),
         }
         help_texts = {
             "is_focus": ngettext_lazy(
@@ -88,18 +102,22 @@ class ActionStepForm(HiddenFieldErrorsMixin, forms.ModelForm):
                 "limit",
             )
             % {"limit": ActionStep.FOCUS_LIMIT},
-            "what": "One practical next step, in a sentence or two.",
-            "lead": "A person or a role, for example the cabinet member or the chief executive.",
-            "reported_to": "A meeting or committee, for example cabinet or overview and scrutiny.",
+            "what": _("One practical next step, in a sentence or two."),
+            "lead": _("A person or a role, for example the cabinet member or the chief executive."),
+            "reported_to": _(
+                "A meeting or committee, for example cabinet or overview and scrutiny."
+            ),
         }
         error_messages = {
             "what": {
-                "required": "Enter what you will do",
-                "max_length": "What you will do must be %(limit_value)d characters or fewer",
+                "required": _("Enter what you will do"),
+                "max_length": _("What you will do must be %(limit_value)d characters or fewer"),
             },
-            "lead": {"max_length": "Who leads it must be %(limit_value)d characters or fewer"},
+            "lead": {"max_length": _("Who leads it must be %(limit_value)d characters or fewer")},
             "reported_to": {
-                "max_length": "Where progress will be reported must be %(limit_value)d characters or fewer"
+                "max_length": _(
+                    "Where progress will be reported must be %(limit_value)d characters or fewer"
+                )
             },
         }
 
@@ -127,9 +145,9 @@ class ActionStepForm(HiddenFieldErrorsMixin, forms.ModelForm):
         try:
             value = datetime.datetime.fromisoformat(seen)
         except ValueError:
-            raise ValidationError("Not a version of a next step", code="invalid") from None
+            raise ValidationError(_("Not a version of a next step"), code="invalid") from None
         if timezone.is_naive(value):
-            raise ValidationError("Not a version of a next step", code="invalid")
+            raise ValidationError(_("Not a version of a next step"), code="invalid")
         return value
 
     def clean_due_date(self):
@@ -141,5 +159,5 @@ class ActionStepForm(HiddenFieldErrorsMixin, forms.ModelForm):
             and "due_date" in self.changed_data
             and due_date < timezone.localdate()
         ):
-            raise ValidationError("The date must be today or in the future", code="past")
+            raise ValidationError(_("The date must be today or in the future"), code="past")
         return due_date

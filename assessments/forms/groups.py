@@ -9,14 +9,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.html import format_html
-from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from assessments import answering, permissions
 from assessments.forms.accounts import ErrorBorderMixin
-from assessments.forms.action_plan import DATE_EXAMPLE, DueDateField
+from assessments.forms.action_plan import DATE_NOT_PAST, DueDateField
 from assessments.forms.fields import IdsChoiceField
 from assessments.models import (
     NOTE_MAX_LENGTH,
@@ -28,10 +28,6 @@ from assessments.models import (
     User,
 )
 from assessments.scoring import OptionInfo
-
-
-def _max_length(what: str) -> str:
-    return f"{what} must be %(limit_value)d characters or fewer"
 
 
 class _OfficerChoiceField(forms.ModelChoiceField):
@@ -51,34 +47,36 @@ class GroupForm(ErrorBorderMixin, forms.Form):
 
     council = forms.ModelChoiceField(
         queryset=Council.objects.all(),
-        label="Council",
-        empty_label="Choose a council",
-        error_messages={"required": "Choose the group's council"},
+        label=_("Council"),
+        empty_label=_("Choose a council"),
+        error_messages={"required": _("Choose the group's council")},
     )
     name = forms.CharField(
-        label="Group name",
+        label=_("Group name"),
         max_length=200,
-        help_text="For example, Cabinet, or Overview and Scrutiny Committee.",
+        help_text=_("For example, Cabinet, or Overview and Scrutiny Committee."),
         error_messages={
-            "required": "Enter the group's name",
-            "max_length": _max_length("The group's name"),
+            "required": _("Enter the group's name"),
+            "max_length": _("The group's name must be %(limit_value)d characters or fewer"),
         },
     )
     description = forms.CharField(
-        label="Description (optional)",
+        label=_("Description (optional)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What the group is and when it will discuss its answers.",
-        error_messages={"max_length": _max_length("The description")},
+        help_text=_("What the group is and when it will discuss its answers."),
+        error_messages={
+            "max_length": _("The description must be %(limit_value)d characters or fewer")
+        },
     )
     facilitator = _OfficerChoiceField(
         queryset=User.objects.none(),
-        label="Facilitating officer (optional)",
+        label=_("Facilitating officer (optional)"),
         required=False,
-        empty_label="No facilitator yet",
-        help_text="The officer who runs the group's discussion.",
-        error_messages={"invalid_choice": "Choose one of the council's officers from the list"},
+        empty_label=_("No facilitator yet"),
+        help_text=_("The officer who runs the group's discussion."),
+        error_messages={"invalid_choice": _("Choose one of the council's officers from the list")},
     )
     meeting_date = DueDateField(
         label=_("Meeting date (optional)"),
@@ -99,8 +97,13 @@ class GroupForm(ErrorBorderMixin, forms.Form):
         min_value=1,
         max_value=CouncillorGroup.AGENDA_SIZE_MAX,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
-        help_text=_("A number from 1 to %(max)d. Most meetings have time for 5.")
-        % {"max": CouncillorGroup.AGENDA_SIZE_MAX},
+        help_text=lazy(
+            lambda: (
+                gettext("A number from 1 to %(max)d. Most meetings have time for 5.")
+                % {"max": CouncillorGroup.AGENDA_SIZE_MAX}
+            ),
+            str,
+        )(),
         error_messages={
             "invalid": _("Enter the number of agenda items as a whole number, like 5"),
             "min_value": _("The agenda must list at least 1 key action"),
@@ -196,7 +199,9 @@ class GroupForm(ErrorBorderMixin, forms.Form):
             and facilitator.council_id != council.pk
         ):
             self.add_error(
-                "facilitator", f"Choose an officer of {council.name}, or no facilitator yet"
+                "facilitator",
+                _("Choose an officer of %(council)s, or no facilitator yet")
+                % {"council": council.name},
             )
         name = cleaned.get("name")
         if council and name:
@@ -204,18 +209,22 @@ class GroupForm(ErrorBorderMixin, forms.Form):
             if self.group is not None:
                 clash = clash.exclude(pk=self.group.pk)
             if clash.exists():
-                self.add_error("name", f"{council.name} already has a group called “{name}”")
+                self.add_error(
+                    "name",
+                    _("%(council)s already has a group called “%(name)s”")
+                    % {"council": council.name, "name": name},
+                )
         return cleaned
 
 
 class AddMembersForm(forms.Form):
     members = _CouncillorsChoiceField(
         queryset=User.objects.none(),
-        label="Councillors to add",
+        label=_("Councillors to add"),
         widget=forms.CheckboxSelectMultiple,
         error_messages={
-            "required": "Choose at least one councillor to add",
-            "invalid_choice": "Choose councillors from the list",
+            "required": _("Choose at least one councillor to add"),
+            "invalid_choice": _("Choose councillors from the list"),
         },
     )
 
@@ -266,12 +275,12 @@ class _AssessmentChoiceField(forms.ModelChoiceField):
 class LinkAssessmentForm(forms.Form):
     assessment = _AssessmentChoiceField(
         queryset=Assessment.objects.none(),
-        label="Which of your assessments is for this group?",
+        label=_("Which of your assessments is for this group?"),
         widget=forms.RadioSelect,
         empty_label=None,
         error_messages={
-            "required": "Choose the assessment you answered for this group",
-            "invalid_choice": "Choose one of your own assessments",
+            "required": _("Choose the assessment you answered for this group"),
+            "invalid_choice": _("Choose one of your own assessments"),
         },
     )
 
@@ -332,9 +341,7 @@ class AgreementForm(ErrorBorderMixin, forms.ModelForm):
     action_due_date = DueDateField(
         label=_("By when (optional)"),
         required=False,
-        help_text=format_lazy(
-            _("Enter a date that is not in the past, {example}"), example=DATE_EXAMPLE
-        ),
+        help_text=DATE_NOT_PAST,
     )
     revision = forms.CharField(widget=forms.HiddenInput, required=False)
 

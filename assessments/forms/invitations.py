@@ -9,6 +9,8 @@ from crispy_forms_gds.layout import Button, Field, Layout
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from assessments.invitations import InviteLine, LineProblem
 
@@ -16,7 +18,7 @@ MAX_UPLOAD_BYTES = 100_000
 MAX_LINES = 500
 NAME_MAX_LENGTH = 150
 EMAIL_MAX_LENGTH = 254
-CONTROL_CHARACTER_ERROR = (
+CONTROL_CHARACTER_ERROR = _(
     "Remove the hidden character (a control character, often left by a spreadsheet program) "
     "by typing it again"
 )
@@ -50,18 +52,22 @@ class BulkInviteForm(forms.Form):
     """
 
     pasted = forms.CharField(
-        label="Paste a list",
+        label=_("Paste a list"),
         required=False,
         strip=False,
-        help_text="One councillor a line: their full name, a comma, then their email address. "
-        "For example: Alex Morgan, alex.morgan@example.org",
+        help_text=_(
+            "One councillor a line: their full name, a comma, then their email address. "
+            "For example: Alex Morgan, alex.morgan@example.org"
+        ),
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
     )
     csv_file = forms.FileField(
-        label="Or upload a CSV file",
+        label=_("Or upload a CSV file"),
         required=False,
-        help_text="Two columns, name then email address, as saved from a spreadsheet. "
-        "A first row of headings is fine. Up to 100 KB.",
+        help_text=_(
+            "Two columns, name then email address, as saved from a spreadsheet. "
+            "A first row of headings is fine. Up to 100 KB."
+        ),
         widget=forms.FileInput(attrs={"accept": ".csv,text/csv", "class": "govuk-file-upload"}),
     )
 
@@ -74,7 +80,7 @@ class BulkInviteForm(forms.Form):
         self.helper.layout = Layout(
             Field.textarea("pasted"),
             Field("csv_file"),
-            Button("submit", "Send invitations"),
+            Button("submit", _("Send invitations")),
         )
 
     def clean(self):
@@ -82,14 +88,14 @@ class BulkInviteForm(forms.Form):
         upload = self.cleaned_data.get("csv_file")
         if upload and pasted.strip():
             raise ValidationError(
-                "Paste a list or upload a file, not both. Clear one of them and try again."
+                gettext("Paste a list or upload a file, not both. Clear one of them and try again.")
             )
         if upload:
             text = self._read_upload(upload)
         elif pasted.strip():
             text = pasted
         else:
-            self.add_error("pasted", "Paste a list of councillors, or upload a CSV file")
+            self.add_error("pasted", gettext("Paste a list of councillors, or upload a CSV file"))
             return self.cleaned_data
         self._parse(text)
         return self.cleaned_data
@@ -97,7 +103,11 @@ class BulkInviteForm(forms.Form):
     def _read_upload(self, upload) -> str:
         if upload.size > MAX_UPLOAD_BYTES:
             raise ValidationError(
-                {"csv_file": "The file must be 100 KB or smaller. Split the list into parts."}
+                {
+                    "csv_file": gettext(
+                        "The file must be 100 KB or smaller. Split the list into parts."
+                    )
+                }
             )
         try:
             # utf-8-sig drops the byte-order mark that spreadsheet programs often add.
@@ -105,21 +115,26 @@ class BulkInviteForm(forms.Form):
         except UnicodeDecodeError:
             raise ValidationError(
                 {
-                    "csv_file": "The file must be a CSV saved as UTF-8 text. Save it again as “CSV UTF-8”."
+                    "csv_file": gettext(
+                        "The file must be a CSV saved as UTF-8 text. Save it again as “CSV UTF-8”."
+                    )
                 }
             ) from None
 
     def _parse(self, text: str) -> None:
         physical_lines = text.splitlines()
         if len([line for line in physical_lines if line.strip()]) > MAX_LINES:
-            raise ValidationError(f"Invite up to {MAX_LINES} councillors at a time.")
+            raise ValidationError(
+                gettext("Invite up to %(count)d councillors at a time.") % {"count": MAX_LINES}
+            )
         reader = csv.reader(io.StringIO("\n".join(physical_lines)), skipinitialspace=True)
         try:
             for cells in reader:
                 self._parse_line(reader.line_num, cells)
         except csv.Error:
             raise ValidationError(
-                f"Line {reader.line_num} could not be read: check for a stray quotation mark."
+                gettext("Line %(number)d could not be read: check for a stray quotation mark.")
+                % {"number": reader.line_num}
             ) from None
 
     def _parse_line(self, number: int, cells: list[str]) -> None:
@@ -145,23 +160,33 @@ class BulkInviteForm(forms.Form):
             self.problems.append(LineProblem(number, text, reason))
 
         if len(cells) == 1:
-            return problem("Put a comma between the name and the email address.")
+            return problem(gettext("Put a comma between the name and the email address."))
         if len(cells) > 2:
             return problem(
-                "There are more than two parts. Give the name, a comma, then the email address."
+                gettext(
+                    "There are more than two parts. Give the name, a comma, then the email address."
+                )
             )
         name, email = cells
         if not name:
-            return problem("The name is missing.")
+            return problem(gettext("The name is missing."))
         if has_control_character(name):
-            return problem("The name has a hidden control character in it. Type the name again.")
+            return problem(
+                gettext("The name has a hidden control character in it. Type the name again.")
+            )
         if len(name) > NAME_MAX_LENGTH:
-            return problem(f"The name must be {NAME_MAX_LENGTH} characters or fewer.")
+            return problem(
+                gettext("The name must be %(count)d characters or fewer.")
+                % {"count": NAME_MAX_LENGTH}
+            )
         if not email:
-            return problem("The email address is missing.")
+            return problem(gettext("The email address is missing."))
         if has_control_character(email):
             return problem(
-                "The email address has a hidden control character in it. Type the address again."
+                gettext(
+                    "The email address has a hidden control character in it. "
+                    "Type the address again."
+                )
             )
         try:
             if len(email) > EMAIL_MAX_LENGTH:
@@ -169,6 +194,8 @@ class BulkInviteForm(forms.Form):
             validate_email(email)
         except ValidationError:
             if "@" not in email and "@" in name:
-                return problem("The name and email address are the wrong way round.")
-            return problem("The email address is not in the correct format, like name@example.org.")
+                return problem(gettext("The name and email address are the wrong way round."))
+            return problem(
+                gettext("The email address is not in the correct format, like name@example.org.")
+            )
         self.lines.append(InviteLine(number, name, email.lower()))

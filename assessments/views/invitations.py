@@ -116,7 +116,10 @@ def revoke_invitation(request, pk: int):
     except invitations.InvitationError as refusal:
         show_refusal(request, refusal)
     else:
-        messages.success(request, f"The invitation to {invitation.user.email} no longer works")
+        messages.success(
+            request,
+            _("The invitation to %(email)s no longer works") % {"email": invitation.user.email},
+        )
     return _back_to_list(request)
 
 

@@ -8,6 +8,7 @@ cannot open it (`permissions.get_shared_report_for_officer`).
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
@@ -50,8 +51,11 @@ def share_report(request, pk: int):
     else:
         messages.success(
             request,
-            f"Your report is shared with the officers of {assessment.owner.council}. "
-            "You can stop sharing it at any time.",
+            _(
+                "Your report is shared with the officers of %(council)s. "
+                "You can stop sharing it at any time."
+            )
+            % {"council": assessment.owner.council},
         )
     return redirect(ShareForm(request.POST).return_url_name(), pk=assessment.pk)
 
@@ -60,5 +64,5 @@ def share_report(request, pk: int):
 def withdraw_report(request, pk: int):
     assessment = permissions.get_assessment_for_owner(request.user, pk, submitted=True)
     sharing.report_withdraw(assessment=assessment)
-    messages.success(request, "Your report is no longer shared. Officers cannot open it now.")
+    messages.success(request, _("Your report is no longer shared. Officers cannot open it now."))
     return redirect(ShareForm(request.POST).return_url_name(), pk=assessment.pk)
