@@ -137,7 +137,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Status")
     def status(self, invitation: Invitation) -> str:
-        return invitations.invitation_status(invitation).label
+        return str(invitations.invitation_status(invitation).label)
 
     def has_add_permission(self, request):
         return False

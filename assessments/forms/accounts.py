@@ -1,5 +1,7 @@
 """Forms for signing in, passwords and invitations, laid out with the GOV.UK Design System."""
 
+from typing import TYPE_CHECKING
+
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Layout
 from django import forms
@@ -11,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from assessments.forms.invitations import validate_no_control_characters
 from assessments.models import Council, User
 from assessments.passwords import password_reset_queue
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 EMAIL_FORMAT_ERROR = _("Enter an email address in the correct format, like name@example.org")
 NEW_PASSWORD_HINT = _(
@@ -45,7 +50,7 @@ class ErrorBorderMixin:
                 widget.attrs["class"] = " ".join([*classes, error_class])
 
 
-def _helper(form: forms.Form, *names: str, button: str) -> FormHelper:
+def _helper(form: forms.Form, *names: str, button: "StrOrPromise") -> FormHelper:
     """A layout of the named fields, two-thirds wide, and one button."""
     for name in names:
         widget = form.fields[name].widget
