@@ -15,7 +15,7 @@ The rules:
   the link while the quote's words change, is a change of it.
 * Text is compared with line endings made alike and spaces at either end ignored, as a browser
   sends the same text back with other line endings. A key action's summary and question count as
-  reworded exactly when `versioning.question_reworded` says so: those are the key actions
+  reworded exactly when `scoring.wording_differs` says so: those are the key actions
   councillors are asked again (`VersionChanges.reworded_codes`).
 
 `compare_versions` reads each version in four queries, whatever its size, and returns plain
@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from assessments.models import AnswerOption, Area, ChecklistVersion, Question, Quote
-from assessments.versioning import question_reworded
+from assessments.scoring import wording_differs
 
 
 class ChangeKind(StrEnum):
@@ -213,7 +213,7 @@ def _value(name: str, old: str, new: str) -> list[FieldChange]:
 
 def _question_fields(old: Question, new: Question) -> list[FieldChange]:
     changes = []
-    if question_reworded(old, new):
+    if wording_differs(old, new):
         changes += _words(_field_name(Question, "summary"), old.summary, new.summary)
         changes += _words(_field_name(Question, "text"), old.text, new.text)
     changes += _words(_field_name(Question, "guidance"), old.guidance, new.guidance)
@@ -394,7 +394,7 @@ def compare_versions(*, old: ChecklistVersion, new: ChecklistVersion) -> Version
         for code, question in sorted(
             after.questions.items(), key=lambda item: (item[1].area.order, item[1].order)
         )
-        if code in before.questions and question_reworded(before.questions[code], question)
+        if code in before.questions and wording_differs(before.questions[code], question)
     ]
     return VersionChanges(
         old_number=old.number,

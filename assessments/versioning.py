@@ -27,6 +27,7 @@ from simple_history.utils import bulk_create_with_history
 from assessments import scoring
 from assessments.models import AnswerOption, Area, ChecklistVersion, Question, Quote, User
 from assessments.refusals import Refusal
+from assessments.version_changes import VersionChanges, compare_versions
 
 
 class VersioningError(Refusal):
@@ -167,17 +168,17 @@ class PublishProblem:
         return self.message
 
 
-def checklist_publish_problems(*, checklist: ChecklistVersion) -> list[PublishProblem]:
+def checklist_publish_problems(
+    *, checklist: ChecklistVersion, changes: VersionChanges | None = None
+) -> list[PublishProblem]:
     """
     Everything that would make publishing `checklist` wrong, each a message naming what to fix:
     no areas; an area without key actions; two key actions, or two areas, whose codes differ
     only in capitals (the database refuses exact twins; these are twins to people and to the
     comparison); no answer scale, or none of it scored; a research priority without its
     finding; and a draft identical to the published version. Empty when it can be published.
+    `changes` is the draft's comparison with the published version, when the caller has it.
     """
-    # Here, not at the top: the comparison uses this module's `question_reworded`.
-    from assessments.version_changes import compare_versions
-
     problems = []
     version = ("checklistversion", checklist.pk)
     areas = list(checklist.areas.order_by("order"))
@@ -277,7 +278,9 @@ def checklist_publish_problems(*, checklist: ChecklistVersion) -> list[PublishPr
     if (
         published is not None
         and published.pk != checklist.pk
-        and compare_versions(old=published, new=checklist).is_empty
+        and (
+            changes if changes is not None else compare_versions(old=published, new=checklist)
+        ).is_empty
     ):
         problems.append(
             PublishProblem(

@@ -139,7 +139,7 @@ def publish_view(request, pk: int, *, model_admin):
             "message": problem.message,
             "url": reverse(f"admin:assessments_{problem.fix_model}_change", args=[problem.fix_pk]),
         }
-        for problem in checklist_publish_problems(checklist=checklist)
+        for problem in checklist_publish_problems(checklist=checklist, changes=changes)
     ]
     context = _context(
         model_admin,
