@@ -24,7 +24,6 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from assessments import scoring
 from assessments.models import AnswerOption, Area, ChecklistVersion, Question, Quote, User
 from assessments.refusals import Refusal
 from assessments.version_changes import VersionChanges, compare_versions
@@ -32,16 +31,6 @@ from assessments.version_changes import VersionChanges, compare_versions
 
 class VersioningError(Refusal):
     """A change to a checklist version that the rules above do not allow; the message says why."""
-
-
-def question_reworded(old: Question, new: Question) -> bool:
-    """
-    Whether a key action (the same code in two versions) is asked in other words in `new`:
-    the one rule (`scoring.wording_differs`) behind the comparison of versions, the pre-fill of
-    a new assessment and the report's progress. An answer given to the old wording is not
-    carried over as if it answered the new one.
-    """
-    return scoring.wording_differs(old, new)
 
 
 def _lock_versions() -> None:
