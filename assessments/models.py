@@ -364,6 +364,16 @@ class Council(models.Model):
         blank=True,
         help_text="Leave empty to use the service-wide minimum. A council may only raise it.",
     )
+    # A council in Wales offers its services in Welsh first (the Welsh Language Standards): an
+    # email to one of its people whose language is not yet known is in both languages, Welsh first.
+    welsh_first = models.BooleanField(
+        "Welsh council",
+        default=False,
+        help_text=(
+            "Emails to people whose language is not yet known, such as invitations, are in Welsh "
+            "and English: tick to put the Welsh first."
+        ),
+    )
 
     objects = CouncilManager()
 
@@ -431,6 +441,10 @@ class User(AbstractUser):
         default=True,
         help_text=_("Reminders to complete an assessment and of next steps coming due."),
     )
+
+    # The language the person last used the service in ("en-gb" or "cy"), and so the language of
+    # every email sent to them; empty until they first use it, and then emails are in both.
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, blank=True, default="")
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["full_name"]

@@ -190,6 +190,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+# English and Welsh, each named in its own language (the language switch's labels).
+LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 # The service's own catalogues (Welsh): `.po` files committed, compiled by scripts/setup.

@@ -40,7 +40,8 @@ def test_an_admin_publishes_a_reworded_edition_and_a_councillor_answers_it_afres
     look("the draft's page")
 
     # Reword a key action and a quote on the draft's area page, as an admin would.
-    page.get_by_role("link", name="Create the climate for innovation").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Create the climate for innovation").click()
     look("the draft's area page")
     page.locator(f"input[value='{OLD_WORDING}']").fill(NEW_WORDING)
     page.locator("textarea[name^='quotes-'][name$='-text']").first.fill(NEW_QUOTE)
@@ -52,7 +53,8 @@ def test_an_admin_publishes_a_reworded_edition_and_a_councillor_answers_it_afres
     page.get_by_role("link", name="Preview").click()
     page.get_by_text("Preview of draft version 2").first.wait_for()
     look("the preview's home")
-    page.get_by_role("link", name="Create the climate for innovation").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Create the climate for innovation").click()
     assert page.get_by_role("group", name=NEW_WORDING).count() == 1
     look("the preview of an area")
 
