@@ -132,7 +132,10 @@ def test_the_standalone_error_pages_link_to_the_other_languages_start_page(templ
         html = render_to_string(template)
     assert switch(html) == ("/", "en", "en", "English")
     assert document_lang(html) == "cy"
+    assert 'class="govuk-generic-header__homepage-link"' in html
+    assert '<a href="/cy/" class="govuk-generic-header__homepage-link">' in html
     html = render_to_string(template)
+    assert '<a href="/" class="govuk-generic-header__homepage-link">' in html
     assert switch(html) == ("/cy/", "cy", "cy", "Cymraeg")
     assert document_lang(html) == "en-GB"
 

@@ -34,6 +34,12 @@ def document_lang() -> str:
     return DOCUMENT_LANG.get(translation.get_language() or "", "en-GB")
 
 
+@register.simple_tag
+def start_page() -> str:
+    """The start page in the active language, for the error pages that may look nothing up."""
+    return start_page_url(translation.get_language() or settings.LANGUAGE_CODE)
+
+
 @register.simple_tag(takes_context=True)
 def language_switch(
     context, css_class: str = "govuk-service-navigation__link", to_start: bool = False
