@@ -13,7 +13,8 @@ from django.conf import settings
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import get_resolver, reverse
+from django.urls.converters import IntConverter
 from django.utils import translation
 
 from assessments import invitations
@@ -227,3 +228,31 @@ def test_accepting_an_invitation_on_a_welsh_page_records_welsh(client, council, 
     assert response.status_code == 302
     invitation.user.refresh_from_db()
     assert invitation.user.language == "cy"
+
+
+def assessments_urls():
+    """Every page of the service with example arguments, as (English, Welsh) addresses."""
+    _prefix, resolver = get_resolver().namespace_dict["assessments"]
+    examples = {IntConverter: 1}
+    for pattern in resolver.url_patterns:
+        kwargs = {
+            key: examples.get(type(converter), "x")
+            for key, converter in pattern.pattern.converters.items()
+        }
+        english = reverse(f"assessments:{pattern.name}", kwargs=kwargs)
+        with translation.override("cy"):
+            yield english, reverse(f"assessments:{pattern.name}", kwargs=kwargs)
+
+
+def test_every_welsh_page_stays_welsh_for_a_visitor_and_links_to_its_english_page(client, db):
+    sign_in = welsh(reverse("assessments:sign_in"))
+    checked = 0
+    for english, welsh_url in assessments_urls():
+        assert welsh_url == welsh(english)
+        response = client.get(welsh_url)
+        if response.status_code == 302:
+            assert response["Location"].startswith(("/cy/", sign_in)), welsh_url
+        elif response.status_code == 200 and response["Content-Type"].startswith("text/html"):
+            assert switch(response.content.decode())[0] == english, welsh_url
+            checked += 1
+    assert checked >= 8  # the public pages
