@@ -256,3 +256,16 @@ def test_every_welsh_page_stays_welsh_for_a_visitor_and_links_to_its_english_pag
             assert switch(response.content.decode())[0] == english, welsh_url
             checked += 1
     assert checked >= 8  # the public pages
+
+
+def test_a_welsh_page_costs_the_same_queries_as_its_english_page(
+    signed_in, councillor, django_assert_num_queries
+):
+    url = reverse("assessments:dashboard")
+    User.objects.filter(pk=councillor.pk).update(language="cy")
+    # session, user, assessments, groups: as in English (test_dashboard), nothing written
+    with django_assert_num_queries(4):
+        signed_in.get(welsh(url))
+    User.objects.filter(pk=councillor.pk).update(language="en-gb")
+    with django_assert_num_queries(4):
+        signed_in.get(url)
