@@ -28,6 +28,13 @@ The rules:
   before it knows whether it arrived) until it is final, or for 3 days.
 * A message stuck in "sending" (its worker killed mid-send) is left alone: the mail server may
   or may not have taken it, and sending twice is worse than asking the officer to send again.
+* A message is in its recipient's language (`User.language`, the language of the pages they
+  last used), rendered at the moment of sending, so it is in the language known then, not the
+  one known when it was queued. Its links are that language's pages (/cy/... for Welsh). To a
+  person whose language is not yet known (an invitation, say) it is in both languages in one
+  message, Welsh first where their council is a Welsh council, English first otherwise. So
+  builders give `render_message` their links and dates through `site_link` and `long_date`,
+  which take their language when each language's part is rendered.
 """
 
 import logging
@@ -43,7 +50,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.tasks import task
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
 
@@ -149,23 +160,102 @@ def message_builder(purpose: Email.Purpose) -> Callable[[MessageBuilder], Messag
     return register
 
 
+def _site_link(url_name: str, args: tuple, kwargs: dict, fragment: str) -> str:
+    link = settings.SITE_URL + reverse(url_name, args=args, kwargs=kwargs)
+    return f"{link}#{fragment}" if fragment else link
+
+
+# `lazy` makes a proxy that calls its function each time it is read as text.
+_lazy_site_link = lazy(_site_link, str)
+_lazy_date_format = lazy(date_format, str)
+
+
+def site_link(url_name: str, *args, fragment: str = "", **kwargs) -> str:
+    """
+    An absolute link to one of the service's pages, for an email (emails are built without a
+    request, so from `settings.SITE_URL`): lazy, so it is the page in the language the message
+    is rendered in, each language's part of a bilingual message linking to its own pages.
+    """
+    return _lazy_site_link(url_name, args, kwargs, fragment)
+
+
+def long_date(value, *, time: bool = False) -> str:
+    """A date as "1 March 2027" ("1 Mawrth 2027"; with `time`, "1 March 2027, 09:30"), in the
+    language the message is rendered in (lazy, like `site_link`)."""
+    return _lazy_date_format(value, "j F Y, H:i" if time else "j F Y")
+
+
+def message_languages(user: User) -> list[str]:
+    """The languages of a message to `user`, in order: theirs, or both (Welsh first where their
+    council is a Welsh council) while their language is not yet known."""
+    if user.language:
+        return [user.language]
+    if user.council is not None and user.council.welsh_first:
+        return ["cy", settings.LANGUAGE_CODE]
+    return [settings.LANGUAGE_CODE, "cy"]
+
+
+# Between the two languages of a bilingual message.
+TEXT_SEPARATOR = "\n\n----------\n\n"
+SUBJECT_SEPARATOR = " / "
+
+
 def render_message(
     purpose: Email.Purpose,
     context: dict,
     *,
+    user: User,
     notify_personalisation: dict[str, str],
     attachments: tuple[tuple[str, bytes, str], ...] = (),
 ) -> OutgoingMessage:
-    """The message from the purpose's templates: templates/emails/<purpose>_subject.txt (one
-    line), <purpose>.txt and <purpose>.html, each given `context` and the service's name."""
-    context = {"service_name": settings.SERVICE_NAME, **context}
-    subject = render_to_string(f"emails/{purpose}_subject.txt", context)
+    """
+    The message to `user` from the purpose's templates: templates/emails/<purpose>_subject.txt
+    (one line), <purpose>.txt and <purpose>.html (which extends emails/_message.html), each
+    given `context` and the service's name, in each of `message_languages(user)`: one
+    language's message, or both languages' parts joined (subjects "Welsh / English", texts one
+    after the other, the HTML parts in one document, each part marked with its `lang`).
+
+    GOV.UK Notify's fields are given in the first language (Notify's template holds the words).
+    """
+    languages = message_languages(user)
+    bilingual = len(languages) > 1
+    parts = []
+    for language in languages:
+        with translation.override(language):
+            part_context = {
+                "service_name": gettext(settings.SERVICE_NAME),
+                **context,
+                "fragment": bilingual,
+            }
+            part_subject = render_to_string(f"emails/{purpose}_subject.txt", part_context)
+            parts.append(
+                (
+                    language,
+                    " ".join(part_subject.split()),  # a header is one line
+                    render_to_string(f"emails/{purpose}.txt", part_context),
+                    render_to_string(f"emails/{purpose}.html", part_context),
+                )
+            )
+    with translation.override(languages[0]):
+        personalisation = {name: str(value) for name, value in notify_personalisation.items()}
+        subject = SUBJECT_SEPARATOR.join(part[1] for part in parts)
+        html: str = (
+            render_to_string(
+                "emails/_bilingual.html",
+                {
+                    "subject": subject,
+                    "parts": [{"language": part[0], "html": part[3]} for part in parts],
+                },
+            )
+            if bilingual
+            else parts[0][3]
+        )
     return OutgoingMessage(
-        subject=" ".join(subject.split()),  # a header is one line
-        text=render_to_string(f"emails/{purpose}.txt", context),
-        html=render_to_string(f"emails/{purpose}.html", context),
+        subject=subject,
+        text=TEXT_SEPARATOR.join(part[2] for part in parts),
+        html=html,
         attachments=attachments,
-        notify_personalisation=notify_personalisation,
+        notify_personalisation=personalisation,
     )
 
 
@@ -316,7 +406,10 @@ def email_send(email_id: int) -> None:
     if builder is None:  # a purpose whose module the worker did not import: a bug, said plainly
         _give_up(email, "NoMessageBuilder")
         return
-    message = builder(email)
+    # In the recipient's (first) language: what a builder makes at once (a calendar file, say)
+    # is in it too; `render_message` renders each language's part.
+    with translation.override(message_languages(email.user)[0]):
+        message = builder(email)
     if message is None:
         Email.objects.filter(pk=email.pk).update(state=Email.State.CANCELLED)
         logger.info("Email %s cancelled: no longer needed", email.pk)

@@ -37,7 +37,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.tasks import task
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
@@ -108,7 +108,8 @@ def report_pdf_cache_key(assessment: Assessment, *, officer_reading: bool = Fals
     It holds everything a report can change with after submission: the assessment's own last
     change, the latest action-step change and the number of steps, and the owner's name and
     council as printed on every page. Sharing is not in it: the PDF is the same shared or not.
-    The officers' copy (`officer_reading`) is cached apart from the owner's.
+    The officers' copy (`officer_reading`) is cached apart from the owner's, and each language's
+    (the active one: the reader's) apart from the other's.
     """
     parts = (
         *reports.last_change(assessment),
@@ -117,7 +118,7 @@ def report_pdf_cache_key(assessment: Assessment, *, officer_reading: bool = Fals
     )
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
     reader = "officer" if officer_reading else "owner"
-    return f"report-pdf:{assessment.pk}:{reader}:{digest}"
+    return f"report-pdf:{assessment.pk}:{reader}:{translation.get_language()}:{digest}"
 
 
 def report_pdf(assessment: Assessment, *, officer_reading: bool = False) -> bytes:
@@ -163,10 +164,15 @@ def cached_html_pdf(prefix: str, html: str, **pdf_options) -> bytes:
     The PDF of `html`, cached under `prefix` and a digest of the HTML itself: it changes with
     everything the PDF prints and with nothing else, so a download of an unchanged paper costs
     its HTML, not a render. For PDFs no task warms (the report's own key is built from what it
-    depends on instead, so the warming task can find it without rendering the HTML).
+    depends on instead, so the warming task can find it without rendering the HTML). The key
+    names the active language too (the HTML differs with it anyway): a Welsh reader and an
+    English one of the same paper each get, and cache, their own language's PDF.
     """
     digest = hashlib.sha256(html.encode()).hexdigest()
-    return cached_pdf(f"{prefix}:{digest}", lambda: pdf.html_to_pdf(html, **pdf_options))
+    return cached_pdf(
+        f"{prefix}:{translation.get_language()}:{digest}",
+        lambda: pdf.html_to_pdf(html, **pdf_options),
+    )
 
 
 def _wait_for(key: str, *, seconds: float) -> bytes | None:
@@ -195,7 +201,9 @@ def report_pdf_warm(assessment_id: int) -> None:
     if not assessment.is_submitted:
         logger.info("PDF warming: assessment %s is not submitted", assessment_id)
         return
-    report_pdf(assessment)
+    # In the language its owner uses the service in: the one they will download.
+    with translation.override(assessment.owner.language or settings.LANGUAGE_CODE):
+        report_pdf(assessment)
 
 
 def report_pdf_warm_on_commit(assessment_id: int) -> None:

@@ -19,9 +19,7 @@ Privacy rules (PRODUCT.md section 6; `group_reports` says what the report shows)
 import datetime
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -308,8 +306,8 @@ def group_email_fields(*, group: CouncillorGroup, user: User) -> dict[str, str]:
         "full_name": user.full_name,
         "group": group.name,
         "council": group.council.name,
-        "meeting_date": date_format(group.meeting_date, "j F Y") if group.meeting_date else "",
-        "answers_due": date_format(group.answers_due, "j F Y") if group.answers_due else "",
+        "meeting_date": emails.long_date(group.meeting_date) if group.meeting_date else "",
+        "answers_due": emails.long_date(group.answers_due) if group.answers_due else "",
         "minimum": str(group_reports.group_minimum(group.council)),
     }
 
@@ -332,12 +330,13 @@ def group_added_message(email: Email) -> emails.OutgoingMessage | None:
     fields = {
         **group_email_fields(group=group, user=user),
         "facilitator": group.facilitator.full_name if group.facilitator else "",
-        "link": settings.SITE_URL + reverse("assessments:dashboard"),
-        "group_link": settings.SITE_URL + reverse("assessments:group_detail", args=[group.pk]),
+        "link": emails.site_link("assessments:dashboard"),
+        "group_link": emails.site_link("assessments:group_detail", group.pk),
     }
     return emails.render_message(
         Email.Purpose.GROUP_ADDED,
         {**fields, "minimum": minimum, "account_ready": user.is_active},
+        user=user,
         notify_personalisation={**fields, "account_ready": "yes" if user.is_active else "no"},
     )
 

@@ -44,7 +44,6 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -147,7 +146,7 @@ def _invitation_message(email: Email) -> emails.OutgoingMessage | None:
         pk=email.invitation_id
     )
     user = invitation.user
-    link = settings.SITE_URL + reverse("assessments:accept_invitation", kwargs={"token": token})
+    link = emails.site_link("assessments:accept_invitation", token=token)
     inviter = invitation.invited_by.full_name if invitation.invited_by else ""
     expires = timezone.localtime(invitation.expires_at)
     return emails.render_message(
@@ -159,12 +158,13 @@ def _invitation_message(email: Email) -> emails.OutgoingMessage | None:
             "link": link,
             "expires_at": expires,
         },
+        user=user,
         notify_personalisation={
             "full_name": user.full_name,
             "council": str(user.council),
             "inviter": inviter,
             "link": link,
-            "expires": f"{expires:%-d %B %Y, %H:%M}",
+            "expires": emails.long_date(expires, time=True),
         },
     )
 

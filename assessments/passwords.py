@@ -15,9 +15,7 @@ The rules:
   request came in on (which a forged Host header could set).
 """
 
-from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -40,16 +38,14 @@ def _password_reset_message(email: Email) -> emails.OutgoingMessage | None:
     user = email.user
     if not user.is_active or not user.has_usable_password():
         return None
-    path = reverse(
+    link = emails.site_link(
         "assessments:password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
+        uidb64=urlsafe_base64_encode(force_bytes(user.pk)),
+        token=default_token_generator.make_token(user),
     )
-    link = settings.SITE_URL + path
     return emails.render_message(
         Email.Purpose.PASSWORD_RESET,
         {"full_name": user.full_name, "link": link},
+        user=user,
         notify_personalisation={"full_name": user.full_name, "link": link},
     )

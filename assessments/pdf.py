@@ -14,6 +14,10 @@ borders are drawn as artifacts. The page margins (the footer and "Page N of M") 
 the structure tree, so assistive technology does not read them on every page; WeasyPrint 70
 marks their text as untagged spans rather than as artifacts, which only PDF 2.0 would allow in
 the tree.
+
+A PDF is in the active language (the reader's: the page's or, for a warming task, the
+person's): its `<html lang>` is the template's, and "Page N of M" is set in that language by a
+small stylesheet after the print stylesheet (`page_numbers_stylesheet`).
 """
 
 import contextlib
@@ -29,6 +33,7 @@ import weasyprint
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.utils._os import safe_join
+from django.utils.translation import gettext
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -133,6 +138,24 @@ def print_stylesheet(name: str = PRINT_STYLESHEET) -> weasyprint.CSS:
     )
 
 
+def page_numbers_stylesheet() -> weasyprint.CSS:
+    """The footer's "Page N of M" in the active language, over the print stylesheet's."""
+    # Translators: the footer of every page of a PDF; keep both placeholders.
+    words = gettext("Page %(page)s of %(pages)s")
+    return _page_numbers_stylesheet(words)
+
+
+@functools.cache
+def _page_numbers_stylesheet(words: str) -> weasyprint.CSS:
+    text = words.replace("\\", "\\\\").replace('"', '\\"')
+    text = text.replace("%(page)s", '" counter(page) "').replace("%(pages)s", '" counter(pages) "')
+    return weasyprint.CSS(
+        string=f'@page {{ @bottom-right {{ content: "{text}"; }} }}',
+        url_fetcher=StaticOnlyURLFetcher(),
+        font_config=font_config(),
+    )
+
+
 @contextlib.contextmanager
 def _garbage_collection_paused():
     """
@@ -173,7 +196,7 @@ def html_to_pdf(
             string=html, base_url=BASE_URL, url_fetcher=url_fetcher or StaticOnlyURLFetcher()
         )
         return document.write_pdf(
-            stylesheets=[print_stylesheet(stylesheet)],
+            stylesheets=[print_stylesheet(stylesheet), page_numbers_stylesheet()],
             font_config=font_config(),
             pdf_variant=PDF_VARIANT,
         )

@@ -45,15 +45,19 @@ The rules:
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from assessments import dashboards, exports, groups
-from assessments.emails import OutgoingMessage, email_queue, message_builder, render_message
+from assessments.emails import (
+    OutgoingMessage,
+    email_queue,
+    long_date,
+    message_builder,
+    render_message,
+    site_link,
+)
 from assessments.models import (
     ActionStep,
     Assessment,
@@ -69,11 +73,6 @@ COMPLETION_REMINDER_GAP = timedelta(hours=24)
 STEP_REMINDER_DAYS = 7
 GROUP_REMINDER_GAP = timedelta(hours=24)
 GROUP_REMINDER_DAYS = 2
-
-
-def site_link(url_name: str, *args) -> str:
-    """An absolute link for an email: emails are built without a request."""
-    return settings.SITE_URL + reverse(url_name, args=args)
 
 
 # --- Reminding a council's councillors -----------------------------------------------------
@@ -199,6 +198,7 @@ def completion_reminder_message(email: Email) -> OutgoingMessage | None:
     return render_message(
         Email.Purpose.COMPLETION_REMINDER,
         {**fields, "has_draft": has_draft},
+        user=user,
         notify_personalisation={**fields, "started": "yes" if has_draft else "no"},
     )
 
@@ -208,8 +208,9 @@ def completion_reminder_message(email: Email) -> OutgoingMessage | None:
 
 def step_report_link(step: ActionStep) -> str:
     """The step's place in its report (the email's link, and the calendar event's URL)."""
-    report = site_link("assessments:report", step.answer.assessment_id)
-    return f"{report}#gap-{step.answer.question.code}"
+    return site_link(
+        "assessments:report", step.answer.assessment_id, fragment=f"gap-{step.answer.question.code}"
+    )
 
 
 def step_reminder_key(step: ActionStep) -> str:
@@ -275,7 +276,7 @@ def step_reminder_message(email: Email) -> OutgoingMessage | None:
     fields = {
         "full_name": user.full_name,
         "what": step.what,
-        "due_date": date_format(step.due_date, "j F Y"),
+        "due_date": long_date(step.due_date),
         "lead": step.lead,
         "reported_to": step.reported_to,
         "question": step.answer.question.summary,
@@ -283,10 +284,11 @@ def step_reminder_message(email: Email) -> OutgoingMessage | None:
         "calendar_link": site_link("assessments:action_step_calendar", step.pk),
         "reminders_link": site_link("assessments:email_reminders"),
     }
-    calendar = exports.step_calendar(step, url=fields["report_link"])
+    calendar = exports.step_calendar(step, url=str(fields["report_link"]))
     return render_message(
         Email.Purpose.STEP_REMINDER,
         {**fields, "step": step},
+        user=user,
         attachments=((exports.step_calendar_filename(step), calendar, exports.CALENDAR),),
         notify_personalisation=fields,
     )
@@ -473,5 +475,6 @@ def group_reminder_message(email: Email) -> OutgoingMessage | None:
     return render_message(
         Email.Purpose.GROUP_REMINDER,
         {**fields, "has_draft": has_draft},
+        user=user,
         notify_personalisation={**fields, "started": "yes" if has_draft else "no"},
     )

@@ -146,6 +146,11 @@ urlpatterns = [
     path("account/data/", account_data.your_data, name="your_data"),
     path("account/data/download/", account_data.download, name="your_data_download"),
     path("account/delete/", account_data.delete_account, name="delete_account"),
-    # Operations
+    # The health check is in `operations_urlpatterns`: it has no language.
+]
+
+# Outside the language prefixes (innovation_checklist/urls.py): the load balancer asks for
+# /healthz alone, and SECURE_REDIRECT_EXEMPT names that path.
+operations_urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
 ]

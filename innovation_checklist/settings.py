@@ -80,9 +80,14 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The page's language is its address's: English unprefixed, Welsh under /cy/.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A person's language is the language of the pages they use: kept on their account (for
+    # their emails) and, for everyone, in the language cookie; a Welsh browser starts in Welsh.
+    "assessments.middleware.language_remembered",
     # Every page needs sign-in unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Every response to a signed-in person is never cached: it may show their answers.
@@ -286,6 +291,11 @@ CSRF_COOKIE_NAME = "__Host-csrftoken" if CSRF_COOKIE_SECURE else "csrftoken"
 # A session ends when the browser closes, and in any case 8 hours after it last changed (signing
 # in changes it), so a council PC left signed in does not stay signed in overnight.
 SESSION_COOKIE_AGE = 8 * 60 * 60
+# The language cookie (assessments.middleware.language_remembered) says only which language a
+# visitor last used; it is still sent over HTTPS only, and never read by scripts.
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Everything comes from our own origin: no inline scripts or styles (the templates have none),
 # no plugins, no <base>, no framing, forms post only to us; images may also be `data:` URLs (small

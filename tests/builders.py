@@ -25,6 +25,10 @@ PASSWORD = "correct horse battery staple"
 
 
 def make_user(*, email, full_name, council=None, role=User.Role.COUNCILLOR, **extra) -> User:
+    """A person who has used the service in English already (`language`), unless told: their
+    first page would record it once (assessments.middleware.language_remembered), and the
+    pinned query counts are for the pages after."""
+    extra.setdefault("language", "en-gb")
     return User.objects.create_user(
         email=email, password=PASSWORD, full_name=full_name, council=council, role=role, **extra
     )

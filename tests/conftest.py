@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import translation
 
 from assessments.answering import assessment_start
 from assessments.models import Assessment, ChecklistVersion, Council, User
@@ -68,6 +69,15 @@ def _fast_password_hashing(settings):
 def _plain_http(settings):
     # Tests run with DEBUG off, which turns the HTTPS redirect on; the test client speaks HTTP.
     settings.SECURE_SSL_REDIRECT = False
+
+
+@pytest.fixture(autouse=True)
+def _english_to_begin_with() -> Iterator[None]:
+    # LocaleMiddleware activates a request's language in the thread and leaves it there: a
+    # test's Welsh request would make every later `reverse` Welsh, in this test and the next.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
@@ -161,7 +171,7 @@ def other_officer(other_council) -> User:
 @pytest.fixture
 def admin_user(db) -> User:
     return User.objects.create_superuser(
-        email="admin@example.org", password=PASSWORD, full_name="Robin Admin"
+        email="admin@example.org", password=PASSWORD, full_name="Robin Admin", language="en-gb"
     )
 
 

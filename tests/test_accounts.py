@@ -299,7 +299,7 @@ PUBLIC_URL_NAMES = {
     "assessments:password_reset_confirm",
     "assessments:password_reset_complete",
     "assessments:accept_invitation",
-    "assessments:healthz",
+    "operations:healthz",
 }
 
 

@@ -22,18 +22,18 @@ BASE_DIR = Path(settings.BASE_DIR)
 
 
 def test_the_health_check_lives_at_healthz():
-    assert reverse("assessments:healthz") == "/healthz"
+    assert reverse("operations:healthz") == "/healthz"
 
 
 def test_the_health_check_answers_ok_without_signing_in(client, db):
-    response = client.get(reverse("assessments:healthz"))
+    response = client.get(reverse("operations:healthz"))
     assert response.status_code == 200
     assert response.content == b"ok\ncache: ok\n"
     assert response["Content-Type"].startswith("text/plain")
 
 
 def test_the_health_check_says_the_shared_cache_answers(client, db, shared_redis):
-    response = client.get(reverse("assessments:healthz"))
+    response = client.get(reverse("operations:healthz"))
     assert response.status_code == 200
     assert response.content == b"ok\ncache: ok\n"
 
@@ -41,24 +41,24 @@ def test_the_health_check_says_the_shared_cache_answers(client, db, shared_redis
 def test_with_redis_down_the_health_check_says_degraded_and_still_answers_200(
     client, db, redis_down
 ):
-    response = client.get(reverse("assessments:healthz"))
+    response = client.get(reverse("operations:healthz"))
     assert response.status_code == 200
     assert response.content == b"ok\ncache: degraded\n"
 
 
 def test_the_health_check_is_never_cached(client, db):
-    response = client.get(reverse("assessments:healthz"))
+    response = client.get(reverse("operations:healthz"))
     assert "no-store" in response["Cache-Control"]
 
 
 def test_the_health_check_answers_head_and_refuses_post(client, db):
-    assert client.head(reverse("assessments:healthz")).status_code == 200
-    assert client.post(reverse("assessments:healthz")).status_code == 405
+    assert client.head(reverse("operations:healthz")).status_code == 200
+    assert client.post(reverse("operations:healthz")).status_code == 405
 
 
 def test_the_health_check_answers_plain_http_when_https_is_enforced(client, db, settings):
     settings.SECURE_SSL_REDIRECT = True
-    assert client.get(reverse("assessments:healthz")).status_code == 200
+    assert client.get(reverse("operations:healthz")).status_code == 200
     assert client.get(reverse("assessments:start")).status_code == 301
 
 
@@ -71,7 +71,7 @@ def test_the_health_check_says_503_when_the_database_does_not_answer(
     client, db, monkeypatch, caplog
 ):
     monkeypatch.setattr(health, "connection", _BrokenConnection())
-    response = client.get(reverse("assessments:healthz"))
+    response = client.get(reverse("operations:healthz"))
     assert response.status_code == 503
     assert response.content == b"database unavailable\ncache: ok\n"
     assert b"could not connect" not in response.content

@@ -46,7 +46,6 @@ MATRIX = {
     "privacy": ("get", "200 200 200 200 200 200 200"),
     "blank_checklist": ("get", "200 200 200 200 200 200 200"),
     "blank_checklist_pdf": ("get", "200 200 200 200 200 200 200"),
-    "healthz": ("get", "200 200 200 200 200 200 200"),
     # Accounts and invitations
     "sign_in": ("get", "200 302 302 302 302 302 302"),
     "sign_out": ("post", "S 302 302 302 302 302 302"),

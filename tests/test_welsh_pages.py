@@ -5,8 +5,8 @@ pages, blank checklist and answering pages (locale/cy/parts/pages.po).
 The part file is compiled into a temporary locale directory, which alone is put in
 LOCALE_PATHS (pytest-django's `settings` resets Django's translation caches when it changes),
 and each page is rendered with Welsh active: the key Welsh strings appear and the English
-sentences they replace do not. There is no LocaleMiddleware yet, so the active language of
-the test's thread is the language the test client's request renders in.
+sentences they replace do not. A page's language is its address's, and `reverse` under Welsh
+gives the /cy/ address.
 """
 
 import subprocess
@@ -148,7 +148,7 @@ def test_the_accessibility_statement_and_privacy_notice_are_in_welsh(welsh, clie
 
 
 def test_the_error_pages_are_in_welsh(welsh, client, db):
-    html = page(client, "/no-such-page/", status=404)
+    html = page(client, "/cy/no-such-page/", status=404)
     assert_welsh(
         html,
         ["Heb ddod o hyd i’r dudalen", "Ewch i’r dudalen gychwyn"],

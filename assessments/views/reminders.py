@@ -76,4 +76,4 @@ def remind_councillors(request, slug: str):
 def action_step_calendar(request, pk: int):
     """The step's .ics, as its reminder email attaches it (GOV.UK Notify links here instead)."""
     step = permissions.get_action_step_for_owner(request.user, pk)
-    return exports.step_calendar_response(step, url=reminders.step_report_link(step))
+    return exports.step_calendar_response(step, url=str(reminders.step_report_link(step)))
