@@ -38,6 +38,10 @@ class DueDateField(DateInputField):
         for field, name in zip(self.fields, ("day", "month", "year"), strict=True):
             field.error_messages["incomplete"] = _MISSING_PARTS[(name,)]
             field.validators = []
+        # The pack's widget labels its boxes with its own (untranslated) "Day", "Month", "Year".
+        labels = (_("Day"), _("Month"), _("Year"))
+        for widget, label in zip(self.widget.widgets, labels, strict=True):
+            widget.attrs["label"] = label
 
     def clean(self, value):
         # GOV.UK's pattern is one message naming every missing part ("…a day and month"), not
