@@ -26,14 +26,27 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
-from assessments import exports, group_reports
-from assessments.models import ActionStep, Answer, ChecklistVersion, Council, CouncillorGroup, User
-from tests.builders import add_step
+from assessments import exports, group_reports, invitations, reports
+from assessments.models import (
+    ActionStep,
+    Answer,
+    Assessment,
+    ChecklistVersion,
+    Council,
+    CouncillorGroup,
+    StepReview,
+    User,
+)
+from tests.builders import MIXED_ANSWERS, add_step, submit
+from tests.email_helpers import send_invitation
 from tests.group_helpers import build_group
 from tests.welsh_helpers import english_get, welsh, welsh_get
+
+LAST_YEAR = timezone.now() - datetime.timedelta(days=365)
 
 # Until the Welsh content fixtures land, content is English in both renderings.
 CONTENT_IS_ENGLISH = True
@@ -294,6 +307,42 @@ def test_a_next_step_with_errors_is_all_welsh(councillor_client, submitted):
     assert "Mae problem" in page
 
 
+def test_a_report_with_progress_on_the_last_plan_is_all_welsh(client, checklist, councillor):
+    earlier = submit(councillor, checklist, MIXED_ANSWERS, submitted_at=LAST_YEAR)
+    step = add_step(earlier, "devote-resources", what="Ask for a budget line", lead="Cabinet")
+    done = add_step(earlier, "select-priority-areas", what="Pick three")
+    later = submit(councillor, checklist, MIXED_ANSWERS)
+    StepReview.objects.create(assessment=later, step=step, outcome=StepReview.Outcome.NOT_DONE)
+    StepReview.objects.create(assessment=later, step=done, outcome=StepReview.Outcome.DONE)
+    client.force_login(councillor)
+    assert_all_welsh(client, reverse("assessments:report", args=[later.pk]))
+
+
+def test_reviewing_the_last_plan_is_all_welsh(client, checklist, councillor):
+    earlier = submit(councillor, checklist, MIXED_ANSWERS, submitted_at=LAST_YEAR)
+    add_step(earlier, "devote-resources", what="Ask for a budget line")
+    client.force_login(councillor)
+    start = reverse("assessments:assessment_start")
+    assert_all_welsh(client, start)
+    assert_all_welsh(client, start, method="post", data={})
+    with welsh():
+        client.post(start, {"start_from": "previous"})
+    draft = Assessment.objects.get(owner=councillor, status=Assessment.Status.DRAFT)
+    url = reverse("assessments:last_plan", args=[draft.pk])
+    assert_all_welsh(client, url)
+    assert_all_welsh(client, url, method="post", data={"action": "continue"})
+
+
+def test_accepting_an_invitation_is_all_welsh(client, council, officer, checklist):
+    invitation = invitations.invitation_create(
+        council=council, full_name="Nia Jones", email="nia@example.org", invited_by=officer
+    )
+    token = send_invitation(invitation)
+    url = reverse("assessments:accept_invitation", args=[token])
+    assert_all_welsh(client, url)
+    assert_all_welsh(client, url, method="post", data={"password1": "a", "password2": "b"})
+
+
 # An officer and the group's pages.
 
 
@@ -318,6 +367,33 @@ def test_an_officers_pages_are_all_welsh(client, checklist, council, officer):
         assert_all_welsh(client, url)
 
 
+def test_an_officers_forms_with_errors_are_all_welsh(client, checklist, council, officer):
+    client.force_login(officer)
+    for url, data in [
+        (reverse("assessments:invite"), {"full_name": "", "email": "not an address"}),
+        (reverse("assessments:bulk_invite", args=[council.slug]), {"people": "No comma here"}),
+        (reverse("assessments:group_create"), {"name": ""}),
+    ]:
+        assert_all_welsh(client, url, method="post", data=data)
+
+
+def test_a_shared_report_is_all_welsh_for_the_officer(
+    client, checklist, council, councillor, officer
+):
+    shared = submit(councillor, checklist, MIXED_ANSWERS, shared=True)
+    client.force_login(officer)
+    assert_all_welsh(client, reverse("assessments:shared_report", args=[council.slug, shared.pk]))
+
+
+def test_the_council_progress_csv_headings_are_welsh(client, council, officer, councillor):
+    client.force_login(officer)
+    with welsh():
+        response = client.get(reverse("assessments:council_progress_csv", args=[council.slug]))
+    heading = response.content.decode("utf-8-sig").splitlines()[0]
+    assert "Enw" in heading
+    assert "Name" not in heading
+
+
 def test_a_group_members_pages_are_all_welsh(client, checklist, council):
     setup = build_group(council, checklist)
     client.force_login(setup.members[0])
@@ -338,6 +414,36 @@ def test_the_papers_html_is_all_welsh(checklist, council, officer):
         with welsh():
             welsh_page = render(group_reports.build_group_report(setup.group), today=today)
         assert english_left(english, welsh_page) == [], render.__name__
+
+
+def test_the_pdfs_html_is_all_welsh(checklist, council, councillor, officer):
+    """The HTML each PDF is printed from: the report (the councillor's and the officers' copy)
+    and the group's report."""
+    assessment = submit(councillor, checklist, MIXED_ANSWERS)
+    setup = build_group(council, checklist, facilitator=officer)
+    pages = [
+        (
+            exports.REPORT_TEMPLATE,
+            {"officer_reading": False},
+            lambda: reports.build_report(assessment),
+        ),
+        (
+            exports.REPORT_TEMPLATE,
+            {"officer_reading": True},
+            lambda: reports.build_report(assessment),
+        ),
+        (
+            exports.GROUP_REPORT_TEMPLATE,
+            {"today": datetime.date(2027, 3, 1)},
+            lambda: group_reports.build_group_report(setup.group),
+        ),
+    ]
+    for template, context, build in pages:
+        with translation.override("en-gb"):
+            english = render_to_string(template, {"report": build(), **context})
+        with welsh():
+            welsh_page = render_to_string(template, {"report": build(), **context})
+        assert english_left(english, welsh_page) == [], template
 
 
 def test_the_group_csv_headings_are_welsh(checklist, council, officer):
