@@ -1,8 +1,8 @@
 """
 Every page, for every role that sees it, in Welsh: no text a person reads is left in English.
 
-Each page is rendered twice, in English and in Welsh (through `welsh_get`, the one helper that
-asks for the Welsh page), and every visible text node of the Welsh page (and every title,
+Each page is rendered twice, in English and in Welsh (through `welsh_get` and `welsh_post` in
+tests/welsh_helpers.py, the one place that says how a Welsh page is asked for), and every visible text node of the Welsh page (and every title,
 aria-label, placeholder and alt attribute) that is also a text node of the English page is
 English left over, unless it is on the short allow-list of proper names:
 
@@ -44,7 +44,7 @@ from assessments.models import (
 from tests.builders import MIXED_ANSWERS, add_step, submit
 from tests.email_helpers import send_invitation
 from tests.group_helpers import build_group
-from tests.welsh_helpers import english_get, welsh, welsh_get
+from tests.welsh_helpers import english_get, english_post, welsh, welsh_get, welsh_post
 
 LAST_YEAR = timezone.now() - datetime.timedelta(days=365)
 
@@ -130,7 +130,7 @@ def proper_names() -> set[str]:
     names |= set(Council.objects.values_list("name", flat=True))
     names |= set(CouncillorGroup.objects.values_list("name", flat=True))
     for full_name, email in User.objects.values_list("full_name", "email"):
-        names |= {full_name, email, f"Cllr {full_name}"}
+        names |= {full_name, email}
     # People's own words: their next steps, notes and groups' descriptions.
     for step in ActionStep.objects.all():
         names |= {step.what, step.lead, step.reported_to}
@@ -165,10 +165,8 @@ def english_left(english_page: str, welsh_page: str) -> list[str]:
 
 def assert_all_welsh(client, url: str, status: int = 200, method: str = "get", data=None):
     if method == "post":
-        with translation.override("en-gb"):
-            english = client.post(url, data or {})
-        with welsh():
-            response = client.post(url, data or {})
+        english = english_post(client, url, data)
+        response = welsh_post(client, url, data)
     else:
         english = english_get(client, url)
         response = welsh_get(client, url)
@@ -325,8 +323,7 @@ def test_reviewing_the_last_plan_is_all_welsh(client, checklist, councillor):
     start = reverse("assessments:assessment_start")
     assert_all_welsh(client, start)
     assert_all_welsh(client, start, method="post", data={})
-    with welsh():
-        client.post(start, {"start_from": "previous"})
+    welsh_post(client, start, {"start_from": "previous"})
     draft = Assessment.objects.get(owner=councillor, status=Assessment.Status.DRAFT)
     url = reverse("assessments:last_plan", args=[draft.pk])
     assert_all_welsh(client, url)
@@ -387,8 +384,7 @@ def test_a_shared_report_is_all_welsh_for_the_officer(
 
 def test_the_council_progress_csv_headings_are_welsh(client, council, officer, councillor):
     client.force_login(officer)
-    with welsh():
-        response = client.get(reverse("assessments:council_progress_csv", args=[council.slug]))
+    response = welsh_get(client, reverse("assessments:council_progress_csv", args=[council.slug]))
     heading = response.content.decode("utf-8-sig").splitlines()[0]
     assert "Enw" in heading
     assert "Name" not in heading
@@ -471,11 +467,11 @@ def test_an_admins_service_pages_are_all_welsh(client, checklist, admin_user):
 
 def test_the_components_own_text_is_welsh(councillor_client, submitted):
     gap = a_gap(submitted)
-    with welsh():
-        response = councillor_client.post(
-            reverse("assessments:action_step", args=[submitted.pk, gap]),
-            {"what": "", "due_date_0": "40", "due_date_1": "", "due_date_2": ""},
-        )
+    response = welsh_post(
+        councillor_client,
+        reverse("assessments:action_step", args=[submitted.pk, gap]),
+        {"what": "", "due_date_0": "40", "due_date_1": "", "due_date_2": ""},
+    )
     page = html.unescape(response.content.decode())
     assert '<span class="govuk-visually-hidden">Gwall:</span>' in page
     assert "Mae problem" in page

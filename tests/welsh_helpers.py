@@ -40,3 +40,14 @@ def english_get(client: Client, url: str, **kwargs) -> HttpResponse:
     """The same page in English, to compare with its Welsh rendering."""
     with translation.override("en-gb"):
         return client.get(url, **kwargs)
+
+
+def welsh_post(client: Client, url: str, data=None) -> HttpResponse:
+    """A form sent from the Welsh page at `url` (see `welsh_get`)."""
+    with welsh():
+        return client.post(url, data or {})
+
+
+def english_post(client: Client, url: str, data=None) -> HttpResponse:
+    with translation.override("en-gb"):
+        return client.post(url, data or {})
