@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from assessments import overview_counts
 from assessments.models import (
@@ -67,7 +68,7 @@ def account_data(user: User) -> dict:
     return {
         "format_version": EXPORT_FORMAT_VERSION,
         "exported_at": _when(timezone.now()),
-        "service": settings.SERVICE_NAME,
+        "service": gettext(settings.SERVICE_NAME),
         "account": {
             "email": user.email,
             "full_name": user.full_name,

@@ -94,7 +94,7 @@ def render_report_pdf(report: reports.Report, *, officer_reading: bool = False) 
         REPORT_TEMPLATE,
         {
             "report": report,
-            "service_name": settings.SERVICE_NAME,
+            "service_name": _(settings.SERVICE_NAME),
             "officer_reading": officer_reading,
         },
     )
@@ -245,7 +245,7 @@ def group_report_pdf_response(report: group_reports.GroupReport) -> HttpResponse
     today = timezone.localdate()
     html = render_to_string(
         GROUP_REPORT_TEMPLATE,
-        {"report": report, "today": today, "service_name": settings.SERVICE_NAME},
+        {"report": report, "today": today, "service_name": _(settings.SERVICE_NAME)},
     )
     return download_response(
         pdf.html_to_pdf(html), filename=group_pdf_filename(report.group, today), content_type=PDF
@@ -433,7 +433,7 @@ def meeting_pack_html(report: group_reports.GroupReport, *, today: date) -> str:
             "report": report,
             "agenda": report.agenda if report.is_shown else (),
             "today": today,
-            "service_name": settings.SERVICE_NAME,
+            "service_name": _(settings.SERVICE_NAME),
         },
     )
 
@@ -445,7 +445,7 @@ def agreed_plan_html(report: group_reports.GroupReport, *, today: date) -> str:
             "report": report,
             "plan": agreed_plan_rows(report) if report.is_shown else (),
             "today": today,
-            "service_name": settings.SERVICE_NAME,
+            "service_name": _(settings.SERVICE_NAME),
         },
     )
 
@@ -482,7 +482,7 @@ def blank_checklist_pdf(content: BlankChecklist) -> bytes:
     an unchanged one costs the HTML (a few milliseconds), not the PDF.
     """
     html = render_to_string(
-        BLANK_CHECKLIST_TEMPLATE, {"content": content, "service_name": settings.SERVICE_NAME}
+        BLANK_CHECKLIST_TEMPLATE, {"content": content, "service_name": _(settings.SERVICE_NAME)}
     )
     return cached_html_pdf(
         f"blank-checklist-pdf:{content.checklist.number}",

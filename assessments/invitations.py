@@ -318,12 +318,17 @@ def invitation_resend(*, invitation: Invitation, invited_by: User | None) -> Inv
     user = invitation.user
     is_active = User.objects.select_for_update().values_list("is_active", flat=True).get(pk=user.pk)
     if is_active:
-        raise InvitationError(f"{user.email} has already set a password.")
+        raise InvitationError(
+            gettext("%(email)s has already set a password.") % {"email": user.email}
+        )
     if Invitation.objects.filter(user=user, accepted_at__isnull=False).exists():
         raise InvitationError(
-            f"{user.email} has already accepted an invitation, so a new one cannot be sent. "
-            "Their account has been deactivated: only the service administrators can "
-            "reactivate it."
+            gettext(
+                "%(email)s has already accepted an invitation, so a new one cannot be sent. "
+                "Their account has been deactivated: only the service administrators can "
+                "reactivate it."
+            )
+            % {"email": user.email}
         )
     now = timezone.now()
     Invitation.objects.filter(user=user, accepted_at__isnull=True, revoked_at__isnull=True).update(

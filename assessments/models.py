@@ -43,9 +43,9 @@ class ChecklistVersion(models.Model):
     """One edition of the checklist, with its site texts and answer scale."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-        RETIRED = "retired", "Retired"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        RETIRED = "retired", _("Retired")
 
     number = models.PositiveIntegerField(unique=True, help_text="Stable, never reused.")
     title = models.CharField(max_length=200)
@@ -418,8 +418,8 @@ class User(AbstractUser):
     """A councillor, an officer, or (with `is_staff`) an admin of the service."""
 
     class Role(models.TextChoices):
-        COUNCILLOR = "councillor", "Councillor"
-        OFFICER = "officer", "Officer"
+        COUNCILLOR = "councillor", _("Councillor")
+        OFFICER = "officer", _("Officer")
 
     # No user names, first or last names: these remove AbstractUser's fields, which
     # django-stubs types as always present.
@@ -488,8 +488,8 @@ class Assessment(models.Model):
     """One councillor's run through one checklist version."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
 
     owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="assessments")
     checklist = models.ForeignKey(

@@ -1,46 +1,28 @@
 """
-The Welsh catalogue part of the group, officer and overview pages (locale/cy/parts/groups.po):
-compiled into a temporary locale directory, those pages and forms render in Welsh under
+The Welsh of the group, officer and overview pages, from the service's catalogue
+(locale/cy/LC_MESSAGES/django.po, compiled by scripts/setup): those pages and forms render in Welsh under
 `translation.override("cy")`, and the English sentences they mark are gone.
 """
 
 import datetime
 import html
 import io
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from assessments import exports, group_reports
 from assessments.forms.action_plan import DueDateField
 from assessments.forms.invitations import BulkInviteForm
 from assessments.invitations import InvitationNotUsable
 from tests.group_helpers import build_group
-
-PART = Path(__file__).resolve().parent.parent / "locale" / "cy" / "parts" / "groups.po"
+from tests.welsh_helpers import welsh as welsh_active
 
 
 @pytest.fixture
-def welsh(settings, tmp_path):
-    """The part compiled as the only catalogue of the service, with Django's translation caches
-    reset (the `setting_changed` receiver clears them when LOCALE_PATHS changes)."""
-    if shutil.which("msgfmt") is None:
-        pytest.skip("msgfmt (GNU gettext) is not installed")
-    target = tmp_path / "cy" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    subprocess.run(
-        ["msgfmt", "--check", "-o", str(target / "django.mo"), str(PART)],
-        check=True,
-        capture_output=True,
-    )
-    settings.LOCALE_PATHS = [tmp_path]
-    with translation.override("cy"):
+def welsh():
+    with welsh_active():
         yield
-    settings.LOCALE_PATHS = settings.LOCALE_PATHS  # reset again on the way out
 
 
 def get(client, name: str, *args) -> str:
@@ -57,22 +39,6 @@ def check(page: str, welsh: list[str], english: list[str]) -> None:
         assert text not in page, text
 
 
-def test_the_part_compiles_with_no_fuzzy_or_untranslated_messages():
-    if shutil.which("msgfmt") is None:
-        pytest.skip("msgfmt (GNU gettext) is not installed")
-    result = subprocess.run(
-        ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(PART)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert "fuzzy" not in result.stderr
-    assert "untranslated" not in result.stderr
-    text = PART.read_text()
-    assert '"Language: cy\\n"' in text
-    assert "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n==3 ? 3 : n==6 ? 4 : 5);" in text
-
-
 def test_group_pages_for_its_officer_in_welsh(welsh, client, checklist, council, officer):
     setup = build_group(council, checklist, facilitator=officer)
     client.force_login(officer)
@@ -80,7 +46,7 @@ def test_group_pages_for_its_officer_in_welsh(welsh, client, checklist, council,
     check(
         manage,
         [
-            "Beth i'w wneud nesaf",
+            "Beth i’w wneud nesaf",
             "Dyddiad y cyfarfod",
             "Gweld adroddiad y grŵp",
             "Ychwanegu aelodau",
@@ -93,7 +59,7 @@ def test_group_pages_for_its_officer_in_welsh(welsh, client, checklist, council,
         [
             "Adroddiad y grŵp: Cabinet",
             "Agenda ar gyfer trafodaeth",
-            "Sut mae'r adroddiad hwn yn gweithio",
+            "Sut mae’r adroddiad hwn yn gweithio",
             "Ffigur y grŵp ym mhob maes",
             "Papurau ar gyfer y cyfarfod",
             "Lawrlwytho PDF",
@@ -110,7 +76,7 @@ def test_group_pages_for_its_officer_in_welsh(welsh, client, checklist, council,
         ],
     )
     projector = get(client, "group_projector", setup.group.pk)
-    check(projector, ["Cabinet: agenda", "Neidio i'r prif gynnwys"], ["Skip to main content"])
+    check(projector, ["Cabinet: agenda", "Neidio i’r prif gynnwys"], ["Skip to main content"])
     groups_list = get(client, "group_list")
     check(
         groups_list,
@@ -118,9 +84,9 @@ def test_group_pages_for_its_officer_in_welsh(welsh, client, checklist, council,
         ["Create a group", "12 members", "A group – a cabinet"],
     )
     form = get(client, "group_create")
-    check(form, ["Enw'r grŵp", "Creu'r grŵp"], ["Group name", "Create group"])
+    check(form, ["Enw’r grŵp", "Creu’r grŵp"], ["Group name", "Create group"])
     errors = client.post(reverse("assessments:group_create"), {"name": ""}).content.decode()
-    check(errors, ["Rhowch enw'r grŵp"], ["Enter the group's name"])
+    check(errors, ["Rhowch enw’r grŵp"], ["Enter the group's name"])
 
 
 def test_group_pages_for_a_member_in_welsh(welsh, client, checklist, council):
@@ -139,7 +105,7 @@ def test_group_pages_for_a_member_in_welsh(welsh, client, checklist, council):
     report = get(client, "group_report", setup.group.pk)
     check(
         report,
-        ["Mae'r grŵp yn dal i gasglu atebion", "Mae 12 aelod wedi cyflwyno"],
+        ["Mae’r grŵp yn dal i gasglu atebion", "Mae 12 aelod wedi cyflwyno"],
         ["The group is still collecting answers", "12 members have submitted"],
     )
 
@@ -161,7 +127,7 @@ def test_officer_dashboard_and_bulk_invite_in_welsh(welsh, client, checklist, co
     ).content.decode()
     check(
         result,
-        ["Llinellau i'w cywiro", "Rhowch goma rhwng yr enw a'r cyfeiriad e-bost."],
+        ["Llinellau i’w cywiro", "Rhowch goma rhwng yr enw a’r cyfeiriad e-bost."],
         ["Lines to correct", "Put a comma between the name and the email address."],
     )
 
@@ -187,12 +153,12 @@ def test_papers_and_csv_in_welsh(welsh, checklist, council, officer):
     pack = exports.meeting_pack_html(report, today=today)
     check(
         pack,
-        ["Pecyn y cyfarfod: Cabinet", "Cwestiynau i'w trafod", "Pam, mewn brawddeg"],
+        ["Pecyn y cyfarfod: Cabinet", "Cwestiynau i’w trafod", "Pam, mewn brawddeg"],
         ["Meeting pack: Cabinet", "Questions to discuss", "Why, in a sentence"],
     )
     plan = exports.agreed_plan_html(report, today=today)
     check(
-        plan, ["Cynllun y cytunwyd arno: Cabinet", "Dim wedi'i gytuno eto"], ["Nothing agreed yet"]
+        plan, ["Cynllun y cytunwyd arno: Cabinet", "Dim wedi’i gytuno eto"], ["Nothing agreed yet"]
     )
     out = io.StringIO()
     exports.write_csv(out, report)
@@ -208,9 +174,9 @@ def test_python_messages_in_welsh(welsh):
     field = DueDateField(label="x", required=False)
     with pytest.raises(Exception) as error:
         field.clean(["", "3", ""])
-    assert "Rhaid i'r dyddiad gynnwys diwrnod a blwyddyn" in str(error.value)
+    assert "Rhaid i’r dyddiad gynnwys diwrnod a blwyddyn" in str(error.value)
     refusal = InvitationNotUsable(InvitationNotUsable.Reason.EXPIRED)
-    assert str(refusal) == "Mae'r gwahoddiad hwn wedi dod i ben"
+    assert str(refusal) == "Mae’r gwahoddiad hwn wedi dod i ben"
 
 
 def test_english_is_unchanged_without_welsh(client, checklist, council, officer):

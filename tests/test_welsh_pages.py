@@ -1,42 +1,24 @@
 """
 The Welsh of the page shell, error pages, account pages, emails, accessibility and privacy
-pages, blank checklist and answering pages (locale/cy/parts/pages.po).
+pages, blank checklist and answering pages, from the service's catalogue
+(locale/cy/LC_MESSAGES/django.po, compiled by scripts/setup).
 
-The part file is compiled into a temporary locale directory, which alone is put in
-LOCALE_PATHS (pytest-django's `settings` resets Django's translation caches when it changes),
-and each page is rendered with Welsh active: the key Welsh strings appear and the English
+Each page is rendered with Welsh active: the key Welsh strings appear and the English
 sentences they replace do not. A page's language is its address's, and `reverse` under Welsh
 gives the /cy/ address.
 """
-
-import subprocess
-from pathlib import Path
 
 import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-PART = Path(__file__).resolve().parent.parent / "locale" / "cy" / "parts" / "pages.po"
-
-
-@pytest.fixture(scope="module")
-def welsh_locale(tmp_path_factory) -> Path:
-    locale = tmp_path_factory.mktemp("locale")
-    messages = locale / "cy" / "LC_MESSAGES"
-    messages.mkdir(parents=True)
-    subprocess.run(
-        ["msgfmt", "--check", "-o", str(messages / "django.mo"), str(PART)],
-        check=True,
-        capture_output=True,
-    )
-    return locale
+from tests.welsh_helpers import welsh as welsh_active
 
 
 @pytest.fixture
-def welsh(settings, welsh_locale):
-    settings.LOCALE_PATHS = [welsh_locale]
-    with translation.override("cy"):
+def welsh():
+    with welsh_active():
         yield
 
 
@@ -51,22 +33,6 @@ def assert_welsh(html: str, welsh: list[str], english: list[str]) -> None:
         assert text in html, f"missing Welsh: {text}"
     for text in english:
         assert text not in html, f"English left: {text}"
-
-
-def test_the_part_file_has_every_message_translated_and_welsh_plural_forms():
-    result = subprocess.run(
-        ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(PART)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    assert "fuzzy" not in result.stderr
-    assert "untranslated" not in result.stderr
-    text = PART.read_text()
-    assert '"Language: cy\\n"' in text
-    assert "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n==3 ? 3 : n==6 ? 4 : 5);" in (
-        text.replace('"\n"', "")
-    )
 
 
 def test_the_sign_in_page_and_the_page_shell_are_in_welsh(welsh, client, db):

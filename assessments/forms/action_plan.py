@@ -8,11 +8,16 @@ from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import gettext_noop, ngettext
 
 from assessments.forms.answering import HiddenFieldErrorsMixin
 from assessments.models import ActionStep
+
+# The pack's date widget labels its boxes with gettext_lazy("Day") and so on: marked here too so
+# that makemessages keeps them in our catalogue, which is the one that translates them.
+DATE_INPUT_LABELS = (gettext_noop("Day"), gettext_noop("Month"), gettext_noop("Year"))
 
 DATE_NOT_PAST = _("Enter a date that is not in the past, for example, 27 3 2027")
 
@@ -25,6 +30,19 @@ _MISSING_PARTS = {
     ("day", "year"): _("The date must include a day and year"),
     ("month", "year"): _("The date must include a month and year"),
 }
+
+
+def _focus_help() -> str:
+    return ngettext(
+        "Your action plan starts with up to %(limit)d focus action: the one you will act on first.",
+        "Your action plan starts with up to %(limit)d focus actions: the ones you will "
+        "act on first.",
+        ActionStep.FOCUS_LIMIT,
+    ) % {"limit": ActionStep.FOCUS_LIMIT}
+
+
+# Lazy, so that it is worded in the language of the page that shows it, not at import.
+FOCUS_HELP = lazy(_focus_help, str)()
 
 
 class DueDateField(DateInputField):
@@ -94,14 +112,7 @@ class ActionStepForm(HiddenFieldErrorsMixin, forms.ModelForm):
             "reported_to": _("Where will progress be reported? (optional)"),
         }
         help_texts = {
-            "is_focus": ngettext_lazy(
-                "Your action plan starts with up to %(limit)d focus action: the one you will "
-                "act on first.",
-                "Your action plan starts with up to %(limit)d focus actions: the ones you will "
-                "act on first.",
-                "limit",
-            )
-            % {"limit": ActionStep.FOCUS_LIMIT},
+            "is_focus": FOCUS_HELP,
             "what": _("One practical next step, in a sentence or two."),
             "lead": _("A person or a role, for example the cabinet member or the chief executive."),
             "reported_to": _(
