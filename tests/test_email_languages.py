@@ -6,9 +6,7 @@ language is not yet known (Welsh first where the council is a Welsh council).
 The Welsh comes from the real part catalogues, compiled into a temporary locale directory.
 """
 
-import subprocess
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -18,33 +16,16 @@ from django.utils.formats import date_format
 from assessments import groups, invitations, reminders
 from assessments.models import User
 from tests.email_helpers import send_invitation
+from tests.welsh_helpers import welsh
 
-PARTS = Path(__file__).resolve().parent.parent / "locale" / "cy" / "parts"
 SITE = "https://innovation.example.org"
 
 
-@pytest.fixture(scope="module")
-def welsh_locale(tmp_path_factory) -> Path:
-    locale = tmp_path_factory.mktemp("locale")
-    messages = locale / "cy" / "LC_MESSAGES"
-    messages.mkdir(parents=True)
-    merged = locale / "django.po"
-    subprocess.run(
-        ["msgcat", "--use-first", "-o", str(merged), *sorted(map(str, PARTS.glob("*.po")))],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        ["msgfmt", "--check", "-o", str(messages / "django.mo"), str(merged)],
-        check=True,
-        capture_output=True,
-    )
-    return locale
-
-
 @pytest.fixture(autouse=True)
-def welsh_catalogue(settings, welsh_locale):
-    settings.LOCALE_PATHS = [welsh_locale]
+def welsh_catalogue(settings):
+    """The compiled service catalogue, checked current (tests/welsh_helpers.py)."""
+    with welsh():
+        pass
     settings.SITE_URL = SITE
 
 

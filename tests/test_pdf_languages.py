@@ -5,8 +5,6 @@ their own language) and the warming task warming the language the report's owner
 """
 
 import io
-import subprocess
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -17,32 +15,14 @@ from assessments import exports, pdf
 from assessments.models import User
 from tests.builders import make_user
 from tests.group_helpers import build_group
-
-PARTS = Path(__file__).resolve().parent.parent / "locale" / "cy" / "parts"
-
-
-@pytest.fixture(scope="module")
-def welsh_locale(tmp_path_factory) -> Path:
-    locale = tmp_path_factory.mktemp("locale")
-    messages = locale / "cy" / "LC_MESSAGES"
-    messages.mkdir(parents=True)
-    merged = locale / "django.po"
-    subprocess.run(
-        ["msgcat", "--use-first", "-o", str(merged), *sorted(map(str, PARTS.glob("*.po")))],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        ["msgfmt", "--check", "-o", str(messages / "django.mo"), str(merged)],
-        check=True,
-        capture_output=True,
-    )
-    return locale
+from tests.welsh_helpers import welsh as welsh_catalogue_compiled
 
 
 @pytest.fixture(autouse=True)
-def welsh_catalogue(settings, welsh_locale):
-    settings.LOCALE_PATHS = [welsh_locale]
+def welsh_catalogue():
+    """The compiled service catalogue, checked current (tests/welsh_helpers.py)."""
+    with welsh_catalogue_compiled():
+        pass
 
 
 @pytest.fixture

@@ -7,10 +7,12 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import translate_url
 from django.utils import translation
+from django.utils.translation import get_language_from_path
 
 CATALOGUE = Path(__file__).resolve().parent.parent / "locale" / "cy" / "LC_MESSAGES" / "django.po"
 COMPILED = CATALOGUE.with_suffix(".mo")
@@ -27,13 +29,27 @@ def welsh() -> Iterator[None]:
         yield
 
 
+def _translated(url: str, language: str) -> str:
+    # An address resolves only in its own language (English ones have no prefix), so it is
+    # read in that language before it is reversed in the other.
+    with translation.override(get_language_from_path(url) or settings.LANGUAGE_CODE):
+        return translate_url(url, language)
+
+
 def in_welsh(url: str) -> str:
-    """The Welsh address of the page at `url` (`/cy/...`), whichever language `url` is in."""
-    return translate_url(url, "cy")
+    """The Welsh address of the page at `url` (`/cy/...`), whichever language `url` is in; an
+    address that is no page (a 404) gets the prefix alone."""
+    translated = _translated(url, "cy")
+    if translated == url and not get_language_from_path(url):
+        return "/cy" + url
+    return translated
 
 
 def in_english(url: str) -> str:
-    return translate_url(url, "en-gb")
+    translated = _translated(url, "en-gb")
+    if translated == url and get_language_from_path(url) == "cy":
+        return url.removeprefix("/cy")
+    return translated
 
 
 def welsh_get(client: Client, url: str, **kwargs) -> HttpResponse:
