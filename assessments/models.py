@@ -12,7 +12,7 @@ Two halves:
 * **Email** (`Email`): one row per message the service means to send, and its state.
 """
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -22,7 +22,6 @@ from django.db.models import Q
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 NOTE_MAX_LENGTH = 2000
 
@@ -74,9 +73,9 @@ class ChecklistVersion(models.Model):
     )
 
     objects = ChecklistVersionManager()
-    # Every edit of the content, with who made it and when (django-simple-history): see each
-    # object's "History" in admin.
-    history = HistoricalRecords()
+    # Every edit of the content, with who made it and when (django-simple-history), registered
+    # with its English and Welsh columns in assessments/translation.py.
+    history: ClassVar[Any]
 
     class Meta:
         ordering = ["-number"]
@@ -120,7 +119,7 @@ class Area(models.Model):
     introduction = models.TextField(blank=True, help_text="Shown above the area's questions.")
 
     objects = AreaManager()
-    history = HistoricalRecords()
+    history: ClassVar[Any]  # assessments/translation.py
 
     class Meta:
         ordering = ["checklist", "order"]
@@ -233,7 +232,7 @@ class Question(models.Model):
     )
 
     objects = QuestionManager()
-    history = HistoricalRecords()
+    history: ClassVar[Any]  # assessments/translation.py
 
     class Meta:
         # What admins and the leaflet call it ("Question" is how it is asked).
@@ -246,7 +245,10 @@ class Question(models.Model):
             ),
             models.UniqueConstraint(fields=["area", "order"], name="unique_question_order"),
             models.CheckConstraint(
-                condition=Q(is_research_priority=False) | ~Q(research_finding=""),
+                # On the English column: the Welsh may be empty while drafting.
+                condition=Q(is_research_priority=False) | (
+                    Q(research_finding_en_gb__isnull=False) & ~Q(research_finding_en_gb="")
+                ),
                 name="research_priority_has_finding",
             ),
         ]
@@ -284,7 +286,7 @@ class Quote(models.Model):
     text = models.TextField()
 
     objects = QuoteManager()
-    history = HistoricalRecords()
+    history: ClassVar[Any]  # assessments/translation.py
 
     class Meta:
         ordering = ["area__order", "order"]
@@ -321,7 +323,7 @@ class AnswerOption(models.Model):
     order = models.PositiveSmallIntegerField()
 
     objects = AnswerOptionManager()
-    history = HistoricalRecords()
+    history: ClassVar[Any]  # assessments/translation.py
 
     class Meta:
         ordering = ["checklist", "order"]

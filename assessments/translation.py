@@ -1,0 +1,55 @@
+"""
+Content in English and Welsh (django-modeltranslation).
+
+Each translated field gets two columns, `<field>_en_gb` and `<field>_cy`; reading `obj.field`
+gives the active language's value, falling back to English where the Welsh is empty (a draft
+may have gaps; publishing refuses them, see `versioning.checklist_publish_problems`).
+
+The content's history (django-simple-history) is registered here, after the translation
+fields exist, so that each historical row keeps both languages: `HistoricalRecords` copies a
+model's fields when it is built, and modeltranslation adds its columns later.
+"""
+
+from django.db.models import F, Model
+from django.utils.translation import get_language
+from modeltranslation.translator import TranslationOptions, translator
+from modeltranslation.utils import build_localized_fieldname
+from simple_history import register as register_history
+
+from assessments.models import AnswerOption, Area, ChecklistVersion, Question, Quote
+
+ENGLISH = "en-gb"
+WELSH = "cy"
+
+# What a councillor or officer reads, per content model. English is required where the field
+# itself is; Welsh may be empty while drafting.
+TRANSLATED_FIELDS: dict[type[Model], tuple[str, ...]] = {
+    ChecklistVersion: ("title", "introduction", "innovation_definition", "key_findings"),
+    Area: ("title", "introduction"),
+    Question: ("summary", "text", "guidance", "discussion_prompts", "research_finding"),
+    Quote: ("text",),
+    AnswerOption: ("label", "hint"),
+}
+
+for model, field_names in TRANSLATED_FIELDS.items():
+    options = type(
+        f"{model.__name__}TranslationOptions",
+        (TranslationOptions,),
+        {"fields": field_names, "required_languages": (ENGLISH,)},
+    )
+    translator.register(model, options)
+    # Every edit of the content, with who made it and when: see each object's "History" in admin.
+    register_history(model)
+
+
+def column(field_name: str, language: str | None = None) -> str:
+    """A translated field's column in `language` (the active one by default): `title_cy`."""
+    return build_localized_fieldname(field_name, language or get_language() or ENGLISH)
+
+
+def localized(field_name: str) -> F:
+    """
+    The translated field in the active language, for a query expression (Subquery, OuterRef,
+    annotate), which modeltranslation does not rewrite.
+    """
+    return F(column(field_name))
