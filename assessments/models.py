@@ -246,9 +246,8 @@ class Question(models.Model):
             models.UniqueConstraint(fields=["area", "order"], name="unique_question_order"),
             models.CheckConstraint(
                 # On the English column: the Welsh may be empty while drafting.
-                condition=Q(is_research_priority=False) | (
-                    Q(research_finding_en_gb__isnull=False) & ~Q(research_finding_en_gb="")
-                ),
+                condition=Q(is_research_priority=False)
+                | (Q(research_finding_en_gb__isnull=False) & ~Q(research_finding_en_gb="")),
                 name="research_priority_has_finding",
             ),
         ]

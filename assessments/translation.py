@@ -11,6 +11,7 @@ model's fields when it is built, and modeltranslation adds its columns later.
 """
 
 from django.db.models import F, Model
+from django.utils.text import format_lazy
 from django.utils.translation import get_language
 from modeltranslation.translator import TranslationOptions, translator
 from modeltranslation.utils import build_localized_fieldname
@@ -20,6 +21,9 @@ from assessments.models import AnswerOption, Area, ChecklistVersion, Question, Q
 
 ENGLISH = "en-gb"
 WELSH = "cy"
+LANGUAGES = (ENGLISH, WELSH)
+# How admin and the history name each column: "Title (English)", "Title (Cymraeg)".
+LANGUAGE_NAMES = {ENGLISH: "English", WELSH: "Cymraeg"}
 
 # What a councillor or officer reads, per content model. English is required where the field
 # itself is; Welsh may be empty while drafting.
@@ -31,6 +35,12 @@ TRANSLATED_FIELDS: dict[type[Model], tuple[str, ...]] = {
     AnswerOption: ("label", "hint"),
 }
 
+
+def column(field_name: str, language: str | None = None) -> str:
+    """A translated field's column in `language` (the active one by default): `title_cy`."""
+    return build_localized_fieldname(field_name, language or get_language() or ENGLISH)
+
+
 for model, field_names in TRANSLATED_FIELDS.items():
     options = type(
         f"{model.__name__}TranslationOptions",
@@ -38,13 +48,16 @@ for model, field_names in TRANSLATED_FIELDS.items():
         {"fields": field_names, "required_languages": (ENGLISH,)},
     )
     translator.register(model, options)
-    # Every edit of the content, with who made it and when: see each object's "History" in admin.
-    register_history(model)
-
-
-def column(field_name: str, language: str | None = None) -> str:
-    """A translated field's column in `language` (the active one by default): `title_cy`."""
-    return build_localized_fieldname(field_name, language or get_language() or ENGLISH)
+    for field_name in field_names:
+        original = model._meta.get_field(field_name)
+        for language in LANGUAGES:
+            model._meta.get_field(column(field_name, language)).verbose_name = format_lazy(
+                "{} ({})", original.verbose_name, LANGUAGE_NAMES[language]
+            )
+    # Every edit of the content, with who made it and when: see each object's "History" in
+    # admin. The history keeps both languages' columns, not the untranslated one that
+    # modeltranslation leaves behind (nothing reads it).
+    register_history(model, excluded_fields=list(field_names))
 
 
 def localized(field_name: str) -> F:

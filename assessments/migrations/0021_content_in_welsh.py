@@ -464,6 +464,63 @@ class Migration(migrations.Migration):
             field=models.TextField(null=True),
         ),
         migrations.RunPython(copy_into_english, copy_back_from_english),
+        # The history keeps both languages, not the untranslated column.
+        migrations.RemoveField(
+            model_name='historicalansweroption',
+            name='hint',
+        ),
+        migrations.RemoveField(
+            model_name='historicalansweroption',
+            name='label',
+        ),
+        migrations.RemoveField(
+            model_name='historicalarea',
+            name='introduction',
+        ),
+        migrations.RemoveField(
+            model_name='historicalarea',
+            name='title',
+        ),
+        migrations.RemoveField(
+            model_name='historicalchecklistversion',
+            name='innovation_definition',
+        ),
+        migrations.RemoveField(
+            model_name='historicalchecklistversion',
+            name='introduction',
+        ),
+        migrations.RemoveField(
+            model_name='historicalchecklistversion',
+            name='key_findings',
+        ),
+        migrations.RemoveField(
+            model_name='historicalchecklistversion',
+            name='title',
+        ),
+        migrations.RemoveField(
+            model_name='historicalquestion',
+            name='discussion_prompts',
+        ),
+        migrations.RemoveField(
+            model_name='historicalquestion',
+            name='guidance',
+        ),
+        migrations.RemoveField(
+            model_name='historicalquestion',
+            name='research_finding',
+        ),
+        migrations.RemoveField(
+            model_name='historicalquestion',
+            name='summary',
+        ),
+        migrations.RemoveField(
+            model_name='historicalquestion',
+            name='text',
+        ),
+        migrations.RemoveField(
+            model_name='historicalquote',
+            name='text',
+        ),
         migrations.AddConstraint(
             model_name="question",
             constraint=models.CheckConstraint(
