@@ -22,6 +22,8 @@ from django.db.models import Q
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager
+from modeltranslation.utils import build_localized_fieldname
 
 NOTE_MAX_LENGTH = 2000
 
@@ -29,7 +31,9 @@ NOTE_MAX_LENGTH = 2000
 # --- Content -------------------------------------------------------------------------------
 
 
-class ChecklistVersionManager(models.Manager["ChecklistVersion"]):
+# The content's managers are modeltranslation's (assessments/translation.py), as it would patch
+# them to be: reading a translated field in a query reads the active language's column.
+class ChecklistVersionManager(MultilingualManager["ChecklistVersion"]):
     def get_by_natural_key(self, number):
         return self.get(number=number)
 
@@ -102,7 +106,7 @@ class ChecklistVersion(models.Model):
         return not self.has_answers()
 
 
-class AreaManager(models.Manager):
+class AreaManager(MultilingualManager):
     def get_by_natural_key(self, checklist_number, code):
         return self.get(checklist__number=checklist_number, code=code)
 
@@ -168,7 +172,7 @@ class QuestionQuerySet(models.QuerySet):
         return super().bulk_create(objs, *args, **kwargs)
 
 
-_QuestionManagerBase = models.Manager.from_queryset(QuestionQuerySet)
+_QuestionManagerBase = MultilingualManager.from_queryset(QuestionQuerySet)
 
 
 class QuestionManager(_QuestionManagerBase):
@@ -255,6 +259,18 @@ class Question(models.Model):
     def __str__(self):
         return self.summary
 
+    @property
+    def wording(self) -> tuple[tuple[str, str], ...]:
+        """How the key action is asked in each language, English first: (summary, question)
+        pairs, "" where a language has none (`scoring.wording_differs`)."""
+        return tuple(
+            (
+                getattr(self, build_localized_fieldname("summary", language)) or "",
+                getattr(self, build_localized_fieldname("text", language)) or "",
+            )
+            for language in settings.MODELTRANSLATION_LANGUAGES
+        )
+
     def natural_key(self):
         return (self.area.checklist.number, self.code)
 
@@ -272,7 +288,7 @@ class Question(models.Model):
             )
 
 
-class QuoteManager(models.Manager):
+class QuoteManager(MultilingualManager):
     def get_by_natural_key(self, checklist_number, area_code, order):
         return self.get(area__checklist__number=checklist_number, area__code=area_code, order=order)
 
@@ -302,7 +318,7 @@ class Quote(models.Model):
     natural_key.dependencies = ["assessments.area"]  # type: ignore[attr-defined]  # Django reads it
 
 
-class AnswerOptionManager(models.Manager):
+class AnswerOptionManager(MultilingualManager):
     def get_by_natural_key(self, checklist_number, code):
         return self.get(checklist__number=checklist_number, code=code)
 

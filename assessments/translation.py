@@ -10,11 +10,11 @@ fields exist, so that each historical row keeps both languages: `HistoricalRecor
 model's fields when it is built, and modeltranslation adds its columns later.
 """
 
-from django.db.models import F, Model
+from django.db.models import Expression, F, Field, Model, TextField, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.text import format_lazy
-from django.utils.translation import get_language
 from modeltranslation.translator import TranslationOptions, translator
-from modeltranslation.utils import build_localized_fieldname
+from modeltranslation.utils import build_localized_fieldname, get_language
 from simple_history import register as register_history
 
 from assessments.models import AnswerOption, Area, ChecklistVersion, Question, Quote
@@ -38,7 +38,7 @@ TRANSLATED_FIELDS: dict[type[Model], tuple[str, ...]] = {
 
 def column(field_name: str, language: str | None = None) -> str:
     """A translated field's column in `language` (the active one by default): `title_cy`."""
-    return build_localized_fieldname(field_name, language or get_language() or ENGLISH)
+    return build_localized_fieldname(field_name, language or get_language())
 
 
 for model, field_names in TRANSLATED_FIELDS.items():
@@ -51,7 +51,9 @@ for model, field_names in TRANSLATED_FIELDS.items():
     for field_name in field_names:
         original = model._meta.get_field(field_name)
         for language in LANGUAGES:
-            model._meta.get_field(column(field_name, language)).verbose_name = format_lazy(
+            translated = model._meta.get_field(column(field_name, language))
+            assert isinstance(original, Field) and isinstance(translated, Field)
+            translated.verbose_name = format_lazy(
                 "{} ({})", original.verbose_name, LANGUAGE_NAMES[language]
             )
     # Every edit of the content, with who made it and when: see each object's "History" in
@@ -60,9 +62,23 @@ for model, field_names in TRANSLATED_FIELDS.items():
     register_history(model, excluded_fields=list(field_names))
 
 
-def localized(field_name: str) -> F:
+def localized(path: str) -> Expression:
     """
-    The translated field in the active language, for a query expression (Subquery, OuterRef,
-    annotate), which modeltranslation does not rewrite.
+    A translated field in the active language, falling back to English where it is empty, for
+    a query expression: `localized("text")`, or through relations, `localized("question__area__title")`.
+    modeltranslation rewrites `values("text")` on a content model into every language's column,
+    which a subquery cannot return, and does not rewrite a path from another model at all (that
+    would read the untranslated column).
     """
-    return F(column(field_name))
+    *relations, field_name = path.split("__")
+
+    def at(name: str) -> F:
+        return F("__".join([*relations, name]))
+
+    english = at(column(field_name, ENGLISH))
+    if column(field_name) == column(field_name, ENGLISH):
+        return english
+    text = TextField()
+    return Coalesce(
+        NullIf(at(column(field_name)), Value(""), output_field=text), english, output_field=text
+    )
