@@ -408,10 +408,10 @@ class AnswerOptionInline(VersionLockInline, admin.TabularInline):
     fields = ["order", "code", *both("label"), "points", *both("hint")]
     formfield_overrides = COMPACT_WIDGETS
     field_widgets = {
-        "code": forms.TextInput(attrs={"size": 10}),
-        **{name: forms.TextInput(attrs={"size": 14}) for name in both("label")},
+        "code": forms.TextInput(attrs={"size": 7}),
+        **{name: forms.TextInput(attrs={"size": 9}) for name in both("label")},
         # A hint runs to a sentence: it wraps, so all of it can be read.
-        **{name: forms.Textarea(attrs={"rows": 3, "cols": 28}) for name in both("hint")},
+        **{name: forms.Textarea(attrs={"rows": 5, "cols": 14}) for name in both("hint")},
     }
     ordering = ["order"]
 
@@ -582,7 +582,7 @@ class QuoteInline(VersionLockInline, admin.TabularInline):
     formset = TableFormSet
     fields = ["order", *both("text")]
     formfield_overrides = COMPACT_WIDGETS
-    field_widgets = {name: forms.Textarea(attrs={"rows": 3, "cols": 50}) for name in both("text")}
+    field_widgets = {name: forms.Textarea(attrs={"rows": 4, "cols": 40}) for name in both("text")}
     ordering = ["order"]
 
     def checklist_of(self, parent):
