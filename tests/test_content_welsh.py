@@ -376,3 +376,34 @@ def test_the_council_admin_shows_the_welsh_council_setting(admin_client):
     response = admin_client.get(reverse("admin:assessments_council_change", args=[council.pk]))
 
     assert "welsh_first" in response.context["adminform"].form.fields
+
+
+def test_a_drafts_preview_shows_its_welsh_in_welsh(admin_client, draft_version):
+    Question.objects.filter(checklist=draft_version, code="encourage-creativity").update(
+        text_cy="Ydych chi’n gwobrwyo meddwl creadigol?"
+    )
+    url = reverse(
+        "admin:assessments_checklistversion_preview_area", args=[draft_version.pk, "climate"]
+    )
+
+    with translation.override("cy"):
+        welsh = admin_client.get(url).content.decode()
+    english = admin_client.get(url).content.decode()
+
+    assert "Ydych chi’n gwobrwyo meddwl creadigol?" in welsh
+    assert "Do you encourage creativity?" not in welsh
+    assert "Do you encourage creativity?" in english
+
+
+def test_an_areas_page_quotes_the_area_in_welsh(client, councillor, draft):
+    climate = Area.objects.get(checklist=draft.checklist, code="climate")
+    first_quote = climate.quotes.order_by("order").first()
+    assert first_quote is not None
+    client.force_login(councillor)
+    url = reverse("assessments:area", args=[draft.pk, "climate"])
+
+    with translation.override("cy"):
+        html = client.get(url).content.decode()
+
+    assert first_quote.text_cy in html
+    assert first_quote.text_en_gb not in html
