@@ -10,7 +10,7 @@ fields exist, so that each historical row keeps both languages: `HistoricalRecor
 model's fields when it is built, and modeltranslation adds its columns later.
 """
 
-from django.db.models import Expression, F, Field, Model, TextField, Value
+from django.db.models import F, Field, Model, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.text import format_lazy
 from modeltranslation.translator import TranslationOptions, translator
@@ -62,7 +62,7 @@ for model, field_names in TRANSLATED_FIELDS.items():
     register_history(model, excluded_fields=list(field_names))
 
 
-def localized(path: str) -> Expression:
+def localized(path: str) -> F | Coalesce:
     """
     A translated field in the active language, falling back to English where it is empty, for
     a query expression: `localized("text")`, or through relations, `localized("question__area__title")`.
