@@ -12,7 +12,7 @@ Two halves:
 * **Email** (`Email`): one row per message the service means to send, and its state.
 """
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -22,7 +22,8 @@ from django.db.models import Q
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+from modeltranslation.manager import MultilingualManager
+from modeltranslation.utils import build_localized_fieldname
 
 NOTE_MAX_LENGTH = 2000
 
@@ -30,7 +31,9 @@ NOTE_MAX_LENGTH = 2000
 # --- Content -------------------------------------------------------------------------------
 
 
-class ChecklistVersionManager(models.Manager["ChecklistVersion"]):
+# The content's managers are modeltranslation's (assessments/translation.py), as it would patch
+# them to be: reading a translated field in a query reads the active language's column.
+class ChecklistVersionManager(MultilingualManager["ChecklistVersion"]):
     def get_by_natural_key(self, number):
         return self.get(number=number)
 
@@ -74,9 +77,9 @@ class ChecklistVersion(models.Model):
     )
 
     objects = ChecklistVersionManager()
-    # Every edit of the content, with who made it and when (django-simple-history): see each
-    # object's "History" in admin.
-    history = HistoricalRecords()
+    # Every edit of the content, with who made it and when (django-simple-history), registered
+    # with its English and Welsh columns in assessments/translation.py.
+    history: ClassVar[Any]
 
     class Meta:
         ordering = ["-number"]
@@ -103,7 +106,7 @@ class ChecklistVersion(models.Model):
         return not self.has_answers()
 
 
-class AreaManager(models.Manager):
+class AreaManager(MultilingualManager):
     def get_by_natural_key(self, checklist_number, code):
         return self.get(checklist__number=checklist_number, code=code)
 
@@ -120,7 +123,7 @@ class Area(models.Model):
     introduction = models.TextField(blank=True, help_text="Shown above the area's questions.")
 
     objects = AreaManager()
-    history = HistoricalRecords()
+    history: ClassVar[Any]  # assessments/translation.py
 
     class Meta:
         ordering = ["checklist", "order"]
@@ -169,7 +172,7 @@ class QuestionQuerySet(models.QuerySet):
         return super().bulk_create(objs, *args, **kwargs)
 
 
-_QuestionManagerBase = models.Manager.from_queryset(QuestionQuerySet)
+_QuestionManagerBase = MultilingualManager.from_queryset(QuestionQuerySet)
 
 
 class QuestionManager(_QuestionManagerBase):
@@ -233,7 +236,7 @@ class Question(models.Model):
     )
 
     objects = QuestionManager()
-    history = HistoricalRecords()
+    history: ClassVar[Any]  # assessments/translation.py
 
     class Meta:
         # What admins and the leaflet call it ("Question" is how it is asked).
@@ -246,13 +249,27 @@ class Question(models.Model):
             ),
             models.UniqueConstraint(fields=["area", "order"], name="unique_question_order"),
             models.CheckConstraint(
-                condition=Q(is_research_priority=False) | ~Q(research_finding=""),
+                # On the English column: the Welsh may be empty while drafting.
+                condition=Q(is_research_priority=False)
+                | (Q(research_finding_en_gb__isnull=False) & ~Q(research_finding_en_gb="")),
                 name="research_priority_has_finding",
             ),
         ]
 
     def __str__(self):
         return self.summary
+
+    @property
+    def wording(self) -> tuple[tuple[str, str], ...]:
+        """How the key action is asked in each language, English first: (summary, question)
+        pairs, "" where a language has none (`scoring.wording_differs`)."""
+        return tuple(
+            (
+                getattr(self, build_localized_fieldname("summary", language)) or "",
+                getattr(self, build_localized_fieldname("text", language)) or "",
+            )
+            for language in settings.MODELTRANSLATION_LANGUAGES
+        )
 
     def natural_key(self):
         return (self.area.checklist.number, self.code)
@@ -271,7 +288,7 @@ class Question(models.Model):
             )
 
 
-class QuoteManager(models.Manager):
+class QuoteManager(MultilingualManager):
     def get_by_natural_key(self, checklist_number, area_code, order):
         return self.get(area__checklist__number=checklist_number, area__code=area_code, order=order)
 
@@ -284,7 +301,7 @@ class Quote(models.Model):
     text = models.TextField()
 
     objects = QuoteManager()
-    history = HistoricalRecords()
+    history: ClassVar[Any]  # assessments/translation.py
 
     class Meta:
         ordering = ["area__order", "order"]
@@ -301,7 +318,7 @@ class Quote(models.Model):
     natural_key.dependencies = ["assessments.area"]  # type: ignore[attr-defined]  # Django reads it
 
 
-class AnswerOptionManager(models.Manager):
+class AnswerOptionManager(MultilingualManager):
     def get_by_natural_key(self, checklist_number, code):
         return self.get(checklist__number=checklist_number, code=code)
 
@@ -321,7 +338,7 @@ class AnswerOption(models.Model):
     order = models.PositiveSmallIntegerField()
 
     objects = AnswerOptionManager()
-    history = HistoricalRecords()
+    history: ClassVar[Any]  # assessments/translation.py
 
     class Meta:
         ordering = ["checklist", "order"]

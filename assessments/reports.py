@@ -37,6 +37,7 @@ from assessments.models import (
 # By name: inside Report, `scoring` is the report's field, not the module.
 from assessments.scoring import OptionInfo, Progress
 from assessments.scoring_inputs import answer_scale, area_info, scoring_answer
+from assessments.translation import localized
 
 BLANK_LINES = re.compile(r"\n\s*\n\s*(?:\n\s*)*")
 
@@ -375,16 +376,14 @@ def submitted_summaries(assessments: list[Assessment]) -> list[SubmittedSummary]
         .values(
             "assessment_id",
             "question__area__order",
-            "question__area__title",
             "option__order",
-            "option__label",
+            area_title=localized("question__area__title"),
+            option_label=localized("option__label"),
         )
         .annotate(n=Count("pk"))
         .order_by("assessment_id", "question__area__order", "option__order")
     ):
-        counts[row["assessment_id"]][row["question__area__title"]].append(
-            f"{row['n']} {row['option__label']}"
-        )
+        counts[row["assessment_id"]][row["area_title"]].append(f"{row['n']} {row['option_label']}")
     return [
         SubmittedSummary(
             assessment=assessment,

@@ -126,6 +126,8 @@ class ScoringAnswer:
     research_finding: str
     option: OptionInfo
     max_points: int
+    # (summary, text) in each language, English first: what `wording_differs` compares.
+    wording: tuple[tuple[str, str], ...] = ()
 
     @property
     def points(self) -> int | None:
@@ -310,7 +312,8 @@ def _round_half_up(value: Fraction) -> int:
 
 
 class Worded(Protocol):
-    """A key action's wording: a question row, or a scored answer."""
+    """A key action's wording: a question row, or a scored answer; with `wording`, in every
+    language."""
 
     @property
     def summary(self) -> str: ...
@@ -322,14 +325,23 @@ class Worded(Protocol):
 def wording_differs(old: Worded, new: Worded) -> bool:
     """
     Whether a key action is asked in other words in `new` than in `old`: its summary or its
-    "Do you ...?" question differs, ignoring spaces at either end and runs of spaces. Guidance,
-    quotes and order are not wording.
+    "Do you ...?" question differs, in English or in Welsh, ignoring spaces at either end and
+    runs of spaces. A councillor reading either language is asked again. A translation added
+    where there was none is not a rewording: a language counts when both sides have it. Guidance,
+    quotes and order are not wording. Without `wording` (plain values), the summary and text.
     """
 
     def words(text: str) -> str:
         return " ".join(text.split())
 
-    return words(old.summary) != words(new.summary) or words(old.text) != words(new.text)
+    old_wording = getattr(old, "wording", ()) or ((old.summary, old.text),)
+    new_wording = getattr(new, "wording", ()) or ((new.summary, new.text),)
+    for language, (before, after) in enumerate(zip(old_wording, new_wording, strict=False)):
+        for old_words, new_words in zip(before, after, strict=True):
+            both_have_it = language == 0 or (words(old_words) and words(new_words))
+            if both_have_it and words(old_words) != words(new_words):
+                return True
+    return False
 
 
 class Movement(StrEnum):

@@ -41,4 +41,5 @@ def scoring_answer(answer: Answer, *, max_points: int) -> scoring.ScoringAnswer:
         research_finding=question.research_finding,
         option=option_info(option),
         max_points=max_points,
+        wording=question.wording,
     )

@@ -13,6 +13,9 @@ The rules:
   research priority, order, area).
 * A key action's quote is one of its fields, "Quote": pointing it at another quote, or keeping
   the link while the quote's words change, is a change of it.
+* Every text is compared in English and in Welsh: a Welsh-only rewording is a change, named
+  "The question (Cymraeg)" and so on (the English keeps its plain name). Adding a Welsh
+  translation where there was none is shown too, so a draft that only adds Welsh can be published.
 * Text is compared with line endings made alike and spaces at either end ignored, as a browser
   sends the same text back with other line endings. A key action's summary and question count as
   reworded exactly when `scoring.wording_differs` says so: those are the key actions
@@ -31,6 +34,7 @@ from django.utils.translation import ngettext
 
 from assessments.models import AnswerOption, Area, ChecklistVersion, Question, Quote
 from assessments.scoring import wording_differs
+from assessments.translation import ENGLISH, LANGUAGE_NAMES, WELSH, column
 
 
 class ChangeKind(StrEnum):
@@ -174,8 +178,28 @@ def _read(checklist: ChecklistVersion) -> _Version:
     return _Version(areas=areas, questions=questions, quotes=quotes, options=options)
 
 
-def _text(value: str) -> str:
-    return value.replace("\r\n", "\n").strip()
+def _text(value: str | None) -> str:
+    return (value or "").replace("\r\n", "\n").strip()
+
+
+def _english(obj, field: str) -> str:
+    return getattr(obj, column(field, ENGLISH)) or ""
+
+
+def _welsh(obj, field: str) -> str:
+    return getattr(obj, column(field, WELSH)) or ""
+
+
+def _in_welsh(name: str) -> str:
+    return f"{name} ({LANGUAGE_NAMES[WELSH]})"
+
+
+def _both(name: str, old, new, field: str) -> list[FieldChange]:
+    """A translated field's rewording in English, then in Welsh."""
+    return [
+        *_words(name, _english(old, field), _english(new, field)),
+        *_words(_in_welsh(name), _welsh(old, field), _welsh(new, field)),
+    ]
 
 
 def _yes_no(value: bool) -> str:
@@ -187,7 +211,7 @@ def _points(value: int | None) -> str:
 
 
 def _quote(quote: Quote | None) -> str:
-    return _text(quote.text) if quote is not None else _("No quote")
+    return _text(_english(quote, "text")) if quote is not None else _("No quote")
 
 
 def _quote_key(quote: Quote | None) -> tuple[str, int] | None:
@@ -213,27 +237,25 @@ def _value(name: str, old: str, new: str) -> list[FieldChange]:
 
 def _question_fields(old: Question, new: Question) -> list[FieldChange]:
     changes = []
-    if wording_differs(old, new):
-        changes += _words(_field_name(Question, "summary"), old.summary, new.summary)
-        changes += _words(_field_name(Question, "text"), old.text, new.text)
-    changes += _words(_field_name(Question, "guidance"), old.guidance, new.guidance)
+    for asked in ("summary", "text"):
+        name = _field_name(Question, asked)
+        if wording_differs(old, new):
+            changes += _words(name, _english(old, asked), _english(new, asked))
+        changes += _words(_in_welsh(name), _welsh(old, asked), _welsh(new, asked))
+    changes += _both(_field_name(Question, "guidance"), old, new, "guidance")
     if _quote_key(old.quote) != _quote_key(new.quote):
         changes.append(
             FieldChange(_("Quote"), ChangeKind.CHANGED, _quote(old.quote), _quote(new.quote))
         )
-    else:
-        changes += _words(_("Quote"), _quote(old.quote), _quote(new.quote))
-    changes += _words(
-        _field_name(Question, "discussion_prompts"), old.discussion_prompts, new.discussion_prompts
-    )
+    elif old.quote is not None and new.quote is not None:
+        changes += _both(_("Quote"), old.quote, new.quote, "text")
+    changes += _both(_field_name(Question, "discussion_prompts"), old, new, "discussion_prompts")
     changes += _value(
         _("Research priority"),
         _yes_no(old.is_research_priority),
         _yes_no(new.is_research_priority),
     )
-    changes += _words(
-        _field_name(Question, "research_finding"), old.research_finding, new.research_finding
-    )
+    changes += _both(_field_name(Question, "research_finding"), old, new, "research_finding")
     if old.area.code != new.area.code:
         changes += _value(_("Area"), old.area.title, new.area.title)
     changes += _value(_("Order"), str(old.order), str(new.order))
@@ -288,7 +310,7 @@ def _quotes(old: _Version, new: _Version) -> dict[str, list[ItemChange]]:
             fields = (FieldChange(_("Quote"), ChangeKind.REMOVED, _text(before.text), ""),)
             item = ItemChange(ChangeKind.REMOVED, code, name, fields)
         elif before is not None and after is not None:
-            changes = _words(_("Quote"), before.text, after.text)
+            changes = _both(_("Quote"), before, after, "text")
             if not changes:
                 continue
             item = ItemChange(ChangeKind.CHANGED, code, name, tuple(changes))
@@ -300,17 +322,17 @@ def _quotes(old: _Version, new: _Version) -> dict[str, list[ItemChange]]:
 
 def _area_fields(old: Area, new: Area) -> list[FieldChange]:
     return [
-        *_words(_("Title"), old.title, new.title),
-        *_words(_("Introduction"), old.introduction, new.introduction),
+        *_both(_("Title"), old, new, "title"),
+        *_both(_("Introduction"), old, new, "introduction"),
         *_value(_("Order"), str(old.order), str(new.order)),
     ]
 
 
 def _option_fields(old: AnswerOption, new: AnswerOption) -> list[FieldChange]:
     return [
-        *_words(_("Label"), old.label, new.label),
+        *_both(_("Label"), old, new, "label"),
         *_value(_("Points"), _points(old.points), _points(new.points)),
-        *_words(_("Hint"), old.hint, new.hint),
+        *_both(_("Hint"), old, new, "hint"),
         *_value(_("Order"), str(old.order), str(new.order)),
     ]
 
@@ -347,12 +369,10 @@ def _answer_options(old: _Version, new: _Version) -> list[ItemChange]:
 
 def _version_fields(old: ChecklistVersion, new: ChecklistVersion) -> list[FieldChange]:
     return [
-        *_words(_("Title"), old.title, new.title),
-        *_words(_("Introduction"), old.introduction, new.introduction),
-        *_words(
-            _("Definition of innovation"), old.innovation_definition, new.innovation_definition
-        ),
-        *_words(_("Key findings"), old.key_findings, new.key_findings),
+        *_both(_("Title"), old, new, "title"),
+        *_both(_("Introduction"), old, new, "introduction"),
+        *_both(_("Definition of innovation"), old, new, "innovation_definition"),
+        *_both(_("Key findings"), old, new, "key_findings"),
     ]
 
 

@@ -17,6 +17,7 @@ The rules (PRODUCT.md section 4):
 
 from dataclasses import dataclass
 from types import EllipsisType
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -26,6 +27,14 @@ from simple_history.utils import bulk_create_with_history
 
 from assessments.models import AnswerOption, Area, ChecklistVersion, Question, Quote, User
 from assessments.refusals import Refusal
+from assessments.translation import (
+    ENGLISH,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    TRANSLATED_FIELDS,
+    WELSH,
+    column,
+)
 from assessments.version_changes import VersionChanges, compare_versions
 
 
@@ -37,6 +46,15 @@ def _lock_versions() -> None:
     # Copies and publishes run one at a time across app servers: each picks a number or the
     # published version from rows no other transaction is changing.
     list(ChecklistVersion.objects.select_for_update().values_list("pk", flat=True))
+
+
+def _both_languages(obj) -> dict[str, str | None]:
+    """`obj`'s translated fields in every language, to copy: {"title_en_gb": …, "title_cy": …}."""
+    return {
+        column(field, language): getattr(obj, column(field, language))
+        for field in TRANSLATED_FIELDS[type(obj)]
+        for language in LANGUAGES
+    }
 
 
 def _save_with_history(obj, *, user: User | None, reason: str, **kwargs) -> None:
@@ -61,12 +79,9 @@ def checklist_copy_as_draft(
     highest = ChecklistVersion.objects.aggregate(highest=Max("number"))["highest"] or 0
     copy = ChecklistVersion(
         number=highest + 1,
-        title=checklist.title,
         status=ChecklistVersion.Status.DRAFT,
-        introduction=checklist.introduction,
-        innovation_definition=checklist.innovation_definition,
-        key_findings=checklist.key_findings,
         based_on=checklist,
+        **_both_languages(checklist),
     )
     _save_with_history(copy, user=copied_by, reason=reason)
     history = {"default_user": copied_by, "default_change_reason": reason}
@@ -75,9 +90,8 @@ def checklist_copy_as_draft(
             AnswerOption(
                 checklist=copy,
                 code=option.code,
-                label=option.label,
-                hint=option.hint,
                 points=option.points,
+                **_both_languages(option),
                 order=option.order,
             )
             for option in checklist.answer_options.all()
@@ -94,8 +108,7 @@ def checklist_copy_as_draft(
                     checklist=copy,
                     code=area.code,
                     order=area.order,
-                    title=area.title,
-                    introduction=area.introduction,
+                    **_both_languages(area),
                 )
                 for area in areas
             ],
@@ -108,7 +121,7 @@ def checklist_copy_as_draft(
         (quote.area.code, quote.order): quote
         for quote in bulk_create_with_history(
             [
-                Quote(area=new_areas[area.code], order=quote.order, text=quote.text)
+                Quote(area=new_areas[area.code], order=quote.order, **_both_languages(quote))
                 for area in areas
                 for quote in area.quotes.all()
             ],
@@ -123,17 +136,13 @@ def checklist_copy_as_draft(
                 checklist=copy,
                 code=question.code,
                 order=question.order,
-                summary=question.summary,
-                text=question.text,
-                guidance=question.guidance,
-                discussion_prompts=question.discussion_prompts,
                 quote=(
                     new_quotes[(question.quote.area.code, question.quote.order)]
                     if question.quote
                     else None
                 ),
                 is_research_priority=question.is_research_priority,
-                research_finding=question.research_finding,
+                **_both_languages(question),
             )
             for area in areas
             for question in area.questions.all()
@@ -165,7 +174,8 @@ def checklist_publish_problems(
     no areas; an area without key actions; two key actions, or two areas, whose codes differ
     only in capitals (the database refuses exact twins; these are twins to people and to the
     comparison); no answer scale, or none of it scored; a research priority without its
-    finding; and a draft identical to the published version. Empty when it can be published.
+    finding; a field with English but no Welsh (`_welsh_gaps`); and a draft identical to the
+    published version. Empty when it can be published.
     `changes` is the draft's comparison with the published version, when the caller has it.
     """
     problems = []
@@ -244,6 +254,8 @@ def checklist_publish_problems(
                 )
             )
     options = list(checklist.answer_options.all())
+    quotes = list(Quote.objects.filter(area__checklist=checklist).select_related("area"))
+    problems.extend(_welsh_gaps(checklist, areas, questions, quotes, options))
     if not options:
         problems.append(
             PublishProblem(
@@ -263,24 +275,104 @@ def checklist_publish_problems(
                 *version,
             )
         )
-    published = ChecklistVersion.objects.filter(status=ChecklistVersion.Status.PUBLISHED).first()
-    if (
-        published is not None
-        and published.pk != checklist.pk
-        and (
-            changes if changes is not None else compare_versions(old=published, new=checklist)
-        ).is_empty
-    ):
+    if changes is None:
+        # The caller's comparison is with the published version: only without it is that read.
+        published = ChecklistVersion.objects.filter(
+            status=ChecklistVersion.Status.PUBLISHED
+        ).first()
+        if published is not None and published.pk != checklist.pk:
+            changes = compare_versions(old=published, new=checklist)
+    if changes is not None and changes.old_number != checklist.number and changes.is_empty:
         problems.append(
             PublishProblem(
                 _(
                     "Nothing has changed since version %(number)d, the published version. "
                     "Edit the draft before publishing it."
                 )
-                % {"number": published.number},
+                % {"number": changes.old_number},
                 *version,
             )
         )
+    return problems
+
+
+# How a publish problem names each content field ("the question (Cymraeg) is empty").
+FIELD_NAMES = {
+    (ChecklistVersion, "title"): _("the title"),
+    (ChecklistVersion, "introduction"): _("the introduction"),
+    (ChecklistVersion, "innovation_definition"): _("the definition of innovation"),
+    (ChecklistVersion, "key_findings"): _("the key findings"),
+    (Area, "title"): _("the title"),
+    (Area, "introduction"): _("the introduction"),
+    (Question, "summary"): _("the key action"),
+    (Question, "text"): _("the question"),
+    (Question, "guidance"): _("what good looks like"),
+    (Question, "discussion_prompts"): _("the facilitator prompts"),
+    (Question, "research_finding"): _("the research finding"),
+    (Quote, "text"): _("the quote"),
+    (AnswerOption, "label"): _("the label"),
+    (AnswerOption, "hint"): _("the hint"),
+}
+
+
+def _welsh_gaps(checklist, areas, questions, quotes, options) -> list[PublishProblem]:
+    """A problem for every content field that has English but no Welsh: a Welsh page would
+    show the English. A field left empty in English (an optional one) may stay empty in Welsh."""
+    where: list[tuple[Any, str, str, int]] = [
+        (
+            checklist,
+            _("Version %(number)d") % {"number": checklist.number},
+            "checklistversion",
+            checklist.pk,
+        ),
+        *((area, _("Area “%(code)s”") % {"code": area.code}, "area", area.pk) for area in areas),
+        *(
+            (
+                question,
+                _("Key action “%(code)s”") % {"code": question.code},
+                "question",
+                question.pk,
+            )
+            for question in questions
+        ),
+        *(
+            (
+                quote,
+                _("Quote %(order)d of area “%(area)s”")
+                % {"order": quote.order, "area": quote.area.code},
+                "area",
+                quote.area_id,
+            )
+            for quote in quotes
+        ),
+        *(
+            (
+                option,
+                _("Answer option “%(code)s”") % {"code": option.code},
+                "checklistversion",
+                checklist.pk,
+            )
+            for option in options
+        ),
+    ]
+    problems = []
+    for obj, name, fix_model, fix_pk in where:
+        for field in TRANSLATED_FIELDS[type(obj)]:
+            english = getattr(obj, column(field, ENGLISH)) or ""
+            welsh = getattr(obj, column(field, WELSH)) or ""
+            if english.strip() and not welsh.strip():
+                problems.append(
+                    PublishProblem(
+                        _("%(object)s: %(field)s (%(language)s) is empty.")
+                        % {
+                            "object": name,
+                            "field": FIELD_NAMES[(type(obj), field)],
+                            "language": LANGUAGE_NAMES[WELSH],
+                        },
+                        fix_model,
+                        fix_pk,
+                    )
+                )
     return problems
 
 

@@ -55,6 +55,8 @@ GROUP_MIN_RESPONSES = int(os.environ.get("GROUP_MIN_RESPONSES", "3"))
 
 INSTALLED_APPS = [
     "assessments",
+    # Content in English and Welsh (assessments/translation.py); before the admin, which it patches.
+    "modeltranslation",
     # Django's admin, with an index in admins' words (innovation_checklist/admin_site.py).
     "innovation_checklist.admin_site.ServiceAdminConfig",
     "django.contrib.auth",
@@ -72,6 +74,14 @@ INSTALLED_APPS = [
 # Content history is for reading: a version with answers must never change, and going back on
 # a draft is just editing it (assessments/admin/history.py also refuses the revert page).
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# Content (areas, key actions, quotes, answer options, a version's texts) has an English and a
+# Welsh column per field (`title_en_gb`, `title_cy`); `obj.title` reads the active language's.
+# A draft with a Welsh gap still shows the English; publishing refuses the gap
+# (assessments/versioning.py).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en-gb"
+MODELTRANSLATION_LANGUAGES = ("en-gb", "cy")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en-gb",)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

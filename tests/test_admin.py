@@ -135,7 +135,7 @@ def test_an_admin_edits_a_draft_question_on_its_areas_page(admin_client, checkli
         for i, f in enumerate(page.context["inline_admin_formsets"][0].formset.forms)
         if f.instance.code == "encourage-creativity"
     )
-    data[f"questions-{index}-text"] = "Do you encourage creativity in every team?"
+    data[f"questions-{index}-text_en_gb"] = "Do you encourage creativity in every team?"
 
     response = admin_client.post(change_url(area), data)
 
@@ -152,7 +152,7 @@ def test_an_admin_edits_a_draft_question_on_its_own_page(admin_client, checklist
     draft = checklist_copy_as_draft(checklist=checklist)
     question = Question.objects.get(area__checklist=draft, code="persist")
     data = form_data(admin_client.get(change_url(question)))
-    data["guidance"] = "Keep going when it gets rocky."
+    data["guidance_en_gb"] = "Keep going when it gets rocky."
 
     response = admin_client.post(change_url(question), data)
 
@@ -223,7 +223,7 @@ def test_a_question_code_already_used_in_another_area_of_the_version_is_refused(
 def test_the_published_version_can_be_edited_until_someone_answers_it(admin_client, checklist):
     page = admin_client.get(change_url(checklist))
     data = form_data(page)
-    data["title"] = "Key Actions for Innovation"
+    data["title_en_gb"] = "Key Actions for Innovation"
 
     response = admin_client.post(change_url(checklist), data)
 
@@ -254,16 +254,16 @@ def test_a_version_with_answers_shows_read_only_and_says_why(admin_client, submi
     assert "Version 1 has answers from councillors, so it cannot be changed." in html
     assert "Copy as new draft version" in html
     assert 'name="_save"' not in html
-    assert 'name="title"' not in html
-    assert 'name="answer_options-0-label"' not in html
+    assert 'name="title_en_gb"' not in html
+    assert 'name="answer_options-0-label_en_gb"' not in html
 
 
 def test_a_version_with_answers_cannot_be_changed_by_posting_to_it(admin_client, submitted):
     checklist = submitted.checklist
     data = {
-        "title": "Changed",
-        "innovation_definition": "Changed",
-        "key_findings": "Changed",
+        "title_en_gb": "Changed",
+        "innovation_definition_en_gb": "Changed",
+        "key_findings_en_gb": "Changed",
         "answer_options-TOTAL_FORMS": "0",
         "answer_options-INITIAL_FORMS": "0",
     }
@@ -283,7 +283,7 @@ def test_the_areas_questions_and_quotes_of_a_version_with_answers_are_read_only(
     before = model.objects.filter(pk=obj.pk).values().get()
 
     page = admin_client.get(change_url(obj))
-    posted = admin_client.post(change_url(obj), {"text": "Changed", "title": "Changed"})
+    posted = admin_client.post(change_url(obj), {"text_en_gb": "Changed", "title_en_gb": "Changed"})
 
     html = page.content.decode()
     assert "Version 1 has answers from councillors, so it cannot be changed." in html
@@ -391,7 +391,9 @@ def test_an_old_assessment_keeps_its_questions_and_wording_after_a_new_version_i
     data = form_data(page)
     forms = page.context["inline_admin_formsets"][0].formset.forms
     index = next(i for i, f in enumerate(forms) if f.instance.code == "space-to-test")
-    data[f"questions-{index}-text"] = "Do you give people room and permission to try new ways?"
+    data[f"questions-{index}-text_en_gb"] = (
+        "Do you give people room and permission to try new ways?"
+    )
     assert admin_client.post(change_url(area), data).status_code == 302
     publish(admin_client, draft)
 

@@ -125,5 +125,5 @@ def test_every_content_field_in_admin_says_where_it_is_shown(admin_client, check
 def test_the_introductions_help_text_says_it_is_on_the_start_page(admin_client, checklist):  # noqa: F811
     form = admin_client.get(change_url(checklist)).context["adminform"].form
 
-    assert "Shown on the start page" in form.fields["introduction"].help_text
-    assert "Blank lines separate paragraphs" in form.fields["introduction"].help_text
+    assert "Shown on the start page" in form.fields["introduction_en_gb"].help_text
+    assert "Blank lines separate paragraphs" in form.fields["introduction_en_gb"].help_text

@@ -117,7 +117,13 @@ def test_an_admin_adding_a_question_on_its_own_page_saves_it_in_the_areas_versio
 
     response = admin_client.post(
         reverse("admin:assessments_question_add"),
-        {"area": area.pk, "code": "a-new-idea", "order": 9, "summary": "S", "text": "Do you?"},
+        {
+            "area": area.pk,
+            "code": "a-new-idea",
+            "order": 9,
+            "summary_en_gb": "S",
+            "text_en_gb": "Do you?",
+        },
     )
 
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -137,8 +143,8 @@ def test_an_admin_adding_a_question_on_its_areas_page_saves_it_in_the_areas_vers
         {
             f"questions-{new}-order": "9",
             f"questions-{new}-code": "a-new-idea",
-            f"questions-{new}-summary": "S",
-            f"questions-{new}-text": "Do you?",
+            f"questions-{new}-summary_en_gb": "S",
+            f"questions-{new}-text_en_gb": "Do you?",
         }
     )
 

@@ -32,9 +32,9 @@ def reworded(admin_client, draft_version):  # noqa: F811
     # The wording as it was before the edit, recorded (a copy records its own, from publishing).
     question.save()
     data = form_data(admin_client.get(change_url(question)))
-    data["text"] = NEW_TEXT
+    data["text_en_gb"] = NEW_TEXT
     # A browser sends a text box's lines back with Windows line endings.
-    data["discussion_prompts"] = data["discussion_prompts"].replace("\n", "\r\n")
+    data["discussion_prompts_en_gb"] = data["discussion_prompts_en_gb"].replace("\n", "\r\n")
     response = admin_client.post(change_url(question), data)
     assert response.status_code == 302, response.context["errors"]
     return question
@@ -45,9 +45,9 @@ def test_rewording_a_question_in_admin_records_who_did_it_and_both_wordings(rewo
 
     assert latest.history_type == "~"
     assert latest.history_user == admin_user
-    assert latest.text == NEW_TEXT
+    assert latest.text_en_gb == NEW_TEXT
     assert latest.prev_record is not None
-    assert latest.prev_record.text == OLD_TEXT
+    assert latest.prev_record.text_en_gb == OLD_TEXT
 
 
 def test_the_history_page_of_a_question_shows_the_admins_name_and_both_wordings(
@@ -128,14 +128,14 @@ def test_a_version_with_answers_cannot_be_changed_through_its_history(
 def test_a_quote_edit_is_recorded_with_its_author(admin_client, draft_version, admin_user):  # noqa: F811
     quote = Quote.objects.filter(area__checklist=draft_version).first()
     data = form_data(admin_client.get(change_url(quote)))
-    data["text"] = "Innovation is a team game."
+    data["text_en_gb"] = "Innovation is a team game."
 
     response = admin_client.post(change_url(quote), data)
 
     assert response.status_code == 302, response.context["errors"]
     latest = quote.history.latest()
     assert latest.history_user == admin_user
-    assert latest.text == "Innovation is a team game."
+    assert latest.text_en_gb == "Innovation is a team game."
     html = admin_client.get(history_url(quote)).content.decode()
     assert "Innovation is a team game." in html
     assert "Robin Admin" in html
@@ -152,7 +152,7 @@ def test_an_answer_option_edit_is_recorded_and_shown_on_its_versions_history(
     data = form_data(page)
     forms = page.context["inline_admin_formsets"][0].formset.forms
     index = next(i for i, f in enumerate(forms) if f.instance.code == "partly")
-    data[f"answer_options-{index}-hint"] = "Some of the time, in some places."
+    data[f"answer_options-{index}-hint_en_gb"] = "Some of the time, in some places."
 
     response = admin_client.post(change_url(draft_version), data)
 
@@ -160,7 +160,7 @@ def test_an_answer_option_edit_is_recorded_and_shown_on_its_versions_history(
     option = AnswerOption.objects.get(checklist=draft_version, code="partly")
     latest = option.history.latest()
     assert latest.history_user == admin_user
-    assert latest.hint == "Some of the time, in some places."
+    assert latest.hint_en_gb == "Some of the time, in some places."
     with django_assert_max_num_queries(14):
         html = admin_client.get(history_url(draft_version)).content.decode()
     assert "Answer scale" in html
@@ -182,5 +182,5 @@ def test_a_text_sent_back_with_other_line_endings_is_not_listed_as_changed(
 ):
     html = admin_client.get(history_url(reworded)).content.decode()
 
-    assert "\r\n" in reworded.history.latest().discussion_prompts
+    assert "\r\n" in reworded.history.latest().discussion_prompts_en_gb
     assert "Discussion prompts" not in html

@@ -19,7 +19,7 @@ admin.site.unregister(PermissionGroup)
 class CouncilForm(forms.ModelForm):
     class Meta:
         model = Council
-        fields = ["name", "slug", "group_min_responses"]
+        fields = ["name", "slug", "welsh_first", "group_min_responses"]
 
     def clean_group_min_responses(self):
         # A council may only raise the minimum (the database cannot read the setting).
@@ -35,7 +35,7 @@ class CouncilForm(forms.ModelForm):
 @admin.register(Council)
 class CouncilAdmin(admin.ModelAdmin):
     form = CouncilForm
-    list_display = ["name", "slug", "group_min_responses"]
+    list_display = ["name", "slug", "welsh_first", "group_min_responses"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 

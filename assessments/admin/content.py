@@ -20,11 +20,13 @@ from django.db import models
 from django.db.models import Count, Exists, Max, OuterRef
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from assessments.admin import preview, publishing
 from assessments.admin.history import ContentHistoryAdmin, answer_option_changes
 from assessments.models import Answer, AnswerOption, Area, ChecklistVersion, Question, Quote
+from assessments.translation import ENGLISH, WELSH, column
 from assessments.versioning import checklist_copy_as_draft
 
 if TYPE_CHECKING:
@@ -42,9 +44,10 @@ RETIRED = (
     + "” on the list of checklist versions to start a new draft from it."
 )
 # The leaflet's wording runs long: give it room.
+# English and Welsh side by side: two boxes to a line fit a 1280 px window.
 WIDE_WIDGETS: Mapping[type[models.Field], Mapping[str, Any]] = {
-    models.CharField: {"widget": forms.TextInput(attrs={"size": 80})},
-    models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 80})},
+    models.CharField: {"widget": forms.TextInput(attrs={"size": 50})},
+    models.TextField: {"widget": forms.Textarea(attrs={"rows": 4, "cols": 50})},
 }
 
 
@@ -118,8 +121,25 @@ HELP_TEXTS: Mapping[tuple[type[models.Model], str], "StrOrPromise"] = {
 }
 
 
+# Said under every Welsh box: the fixtures' Welsh is the service's own translation.
+WELSH_REVIEW = _(
+    "The Welsh wording. Translations should be reviewed by the council's Welsh-language "
+    "officer before go-live."
+)
+
+
+def both(field_name: str) -> tuple[str, str]:
+    """A translated field's English and Welsh columns, shown side by side."""
+    return column(field_name, ENGLISH), column(field_name, WELSH)
+
+
 def with_help_text(db_field, kwargs: dict[str, Any]) -> dict[str, Any]:
-    help_text = HELP_TEXTS.get((db_field.model, db_field.name))
+    # A translated column (`title_cy`) has its field's help text; the Welsh one says who
+    # reviews it.
+    original = getattr(db_field, "translated_field", db_field)
+    help_text = HELP_TEXTS.get((db_field.model, original.name))
+    if original is not db_field and db_field.language == WELSH:
+        help_text = format_lazy("{} {}", help_text, WELSH_REVIEW) if help_text else WELSH_REVIEW
     return {"help_text": help_text, **kwargs} if help_text else kwargs
 
 
@@ -290,13 +310,13 @@ class QuestionForm(InEditableAreaForm):
             "area",
             "code",
             "order",
-            "summary",
-            "text",
-            "guidance",
+            *both("summary"),
+            *both("text"),
+            *both("guidance"),
             "quote",
-            "discussion_prompts",
+            *both("discussion_prompts"),
             "is_research_priority",
-            "research_finding",
+            *both("research_finding"),
         ]
 
     def __init__(self, *args, **kwargs):
@@ -376,7 +396,7 @@ class QuestionInlineFormSet(forms.BaseInlineFormSet):
 class QuoteForm(InEditableAreaForm):
     class Meta:
         model = Quote
-        fields = ["area", "order", "text"]
+        fields = ["area", "order", *both("text")]
 
 
 # --- Checklist versions --------------------------------------------------------------------
@@ -385,13 +405,13 @@ class QuoteForm(InEditableAreaForm):
 class AnswerOptionInline(VersionLockInline, admin.TabularInline):
     model = AnswerOption
     formset = TableFormSet
-    fields = ["order", "code", "label", "points", "hint"]
+    fields = ["order", "code", *both("label"), "points", *both("hint")]
     formfield_overrides = COMPACT_WIDGETS
     field_widgets = {
-        "code": forms.TextInput(attrs={"size": 10}),
-        "label": forms.TextInput(attrs={"size": 16}),
+        "code": forms.TextInput(attrs={"size": 7}),
+        **{name: forms.TextInput(attrs={"size": 9}) for name in both("label")},
         # A hint runs to a sentence: it wraps, so all of it can be read.
-        "hint": forms.Textarea(attrs={"rows": 2, "cols": 36}),
+        **{name: forms.Textarea(attrs={"rows": 5, "cols": 14}) for name in both("hint")},
     }
     ordering = ["order"]
 
@@ -404,7 +424,7 @@ class ChecklistVersionAdmin(VersionLockAdmin):
     list_display = ["number", "title", "status", "published_at", "assessment_count", "based_on"]
     list_display_links = ["number", "title"]
     list_filter = ["status"]
-    search_fields = ["title"]
+    search_fields = [*both("title")]
     ordering = ["-number"]
     actions = ["copy_as_draft"]
     inlines = [AnswerOptionInline]
@@ -422,7 +442,7 @@ class ChecklistVersionAdmin(VersionLockAdmin):
             {
                 "fields": [
                     "number",
-                    "title",
+                    both("title"),
                     "status",
                     "based_on",
                     "created_at",
@@ -432,7 +452,13 @@ class ChecklistVersionAdmin(VersionLockAdmin):
         ),
         (
             "Start page and reports",
-            {"fields": ["introduction", "innovation_definition", "key_findings"]},
+            {
+                "fields": [
+                    both("introduction"),
+                    both("innovation_definition"),
+                    both("key_findings"),
+                ]
+            },
         ),
         ("Content", {"fields": ["area_links"]}),
     ]
@@ -537,12 +563,13 @@ class QuestionInline(VersionLockInline, admin.StackedInline):
     formset = QuestionInlineFormSet
     fields = [
         ("order", "code"),
-        "summary",
-        "text",
-        ("is_research_priority", "research_finding"),
-        "guidance",
+        both("summary"),
+        both("text"),
+        "is_research_priority",
+        both("research_finding"),
+        both("guidance"),
         "quote",
-        "discussion_prompts",
+        both("discussion_prompts"),
     ]
     ordering = ["order"]
 
@@ -553,8 +580,9 @@ class QuestionInline(VersionLockInline, admin.StackedInline):
 class QuoteInline(VersionLockInline, admin.TabularInline):
     model = Quote
     formset = TableFormSet
-    fields = ["order", "text"]
+    fields = ["order", *both("text")]
     formfield_overrides = COMPACT_WIDGETS
+    field_widgets = {name: forms.Textarea(attrs={"rows": 4, "cols": 40}) for name in both("text")}
     ordering = ["order"]
 
     def checklist_of(self, parent):
@@ -567,9 +595,9 @@ class AreaAdmin(VersionLockAdmin):
     list_display_links = ["title"]
     list_filter = [("checklist", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["checklist"]
-    search_fields = ["title", "code"]
+    search_fields = [*both("title"), "code"]
     ordering = ["-checklist__number", "order"]
-    fields = ["checklist", "order", "code", "title", "introduction"]
+    fields = ["checklist", "order", "code", both("title"), both("introduction")]
     inlines = [QuestionInline, QuoteInline]
 
     def checklist_of(self, obj):
@@ -598,13 +626,13 @@ class QuestionAdmin(VersionLockAdmin):
     list_display = ["summary", "code", "area_title", "research_priority", "version"]
     list_filter = [VersionFilter, AreaFilter, ResearchPriorityFilter]
     list_select_related = ["area__checklist"]
-    search_fields = ["code", "summary", "text"]
+    search_fields = ["code", *both("summary"), *both("text")]
     ordering = ["-area__checklist__number", "area__order", "order"]
     fieldsets = [
         (None, {"fields": ["area", "order", "code"]}),
-        ("Wording", {"fields": ["summary", "text", "guidance", "quote"]}),
-        ("For group meetings", {"fields": ["discussion_prompts"]}),
-        ("Research priority", {"fields": ["is_research_priority", "research_finding"]}),
+        ("Wording", {"fields": [both("summary"), both("text"), both("guidance"), "quote"]}),
+        ("For group meetings", {"fields": [both("discussion_prompts")]}),
+        ("Research priority", {"fields": ["is_research_priority", both("research_finding")]}),
     ]
 
     def checklist_of(self, obj):
@@ -629,9 +657,9 @@ class QuoteAdmin(VersionLockAdmin):
     list_display = ["__str__", "area_title", "order", "version"]
     list_filter = [VersionFilter, AreaFilter]
     list_select_related = ["area__checklist"]
-    search_fields = ["text"]
+    search_fields = [*both("text")]
     ordering = ["-area__checklist__number", "area__order", "order"]
-    fields = ["area", "order", "text"]
+    fields = ["area", "order", both("text")]
     formfield_overrides = {
         **WIDE_WIDGETS,
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 5, "cols": 80})},

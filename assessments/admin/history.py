@@ -17,6 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from assessments.models import AnswerOption, ChecklistVersion
+from assessments.translation import ENGLISH, column
 
 # Long enough for the longest wording (guidance), so that before and after read in full.
 SHOWN_CHARS = 5000
@@ -91,7 +92,8 @@ def answer_option_changes(*, checklist: ChecklistVersion) -> list[OptionChange]:
         older_of[record.id] = record
     return [
         OptionChange(
-            label=record.label,
+            # A history record has both languages' columns, without modeltranslation's fallback.
+            label=getattr(record, column("label")) or getattr(record, column("label", ENGLISH)),
             kind=str(CHANGE_KINDS.get(record.history_type, record.history_type)),
             changed_at=record.history_date,
             changed_by=record.history_user,

@@ -37,6 +37,7 @@ from assessments.models import (
     Question,
     Quote,
 )
+from assessments.translation import localized
 
 # Every third key action carries a made-up note, so the notes' place shows without crowding.
 NOTE_EVERY = 3
@@ -89,7 +90,12 @@ class PreviewContent:
 def preview_content(version: ChecklistVersion) -> PreviewContent:
     """Three queries: the areas with the text of their first quote, the questions with their
     area and quote, and the answer options."""
-    first_quote = Quote.objects.filter(area=OuterRef("pk")).order_by("order").values("text")[:1]
+    first_quote = (
+        Quote.objects.filter(area=OuterRef("pk"))
+        .order_by("order")
+        .annotate(localized_text=localized("text"))
+        .values("localized_text")[:1]
+    )
     return PreviewContent(
         areas=list(
             Area.objects.filter(checklist=version)

@@ -51,6 +51,7 @@ from assessments.models import (
     Quote,
     StepReview,
 )
+from assessments.translation import localized
 from assessments.views import dashboards, show_refusal
 
 SUBMITTED_MESSAGE = gettext_lazy(
@@ -61,7 +62,12 @@ SUBMITTED_MESSAGE = gettext_lazy(
 
 def _areas_of(assessment: Assessment) -> list[Area]:
     """The assessment's areas in order, each with the text of its first quote."""
-    first_quote = Quote.objects.filter(area=OuterRef("pk")).order_by("order").values("text")[:1]
+    first_quote = (
+        Quote.objects.filter(area=OuterRef("pk"))
+        .order_by("order")
+        .annotate(localized_text=localized("text"))
+        .values("localized_text")[:1]
+    )
     return list(
         Area.objects.filter(checklist_id=assessment.checklist_id)
         .annotate(quote_text=Subquery(first_quote))

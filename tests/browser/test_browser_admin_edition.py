@@ -44,7 +44,7 @@ def test_an_admin_publishes_a_reworded_edition_and_a_councillor_answers_it_afres
         page.get_by_role("link", name="Create the climate for innovation").click()
     look("the draft's area page")
     page.locator(f"input[value='{OLD_WORDING}']").fill(NEW_WORDING)
-    page.locator("textarea[name^='quotes-'][name$='-text']").first.fill(NEW_QUOTE)
+    page.locator("textarea[name^='quotes-'][name$='-text_en_gb']").first.fill(NEW_QUOTE)
     page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_text("was changed successfully").wait_for()
 

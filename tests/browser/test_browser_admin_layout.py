@@ -65,7 +65,15 @@ def test_the_content_admin_pages_fit_1280_pixels_with_every_answer_options_point
     rows = page.locator("#answer_options-group tbody tr.form-row.has_original")
     assert rows.count() == 4
     for index in range(rows.count()):
-        for field in ["order", "code", "label", "points", "hint"]:
+        for field in [
+            "order",
+            "code",
+            "label_en_gb",
+            "label_cy",
+            "points",
+            "hint_en_gb",
+            "hint_cy",
+        ]:
             box = page.locator(f"#id_answer_options-{index}-{field}").bounding_box()
             assert box is not None, field
             assert box["x"] >= 0 and box["x"] + box["width"] <= 1280, (index, field, box)
@@ -85,7 +93,9 @@ def test_the_history_of_an_edited_key_action_shows_its_author_and_passes_axe(
     question.save()  # the wording before the edit, as a copy records it
     sign_in(page, cast.admin.email)
     page.goto(reverse("admin:assessments_question_change", args=[question.pk]))
-    page.get_by_label("The question").fill("Do you keep going when innovations meet barriers?")
+    page.get_by_label("The question (English)").fill(
+        "Do you keep going when innovations meet barriers?"
+    )
     with page.expect_navigation():
         page.get_by_role("button", name="Save", exact=True).click()
 
