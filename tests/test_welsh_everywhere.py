@@ -49,7 +49,7 @@ from tests.welsh_helpers import english_get, english_post, welsh, welsh_get, wel
 LAST_YEAR = timezone.now() - datetime.timedelta(days=365)
 
 # Until the Welsh content fixtures land, content is English in both renderings.
-CONTENT_IS_ENGLISH = True
+CONTENT_IS_ENGLISH = False
 
 ALWAYS_ALLOWED = {
     "Cymraeg",
