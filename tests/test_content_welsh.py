@@ -6,6 +6,7 @@ was answered on.
 """
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from assessments.versioning import (
     checklist_publish_problems,
 )
 from tests.builders import submit
+from tests.welsh_helpers import welsh_get
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "checklist.json"
 MODELS = {f"assessments.{model._meta.model_name}": model for model in TRANSLATED_FIELDS}
@@ -386,13 +388,25 @@ def test_a_drafts_preview_shows_its_welsh_in_welsh(admin_client, draft_version):
         "admin:assessments_checklistversion_preview_area", args=[draft_version.pk, "climate"]
     )
 
-    with translation.override("cy"):
-        welsh = admin_client.get(url).content.decode()
+    welsh = admin_client.get(url, {"language": "cy"}).content.decode()
     english = admin_client.get(url).content.decode()
 
     assert "Ydych chi’n gwobrwyo meddwl creadigol?" in welsh
     assert "Do you encourage creativity?" not in welsh
+    assert '<html lang="cy"' in welsh
+    # Its links stay in the Welsh preview, and its switch leads to the same page in English.
+    assert f'href="{url}" lang="en" hreflang="en"' in welsh
+    assert re.search(r'href="[^"]*/preview/areas/[a-z-]+/\?language=cy"', welsh)
     assert "Do you encourage creativity?" in english
+    assert f'href="{url}?language=cy" lang="cy" hreflang="cy"' in english
+
+
+def test_a_preview_in_an_unknown_language_is_in_english(admin_client, draft_version):
+    url = reverse("admin:assessments_checklistversion_preview", args=[draft_version.pk])
+
+    html = admin_client.get(url, {"language": "fr"}).content.decode()
+
+    assert '<html lang="en-GB"' in html
 
 
 def test_an_areas_page_quotes_the_area_in_welsh(client, councillor, draft):
@@ -402,8 +416,7 @@ def test_an_areas_page_quotes_the_area_in_welsh(client, councillor, draft):
     client.force_login(councillor)
     url = reverse("assessments:area", args=[draft.pk, "climate"])
 
-    with translation.override("cy"):
-        html = client.get(url).content.decode()
+    html = welsh_get(client, url).content.decode()
 
     assert first_quote.text_cy in html
     assert first_quote.text_en_gb not in html

@@ -13,10 +13,8 @@ English left over, unless it is on the short allow-list of proper names:
 
 The service's name is translated ("Camau Allweddol ar gyfer Arloesi"), so it is not allowed.
 
-Content (areas, key actions, quotes, answer options and the version's texts) is in English
-until the content translations land: `CONTENT_IS_ENGLISH` leaves out every text node that is
-part of the checklist's content (see `content_texts`). Switch it off when the fixtures carry
-the Welsh.
+Content (areas, key actions, quotes, answer options and the version's texts) is checked like
+every other text: the fixtures carry its Welsh, so English content on a Welsh page is a fault.
 """
 
 import datetime
@@ -35,7 +33,6 @@ from assessments.models import (
     ActionStep,
     Answer,
     Assessment,
-    ChecklistVersion,
     Council,
     CouncillorGroup,
     StepReview,
@@ -47,9 +44,6 @@ from tests.group_helpers import build_group
 from tests.welsh_helpers import english_get, english_post, welsh, welsh_get, welsh_post
 
 LAST_YEAR = timezone.now() - datetime.timedelta(days=365)
-
-# Until the Welsh content fixtures land, content is English in both renderings.
-CONTENT_IS_ENGLISH = False
 
 ALWAYS_ALLOWED = {
     "Cymraeg",
@@ -101,30 +95,6 @@ def text_nodes(page: str) -> set[str]:
     return parser.texts
 
 
-def content_texts() -> list[str]:
-    """Every content value of every checklist version, as the pages may show it: whole, and
-    line by line (the site texts become paragraphs and list items)."""
-    if not CONTENT_IS_ENGLISH:
-        return []
-    values: list[str] = []
-    for version in ChecklistVersion.objects.prefetch_related(
-        "areas__questions", "areas__quotes", "answer_options"
-    ):
-        values += [version.title, version.introduction, version.innovation_definition]
-        values += [version.key_findings]
-        for area in version.areas.all():
-            values += [area.title, area.introduction]
-            values += [quote.text for quote in area.quotes.all()]
-            for question in area.questions.all():
-                values += [question.summary, question.text, question.guidance]
-                values += [question.discussion_prompts, question.research_finding]
-        values += [f"{o.label} {o.hint}" for o in version.answer_options.all()]
-        values += [o.label for o in version.answer_options.all()]
-        values += [o.hint for o in version.answer_options.all()]
-    lines = [line.lstrip("- ").strip() for value in values for line in value.splitlines()]
-    return [" ".join(value.split()) for value in values + lines if value and value.strip()]
-
-
 def proper_names() -> set[str]:
     names = set(ALWAYS_ALLOWED)
     names |= set(Council.objects.values_list("name", flat=True))
@@ -139,25 +109,14 @@ def proper_names() -> set[str]:
     return {name for name in names if name}
 
 
-def is_content(text: str, content: list[str]) -> bool:
-    """Part of a content value, or content values with only punctuation or numbers between
-    them (“Yes”, 2 Yes, 1 Partly)."""
-    if any(text in value for value in content):
-        return True
-    for value in sorted(content, key=len, reverse=True):
-        text = text.replace(value, "")
-    return not re.search(r"[A-Za-z]{2}", text)
-
-
 def english_left(english_page: str, welsh_page: str) -> list[str]:
     names = proper_names()
-    content = content_texts()
     left = []
     for text in text_nodes(welsh_page) & text_nodes(english_page):
         bare = text
         for name in sorted(names, key=len, reverse=True):
             bare = bare.replace(name, "")
-        if not re.search(r"[A-Za-z]{2}", bare) or is_content(text, content):
+        if not re.search(r"[A-Za-z]{2}", bare):
             continue
         left.append(text)
     return sorted(left)
@@ -200,9 +159,10 @@ def test_the_checker_reads_attributes_and_skips_scripts(db):
     assert english_left(english, welsh_page) == ["Open menu"]
 
 
-def test_the_checker_allows_proper_names_and_content(checklist, council):
-    page = f"<p>{council.name}</p><p>Cymraeg</p><p>{checklist.areas.first().title}</p>"
-    assert english_left(page, page) == []
+def test_the_checker_allows_proper_names_but_not_english_content(checklist, council):
+    area = checklist.areas.first()
+    page = f"<p>{council.name}</p><p>Cymraeg</p><p>{area.title_en_gb}</p>"
+    assert english_left(page, page) == [area.title_en_gb]
 
 
 # Anonymous pages.

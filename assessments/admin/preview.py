@@ -15,13 +15,14 @@ permission gets 403.
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -50,7 +51,18 @@ def urls(model_admin) -> list[URLPattern]:
     def bind(function):
         def bound(request, pk: int, **kwargs):
             version = _version_for(request, model_admin, pk)
-            return function(request, model_admin, version, **kwargs)
+            # Admin is not under /cy/, so a preview asks for its language in the address, and
+            # is drawn in it (content and the councillor's words alike); its language switch
+            # leads to the same preview page in the other language.
+            language = request.GET.get("language", settings.LANGUAGE_CODE)
+            if language not in dict(settings.LANGUAGES):
+                language = settings.LANGUAGE_CODE
+            with translation.override(language):
+                response = function(request, model_admin, version, **kwargs)
+                other = "cy" if language == settings.LANGUAGE_CODE else settings.LANGUAGE_CODE
+                with translation.override(other):
+                    response.context_data["language_switch_url"] = _in_language(request.path)
+                return response.render()
 
         return bound
 
@@ -147,7 +159,15 @@ def _context(model_admin, version: ChecklistVersion, **extra) -> dict:
     return {
         "version": version,
         "version_url": reverse("admin:assessments_checklistversion_change", args=[version.pk]),
-        "home_url": reverse("admin:assessments_checklistversion_preview", args=[version.pk]),
+        "home_url": _in_language(
+            reverse("admin:assessments_checklistversion_preview", args=[version.pk])
+        ),
+        "check_url": _in_language(
+            reverse("admin:assessments_checklistversion_preview_check", args=[version.pk])
+        ),
+        "report_url": _in_language(
+            reverse("admin:assessments_checklistversion_preview_report", args=[version.pk])
+        ),
         "opts": model_admin.model._meta,
         "Status": ChecklistVersion.Status,
         **extra,
@@ -201,7 +221,9 @@ def preview_area(request, model_admin, version: ChecklistVersion, area_code: str
             next_url=(
                 _area_url(version, areas[position + 1].code)
                 if position + 1 < len(areas)
-                else reverse("admin:assessments_checklistversion_preview_check", args=[version.pk])
+                else _in_language(
+                    reverse("admin:assessments_checklistversion_preview_check", args=[version.pk])
+                )
             ),
             is_last=position + 1 == len(areas),
         ),
@@ -250,4 +272,12 @@ def preview_report(request, model_admin, version: ChecklistVersion):
 
 
 def _area_url(version: ChecklistVersion, area_code: str) -> str:
-    return reverse("admin:assessments_checklistversion_preview_area", args=[version.pk, area_code])
+    return _in_language(
+        reverse("admin:assessments_checklistversion_preview_area", args=[version.pk, area_code])
+    )
+
+
+def _in_language(url: str) -> str:
+    """`url` in the active language: a Welsh preview's links all stay in Welsh."""
+    language = translation.get_language()
+    return url if language == settings.LANGUAGE_CODE else f"{url}?language={language}"

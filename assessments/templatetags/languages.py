@@ -50,11 +50,15 @@ def language_switch(
     page's path arguments and query string (`translate_url`).
 
     Error pages (`to_start`, or a page that matched no address) link to the start page in the
-    other language instead: they never repeat the address that was asked for.
+    other language instead: they never repeat the address that was asked for. A page outside
+    the /cy/ addresses that has a language of its own (the admin's preview) gives its
+    other-language address as `language_switch_url`.
     """
     language = other_language()
     request = context.get("request")
-    if to_start or request is None or request.resolver_match is None:
+    if context.get("language_switch_url"):
+        url = context["language_switch_url"]
+    elif to_start or request is None or request.resolver_match is None:
         url = start_page_url(language)
     else:
         url = translate_url(request.get_full_path(), language)

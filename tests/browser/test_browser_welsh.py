@@ -90,9 +90,7 @@ def answer_every_question(page: Page, choice: int = 0) -> None:
             radios.nth(choice).check()
 
 
-def test_a_councillor_answers_reads_the_report_and_prints_it_in_welsh(
-    page, checklist, councillor
-):
+def test_a_councillor_answers_reads_the_report_and_prints_it_in_welsh(page, checklist, councillor):
     seen: list[str] = []
     page.goto(welsh_url("assessments:start"))
     assert heading(page) and page.title().endswith(cy("Key Actions for Innovation"))
@@ -222,7 +220,9 @@ def test_an_officer_runs_a_group_meeting_in_welsh(
     item.get_by_text(cy("Agreed action: what, who leads, by when, where reported")).click()
     item.get_by_label(cy("Agreed action (optional)")).fill("Papur i’r cabinet ym mis Mawrth")
     with page.expect_navigation():
-        item.get_by_role("button", name=re.compile("^" + re.escape(cy("Save agreed answer")))).click()
+        item.get_by_role(
+            "button", name=re.compile("^" + re.escape(cy("Save agreed answer")))
+        ).click()
     assert GroupAgreement.objects.get(group=group, question__code=code).action_what.startswith(
         "Papur"
     )
@@ -238,7 +238,9 @@ def test_an_officer_runs_a_group_meeting_in_welsh(
         assert response.status == 200
         reader = PdfReader(io.BytesIO(response.body()))
         assert reader.trailer["/Root"]["/Lang"] == lang
-    welsh_text = " ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(welsh_pack.body())).pages)
+    welsh_text = " ".join(
+        (p.extract_text() or "") for p in PdfReader(io.BytesIO(welsh_pack.body())).pages
+    )
     assert re.search(r"Tudalen 1 o \d", " ".join(welsh_text.split()))
     context.close()
     assert in_welsh(reverse("assessments:group_report", args=[group.pk])).startswith("/cy/")
