@@ -47,6 +47,27 @@ def check_notify_templates(app_configs, **kwargs) -> list[Error]:
     ]
 
 
+@register(Tags.security, deploy=True)
+def check_notify_welsh_templates(app_configs, **kwargs) -> list[Warning]:
+    """
+    A Notify template holds its words, so Welsh emails need Welsh templates: without one, that
+    purpose's messages to Welsh speakers go out with the English template.
+    """
+    if not settings.NOTIFY_API_KEY:
+        return []
+    return [
+        Warning(
+            f"There is no Welsh Notify template for {purpose!r} emails: Welsh speakers will get "
+            "them in English.",
+            hint=f"Set NOTIFY_TEMPLATE_{purpose.upper()}_CY to the id of its Welsh template in "
+            "GOV.UK Notify (the README lists each template's personalisation fields).",
+            id="assessments.W002",
+        )
+        for purpose, template in settings.NOTIFY_TEMPLATES_WELSH.items()
+        if not template
+    ]
+
+
 @register(Tags.caches, deploy=True)
 def check_shared_cache(app_configs, **kwargs) -> list[Warning]:
     """

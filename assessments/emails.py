@@ -93,6 +93,8 @@ class OutgoingMessage:
     html: str
     attachments: tuple[tuple[str, bytes, str], ...] = ()
     notify_personalisation: dict[str, str] = field(default_factory=dict)
+    # The message's (first) language: GOV.UK Notify sends that language's template.
+    language: str = settings.LANGUAGE_CODE
 
 
 # Not delivered, as GOV.UK Notify read it back.
@@ -195,6 +197,9 @@ def message_languages(user: User) -> list[str]:
     return [settings.LANGUAGE_CODE, "cy"]
 
 
+# The suffix of the second language's Notify fields in a bilingual message.
+NOTIFY_SUFFIX = {"en-gb": "en", "cy": "cy"}
+
 # Between the two languages of a bilingual message.
 TEXT_SEPARATOR = "\n\n----------\n\n"
 SUBJECT_SEPARATOR = " / "
@@ -215,7 +220,8 @@ def render_message(
     language's message, or both languages' parts joined (subjects "Welsh / English", texts one
     after the other, the HTML parts in one document, each part marked with its `lang`).
 
-    GOV.UK Notify's fields are given in the first language (Notify's template holds the words).
+    GOV.UK Notify's template is the first language's (a Notify template holds its words), its
+    fields in that language, and, for a bilingual message, in the second language too.
     """
     languages = message_languages(user)
     bilingual = len(languages) > 1
@@ -236,8 +242,17 @@ def render_message(
                     render_to_string(f"emails/{purpose}.html", part_context),
                 )
             )
+    personalisation: dict[str, str] = {}
+    for language in reversed(languages):
+        # The first language's values under their own names; a bilingual message also gives
+        # the second language's, named with its suffix ("link_cy", "link_en"), for a
+        # bilingual Notify template.
+        suffix = "" if language == languages[0] else "_" + NOTIFY_SUFFIX[language]
+        with translation.override(language):
+            personalisation |= {
+                f"{name}{suffix}": str(value) for name, value in notify_personalisation.items()
+            }
     with translation.override(languages[0]):
-        personalisation = {name: str(value) for name, value in notify_personalisation.items()}
         subject = SUBJECT_SEPARATOR.join(part[1] for part in parts)
         html: str = (
             render_to_string(
@@ -256,6 +271,7 @@ def render_message(
         html=html,
         attachments=attachments,
         notify_personalisation=personalisation,
+        language=languages[0],
     )
 
 
@@ -343,11 +359,19 @@ def _is_permanent(error: BaseException) -> bool:
     return False
 
 
+def notify_template(purpose: str, language: str) -> str:
+    """The Notify template of `purpose` in `language`: the Welsh one for a Welsh message, or
+    the English one while the Welsh is not set (the deploy check warns about that)."""
+    if language == "cy" and settings.NOTIFY_TEMPLATES_WELSH.get(purpose):
+        return settings.NOTIFY_TEMPLATES_WELSH[purpose]
+    return settings.NOTIFY_TEMPLATES[purpose]
+
+
 def _send_by_notify(email: Email, message: OutgoingMessage) -> str:
     client = NotificationsAPIClient(settings.NOTIFY_API_KEY, base_url=settings.NOTIFY_BASE_URL)
     response = client.send_email_notification(
         email_address=email.user.email,
-        template_id=settings.NOTIFY_TEMPLATES[email.purpose],
+        template_id=notify_template(email.purpose, message.language),
         personalisation=message.notify_personalisation,
         reference=email.key,  # ours, and no personal data
     )

@@ -414,13 +414,23 @@ EMAIL_RETRY_DELAYS = [
 # `check --deploy` refuses Notify with any template id missing.
 NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY", "")
 NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+NOTIFY_PURPOSES = [
+    "invitation",
+    "password_reset",
+    "completion_reminder",
+    "step_reminder",
+    "group_added",
+    "group_reminder",
+]
 NOTIFY_TEMPLATES = {
-    "invitation": os.environ.get("NOTIFY_TEMPLATE_INVITATION", ""),
-    "password_reset": os.environ.get("NOTIFY_TEMPLATE_PASSWORD_RESET", ""),
-    "completion_reminder": os.environ.get("NOTIFY_TEMPLATE_COMPLETION_REMINDER", ""),
-    "step_reminder": os.environ.get("NOTIFY_TEMPLATE_STEP_REMINDER", ""),
-    "group_added": os.environ.get("NOTIFY_TEMPLATE_GROUP_ADDED", ""),
-    "group_reminder": os.environ.get("NOTIFY_TEMPLATE_GROUP_REMINDER", ""),
+    purpose: os.environ.get(f"NOTIFY_TEMPLATE_{purpose.upper()}", "") for purpose in NOTIFY_PURPOSES
+}
+# The same purposes' templates in Welsh (NOTIFY_TEMPLATE_INVITATION_CY, ...): a Notify template
+# holds its words, so a Welsh message needs a Welsh template. `check --deploy` warns while one is
+# missing (that purpose's Welsh messages would go out with the English template).
+NOTIFY_TEMPLATES_WELSH = {
+    purpose: os.environ.get(f"NOTIFY_TEMPLATE_{purpose.upper()}_CY", "")
+    for purpose in NOTIFY_PURPOSES
 }
 if NOTIFY_API_KEY and not email_host:
     # With Notify, Django's mailer is never used, so its console default is no deploy error.

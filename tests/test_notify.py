@@ -41,6 +41,9 @@ TEMPLATES = {
     "group_added": "55555555-5555-5555-5555-555555555555",
     "group_reminder": "66666666-6666-6666-6666-666666666666",
 }
+WELSH_TEMPLATES = {
+    purpose: template.replace("-", "-c", 1)[:36] for purpose, template in TEMPLATES.items()
+}
 NOT_A_VALID_ADDRESS = {
     "status_code": 400,
     "errors": [{"error": "ValidationError", "message": "email_address Not a valid email address"}],
@@ -123,6 +126,7 @@ def notify(settings, monkeypatch) -> Iterator[FakeNotify]:
     settings.NOTIFY_API_KEY = API_KEY
     settings.NOTIFY_BASE_URL = fake.base_url
     settings.NOTIFY_TEMPLATES = TEMPLATES
+    settings.NOTIFY_TEMPLATES_WELSH = WELSH_TEMPLATES
     yield fake
     server.shutdown()
     server.server_close()
@@ -147,7 +151,10 @@ def test_an_invitation_goes_to_notify_with_its_template_personalisation_and_refe
     assert sent["template_id"] == TEMPLATES["invitation"]
     assert sent["reference"] == f"invitation:{invitation.pk}"
     personalisation = sent["personalisation"]
-    assert set(personalisation) == {"full_name", "council", "inviter", "link", "expires"}
+    fields = {"full_name", "council", "inviter", "link", "expires"}
+    # Nia's language is not known yet: the English template (English first), each field also
+    # in Welsh for a bilingual template.
+    assert set(personalisation) == fields | {f"{name}_cy" for name in fields}
     assert personalisation["full_name"] == "Nia Jones"
     assert personalisation["council"] == "Northshire County Council"
     assert personalisation["inviter"] == "Jo Williams"
@@ -294,3 +301,62 @@ def test_the_deploy_check_is_content_with_every_template_id(settings):
     settings.NOTIFY_TEMPLATES = TEMPLATES
 
     assert check_notify_templates(None) == []
+
+
+def test_a_welsh_speaker_gets_the_welsh_template_with_welsh_fields(
+    client, councillor, notify, run_tasks, settings
+):
+    settings.SITE_URL = "https://innovation.example.org"
+    councillor.language = "cy"
+    councillor.save(update_fields=["language"])
+    client.post(reverse("assessments:password_reset"), {"email": councillor.email})
+
+    run_tasks()
+
+    (sent,) = notify.sent
+    assert sent["template_id"] == WELSH_TEMPLATES["password_reset"]
+    assert set(sent["personalisation"]) == {"full_name", "link"}
+    assert sent["personalisation"]["link"].startswith("https://innovation.example.org/cy/")
+
+
+def test_a_welsh_councils_invitation_uses_the_welsh_template_welsh_first(
+    council, officer, notify, run_tasks, settings
+):
+    settings.SITE_URL = "https://innovation.example.org"
+    council.welsh_first = True
+    council.save(update_fields=["welsh_first"])
+    _invite(council, officer)
+
+    run_tasks()
+
+    (sent,) = notify.sent
+    assert sent["template_id"] == WELSH_TEMPLATES["invitation"]
+    personalisation = sent["personalisation"]
+    assert personalisation["link"].startswith("https://innovation.example.org/cy/")
+    assert personalisation["link_en"].startswith("https://innovation.example.org/invitation/")
+
+
+def test_without_a_welsh_template_a_welsh_speaker_gets_the_english_one(
+    client, councillor, notify, run_tasks, settings
+):
+    settings.NOTIFY_TEMPLATES_WELSH = {**WELSH_TEMPLATES, "password_reset": ""}
+    councillor.language = "cy"
+    councillor.save(update_fields=["language"])
+    client.post(reverse("assessments:password_reset"), {"email": councillor.email})
+
+    run_tasks()
+
+    (sent,) = notify.sent
+    assert sent["template_id"] == TEMPLATES["password_reset"]
+
+
+def test_the_deploy_check_warns_while_a_welsh_template_is_missing(settings):
+    from assessments.checks import check_notify_welsh_templates
+
+    settings.NOTIFY_API_KEY = API_KEY
+    settings.NOTIFY_TEMPLATES_WELSH = {**WELSH_TEMPLATES, "group_added": ""}
+
+    (warning,) = check_notify_welsh_templates(None)
+    assert "NOTIFY_TEMPLATE_GROUP_ADDED_CY" in warning.hint
+    settings.NOTIFY_TEMPLATES_WELSH = WELSH_TEMPLATES
+    assert check_notify_welsh_templates(None) == []

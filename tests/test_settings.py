@@ -65,6 +65,12 @@ NOTIFY_ENV = {
     "NOTIFY_TEMPLATE_GROUP_ADDED": "55555555-5555-5555-5555-555555555555",
     "NOTIFY_TEMPLATE_GROUP_REMINDER": "66666666-6666-6666-6666-666666666666",
 }
+# And each in Welsh.
+NOTIFY_ENV |= {
+    f"{name}_CY": "c" + value[1:]
+    for name, value in NOTIFY_ENV.items()
+    if name.startswith("NOTIFY_TEMPLATE_")
+}
 
 
 def test_deploy_check_is_clean_with_notify_and_no_smtp_server():
@@ -73,6 +79,16 @@ def test_deploy_check_is_clean_with_notify_and_no_smtp_server():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env={**env, **NOTIFY_ENV})
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_deploy_check_warns_with_notify_and_no_welsh_template():
+    env = {name: value for name, value in PRODUCTION_ENV.items() if name != "EMAIL_HOST"}
+    notify = {**NOTIFY_ENV, "NOTIFY_TEMPLATE_STEP_REMINDER_CY": ""}
+
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env={**env, **notify})
+
+    assert result.returncode != 0
+    assert "NOTIFY_TEMPLATE_STEP_REMINDER_CY" in result.stdout + result.stderr
 
 
 def test_deploy_check_refuses_notify_without_every_template_id():
