@@ -12,6 +12,7 @@ import io
 import re
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
@@ -196,8 +197,6 @@ def test_an_officer_runs_a_group_meeting_in_welsh(
         page.get_by_label(member.full_name).check()
     press(page, cy("Add members"))
     looked_at(page, seen)
-
-    from django.core import mail
 
     run_tasks()
     assert len(mail.outbox) == len(members)
