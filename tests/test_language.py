@@ -141,6 +141,13 @@ def test_the_standalone_error_pages_link_to_the_other_languages_start_page(templ
     assert document_lang(html) == "en-GB"
 
 
+def test_the_welsh_400_page_sends_you_back_to_the_welsh_start_page():
+    with translation.override("cy"):
+        html = render_to_string("400.html")
+    assert '<a class="govuk-link" href="/cy/">ewch i’r dudalen gychwyn</a>' in html
+    assert "<title>Mae’n ddrwg gennym" in html
+
+
 # --- Remembered ----------------------------------------------------------------------------
 
 
