@@ -76,6 +76,7 @@ def account_data(user: User) -> dict:
             "council": user.council.name if user.council else None,
             "is_active": user.is_active,
             "reminders_enabled": user.reminders_enabled,
+            "language": user.get_language_display() if user.language else None,
             "date_joined": _when(user.date_joined),
             "last_login": _when(user.last_login),
         },

@@ -146,6 +146,7 @@ def test_data_json_holds_the_account_every_assessment_answer_note_and_step(
     assert data["account"]["full_name"] == "Alex Morgan"
     assert data["account"]["council"] == "Northshire County Council"
     assert data["account"]["role"] == "Councillor"
+    assert data["account"]["language"] == "English"  # the language their emails are in
     assert [m["group"] for m in data["group_memberships"]] == ["Cabinet"]
 
     by_id = {a["id"]: a for a in data["assessments"]}
