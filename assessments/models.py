@@ -756,8 +756,8 @@ class AccessEvent(models.Model):
     actor = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="access_events_made"
     )
-    # The trail outlives a deleted account's rows only as far as its council and action: the
-    # person's events go with them (data rights: an erased person is erased here too).
+    # A deleted person's events go with them, as their email log does (their right to erasure);
+    # the events they made for others stay, without their name (`actor` is set null).
     subject = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.CASCADE, related_name="access_events"
     )
