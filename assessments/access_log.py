@@ -72,6 +72,29 @@ def _plain(value) -> object:
     return value
 
 
+def audit_council_changes(*, actor: User | None, council: Council, changed: dict) -> None:
+    """
+    Record an admin's change to a council's settings: `changed` maps each changed field to its
+    (old, new) values. A field whose name says it holds a secret is recorded as changed,
+    without its values.
+    """
+    if not changed:
+        return
+    audit_access(
+        action=AccessEvent.Action.COUNCIL_SETTINGS_CHANGED,
+        actor=actor,
+        council=council,
+        details={
+            name: (
+                {"changed": True}
+                if "secret" in name or "key" in name
+                else {"old": _plain(old), "new": _plain(new)}
+            )
+            for name, (old, new) in changed.items()
+        },
+    )
+
+
 def audit_account_changes(*, actor: User | None, before: User | None, after: User) -> None:
     """
     Record the access fields that differ between `before` (the account as it was, None for a

@@ -739,6 +739,7 @@ class AccessEvent(models.Model):
         STAFF_CHANGED = "staff_changed", "Admin status changed"
         COUNCIL_CHANGED = "council_changed", "Moved to another council"
         ACCOUNT_CREATED = "account_created", "Account created in admin"
+        COUNCIL_SETTINGS_CHANGED = "council_settings_changed", "Council settings changed"
         INVITATION_SENT = "invitation_sent", "Invitation sent"
         INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
         INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"

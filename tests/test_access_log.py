@@ -313,3 +313,24 @@ def test_a_made_account_in_admin_is_recorded(client, admin_user, council):
 def test_make_user_records_nothing(council):
     make_user(email="x@example.org", full_name="X", council=council)
     assert not AccessEvent.objects.exists()
+
+
+def test_an_admins_change_to_a_councils_settings_is_recorded(client, admin_user, council):
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:assessments_council_change", args=[council.pk]),
+        {"name": council.name, "slug": council.slug, "welsh_first": "on"},
+    )
+    assert response.status_code == 302
+    event = _only(Action.COUNCIL_SETTINGS_CHANGED)
+    assert (event.actor, event.council) == (admin_user, council)
+    assert event.details == {"welsh_first": {"old": False, "new": True}}
+
+
+def test_a_councils_secret_setting_is_recorded_as_changed_without_its_value(admin_user, council):
+    access_log.audit_council_changes(
+        actor=admin_user, council=council, changed={"oidc_client_secret": ("old", "new")}
+    )
+    assert _only(Action.COUNCIL_SETTINGS_CHANGED).details == {
+        "oidc_client_secret": {"changed": True}
+    }

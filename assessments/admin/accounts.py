@@ -41,6 +41,18 @@ class CouncilAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:  # the access trail: which settings changed, from what to what
+            access_log.audit_council_changes(
+                actor=request.user,
+                council=obj,
+                changed={
+                    name: (form.initial.get(name), form.cleaned_data.get(name))
+                    for name in form.changed_data
+                },
+            )
+
 
 class LowerCaseEmailMixin:
     """Admins' account forms store the address lower-cased, as every form does, and refuse one
