@@ -10,4 +10,13 @@ class AssessmentsConfig(AppConfig):
         # Connects the security log's sign-in receivers (they only log), registers the deploy
         # checks, and imports each module that registers an email builder
         # (`emails.message_builder`), so that a worker process can build every purpose's message.
-        from assessments import audit, checks, emails, groups, invitations, passwords, reminders  # noqa: F401
+        from assessments import (  # noqa: F401
+            audit,
+            checks,
+            emails,
+            groups,
+            invitations,
+            passwords,
+            reminders,
+            sign_in_links,
+        )

@@ -58,7 +58,7 @@ from django.utils.translation import gettext
 from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
 
-from assessments.models import ActionStep, CouncillorGroup, Email, Invitation, User
+from assessments.models import ActionStep, CouncillorGroup, Email, Invitation, SignInLink, User
 
 logger = logging.getLogger(__name__)
 
@@ -283,6 +283,7 @@ def email_queue(
     invitation: Invitation | None = None,
     action_step: ActionStep | None = None,
     group: CouncillorGroup | None = None,
+    sign_in_link: SignInLink | None = None,
 ) -> Email | None:
     """
     Record an email to `user` and send it once the caller's transaction commits; return it, or
@@ -300,6 +301,7 @@ def email_queue(
                 invitation=invitation,
                 action_step=action_step,
                 group=group,
+                sign_in_link=sign_in_link,
             )
     except IntegrityError:
         if Email.objects.filter(key=key).exists():

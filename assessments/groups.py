@@ -25,7 +25,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from assessments import emails, group_reports, permissions
+from assessments.access_log import audit_access
 from assessments.models import (
+    AccessEvent,
     AnswerOption,
     Assessment,
     ChecklistVersion,
@@ -261,7 +263,9 @@ def _refuse_if_closed(group: CouncillorGroup, message: str = "") -> None:
 
 
 @transaction.atomic
-def group_add_members(*, group: CouncillorGroup, users: list[User]) -> list[User]:
+def group_add_members(
+    *, group: CouncillorGroup, users: list[User], by: User | None = None
+) -> list[User]:
     """
     Add councillors of the group's council; those already members are left as they are.
     Returns those added (for the security log). A closed group's members stay as they were.
@@ -290,6 +294,9 @@ def group_add_members(*, group: CouncillorGroup, users: list[User]) -> list[User
             user=user,
             key=group_added_key(group, user),
             group=group,
+        )
+        audit_access(
+            action=AccessEvent.Action.GROUP_MEMBER_ADDED, actor=by, subject=user, group=group
         )
     return new
 
@@ -360,14 +367,18 @@ def member_removal(*, group: CouncillorGroup, user: User) -> MemberRemoval:
 
 
 @transaction.atomic
-def group_remove_member(*, group: CouncillorGroup, user: User) -> None:
+def group_remove_member(*, group: CouncillorGroup, user: User, by: User | None = None) -> None:
     """
     Take someone out of the group. Their assessments are not touched, links included. The
     group's recorded figures do not change (see the module docstring); while it is collecting,
     they simply stop counting towards the minimum. A closed group's members stay.
     """
     _refuse_if_closed(group)
-    group.memberships.filter(user=user).delete()
+    removed, _counts = group.memberships.filter(user=user).delete()
+    if removed:  # a double click removes (and is recorded) once
+        audit_access(
+            action=AccessEvent.Action.GROUP_MEMBER_REMOVED, actor=by, subject=user, group=group
+        )
 
 
 @transaction.atomic

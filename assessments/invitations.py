@@ -49,7 +49,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from assessments import emails
-from assessments.models import Council, Email, Invitation, User
+from assessments.access_log import audit_access
+from assessments.models import AccessEvent, Council, Email, Invitation, User
 from assessments.refusals import Refusal
 
 
@@ -122,6 +123,12 @@ def _new_invitation(*, user: User, invited_by: User | None) -> Invitation:
         user=user,
         key=invitation_email_key(invitation),
         invitation=invitation,
+    )
+    audit_access(
+        action=AccessEvent.Action.INVITATION_SENT,
+        actor=invited_by,
+        subject=user,
+        details={"invitation": invitation.pk},
     )
     return invitation
 
@@ -278,6 +285,12 @@ def invitation_accept(*, token: str, password: str) -> User:
     user.set_password(password)
     user.is_active = True
     user.save(update_fields=["password", "is_active"])
+    audit_access(
+        action=AccessEvent.Action.INVITATION_ACCEPTED,
+        actor=user,
+        subject=user,
+        details={"invitation": invitation.pk, "is_active": {"old": False, "new": True}},
+    )
     return user
 
 
@@ -357,15 +370,22 @@ def accepted_user_ids(user_ids: set[int]) -> set[int]:
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation) -> None:
+def invitation_revoke(*, invitation: Invitation, by: User | None = None) -> None:
     """Stop an unused invitation's link from working. The inactive account stays."""
     if invitation.accepted_at:
         raise InvitationError(
             gettext("This invitation has already been used, so it cannot be revoked.")
         )
-    Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(
+    revoked = Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+    if revoked:  # a double click revokes (and is recorded) once
+        audit_access(
+            action=AccessEvent.Action.INVITATION_REVOKED,
+            actor=by,
+            subject=invitation.user,
+            details={"invitation": invitation.pk},
+        )
 
 
 # --- Inviting a list ----------------------------------------------------------------------
@@ -491,6 +511,17 @@ def _invite_all(*, council: Council, lines: list[InviteLine], invited_by: User) 
     emails.email_queue_many(
         purpose=Email.Purpose.INVITATION,
         invitations={invitation_email_key(invitation): invitation for invitation in made},
+    )
+    # The trail in one insert too (as `audit_access` would write each).
+    AccessEvent.objects.bulk_create(
+        AccessEvent(
+            action=AccessEvent.Action.INVITATION_SENT,
+            actor=invited_by,
+            subject=invitation.user,
+            council=council,
+            details={"invitation": invitation.pk},
+        )
+        for invitation in made
     )
 
 

@@ -705,6 +705,84 @@ class Invitation(models.Model):
         return f"Invitation for {self.user.email}"
 
 
+class SignInLink(models.Model):
+    """
+    A councillor's emailed one-time sign-in link (`assessments.sign_in_links`). Like an
+    invitation, only the SHA-256 hash of the link's token is stored; the link works once, until
+    `expires_at`.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_in_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Sign-in link for {self.user.email}"
+
+
+class AccessEvent(models.Model):
+    """
+    One change to someone's access, for the audit trail (`assessments.access_log`): who did it
+    (`actor`, empty for the service itself or a deleted account), to whom, in which council or
+    group, and what changed (`details`: field names and plain old/new values, never answers,
+    notes or tokens). Rows are only ever added.
+    """
+
+    class Action(models.TextChoices):
+        ROLE_CHANGED = "role_changed", "Role changed"
+        ACTIVATION_CHANGED = "activation_changed", "Activated or deactivated"
+        STAFF_CHANGED = "staff_changed", "Admin status changed"
+        COUNCIL_CHANGED = "council_changed", "Moved to another council"
+        ACCOUNT_CREATED = "account_created", "Account created in admin"
+        COUNCIL_SETTINGS_CHANGED = "council_settings_changed", "Council settings changed"
+        INVITATION_SENT = "invitation_sent", "Invitation sent"
+        INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
+        INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+        REPORT_SHARED = "report_shared", "Report shared with officers"
+        REPORT_WITHDRAWN = "report_withdrawn", "Report withdrawn from officers"
+        GROUP_MEMBER_ADDED = "group_member_added", "Added to a group"
+        GROUP_MEMBER_REMOVED = "group_member_removed", "Removed from a group"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        PASSWORD_RESET = "password_reset", "Password reset by email"
+        SIGN_IN_LINK_USED = "sign_in_link_used", "Signed in with an emailed link"
+        SSO_LINKED = "sso_linked", "Linked to a council sign-in account"
+        TWO_FACTOR_RESET = "two_factor_reset", "Two-factor reset"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="access_events_made"
+    )
+    # A deleted person's events go with them, as their email log does (their right to erasure);
+    # the events they made for others stay, without their name (`actor` is set null).
+    subject = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="access_events"
+    )
+    council = models.ForeignKey(
+        Council, null=True, blank=True, on_delete=models.SET_NULL, related_name="access_events"
+    )
+    group = models.ForeignKey(
+        "CouncillorGroup",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="access_events",
+    )
+    action = models.CharField(max_length=30, choices=Action)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["action", "created_at"], name="access_event_action")]
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.subject or '-'}"
+
+
 # --- Email ---------------------------------------------------------------------------------
 
 
@@ -729,6 +807,7 @@ class Email(models.Model):
         STEP_REMINDER = "step_reminder", _("Reminder of a next step")
         GROUP_ADDED = "group_added", _("Added to a group")
         GROUP_REMINDER = "group_reminder", _("Reminder of a group's answers deadline")
+        SIGN_IN_LINK = "sign_in_link", _("Sign-in link")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -761,6 +840,9 @@ class Email(models.Model):
     )
     group = models.ForeignKey(
         "CouncillorGroup", null=True, blank=True, on_delete=models.CASCADE, related_name="emails"
+    )
+    sign_in_link = models.ForeignKey(
+        "SignInLink", null=True, blank=True, on_delete=models.CASCADE, related_name="emails"
     )
     key = models.CharField(
         max_length=200, unique=True, help_text="Once-only: one email per key, ever."
@@ -817,6 +899,10 @@ class Email(models.Model):
                 condition=~Q(purpose__in=["group_added", "group_reminder"])
                 | Q(group__isnull=False),
                 name="email_group_email_has_group",
+            ),
+            models.CheckConstraint(
+                condition=~Q(purpose="sign_in_link") | Q(sign_in_link__isnull=False),
+                name="email_sign_in_link_has_link",
             ),
         ]
 

@@ -66,6 +66,10 @@ PASSWORD_RESET = (
     Limit("password_reset:email", "RATE_LIMIT_PASSWORD_RESET_PER_EMAIL", email_asked_for),
     Limit("password_reset:address", "RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS", client_address),
 )
+SIGN_IN_LINK = (
+    Limit("sign_in_link:email", "RATE_LIMIT_SIGN_IN_LINK_PER_EMAIL", email_asked_for),
+    Limit("sign_in_link:address", "RATE_LIMIT_SIGN_IN_LINK_PER_ADDRESS", client_address),
+)
 INVITATIONS = (
     Limit("invitations:account", "RATE_LIMIT_INVITATIONS_PER_ACCOUNT", signed_in_account),
     Limit("invitations:address", "RATE_LIMIT_INVITATIONS_PER_ADDRESS", client_address),

@@ -5,12 +5,14 @@ An individual's report reaches the officers of their council only while its auth
 (PRODUCT.md section 6), and only while the author is a councillor of that council.
 """
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments import exports
-from assessments.models import Assessment, Council, User
+from assessments.access_log import audit_access
+from assessments.models import AccessEvent, Assessment, Council, User
 from assessments.refusals import Refusal
 
 
@@ -18,6 +20,7 @@ class SharingError(Refusal):
     """A plain-English reason why a report cannot be shared."""
 
 
+@transaction.atomic
 def report_share(*, assessment: Assessment) -> None:
     """Share a submitted report with the officers of its author's council. Its PDF is rendered
     into the cache by a task (if it is not there already), ready for the officers."""
@@ -27,17 +30,31 @@ def report_share(*, assessment: Assessment) -> None:
         raise SharingError(
             _("Your account is not linked to a council, so there are no officers to share with.")
         )
-    if assessment.shared_at is None:
-        assessment.shared_at = timezone.now()
-        assessment.save(update_fields=["shared_at"])
+    # One conditional update, so a double click shares (and is recorded) once.
+    now = timezone.now()
+    if Assessment.objects.filter(pk=assessment.pk, shared_at__isnull=True).update(shared_at=now):
+        assessment.shared_at = now
+        _audit_sharing(assessment, AccessEvent.Action.REPORT_SHARED)
         exports.report_pdf_warm_on_commit(assessment.pk)
 
 
+@transaction.atomic
 def report_withdraw(*, assessment: Assessment) -> None:
     """Stop sharing: officers can no longer open the report."""
-    if assessment.shared_at is not None:
+    if Assessment.objects.filter(pk=assessment.pk, shared_at__isnull=False).update(shared_at=None):
         assessment.shared_at = None
-        assessment.save(update_fields=["shared_at"])
+        _audit_sharing(assessment, AccessEvent.Action.REPORT_WITHDRAWN)
+
+
+def _audit_sharing(assessment: Assessment, action: AccessEvent.Action) -> None:
+    # Only the author shares or withdraws their report; the trail names the report, not its
+    # answers.
+    audit_access(
+        action=action,
+        actor=assessment.owner,
+        subject=assessment.owner,
+        details={"assessment": assessment.pk},
+    )
 
 
 def shared_reports(council: Council) -> QuerySet[Assessment]:

@@ -43,6 +43,9 @@ urlpatterns = [
     path("invitations/<int:pk>/resend/", invitations.resend_invitation, name="resend_invitation"),
     path("invitations/<int:pk>/revoke/", invitations.revoke_invitation, name="revoke_invitation"),
     path("invitation/<str:token>/", accounts.accept_invitation, name="accept_invitation"),
+    path("sign-in/email-link/", accounts.sign_in_link, name="sign_in_link"),
+    path("sign-in/email-link/sent/", accounts.sign_in_link_sent, name="sign_in_link_sent"),
+    path("sign-in/email-link/<str:token>/", accounts.sign_in_link_use, name="sign_in_link_use"),
     # Dashboard and answering
     path("dashboard/", answering.dashboard, name="dashboard"),
     path("assessments/start/", answering.assessment_start, name="assessment_start"),

@@ -27,6 +27,7 @@ SECTIONS = [
             ("assessments", "Council", _("Councils")),
             ("assessments", "User", _("Accounts")),
             ("assessments", "Invitation", _("Invitations")),
+            ("assessments", "AccessEvent", _("Access trail")),
         ],
     ),
     (

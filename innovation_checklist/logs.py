@@ -33,6 +33,11 @@ SECRET_PATHS = (
     (re.compile(rf"(/invitation/){_SEGMENT}"), rf"\g<1>{REDACTED}"),
     # /password-reset/<uidb64>/<token>/ and, after Django's redirect, <uidb64>/set-password/
     (re.compile(rf"(/password-reset/){_SEGMENT}/{_SEGMENT}"), rf"\g<1>{REDACTED}/{REDACTED}"),
+    # /sign-in/email-link/<token>/ (but not the pages /sign-in/email-link/ and .../sent/)
+    (
+        re.compile(rf"(/sign-in/email-link/)(?!sent/)(?=[^/\s?#\"'<>]+/){_SEGMENT}"),
+        rf"\g<1>{REDACTED}",
+    ),
 )
 
 

@@ -184,6 +184,9 @@ RATE_LIMIT_PASSWORD_RESET_PER_EMAIL = os.environ.get("RATE_LIMIT_PASSWORD_RESET_
 RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS = os.environ.get(
     "RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS", "20/h"
 )
+# Sign-in links count like password resets: per address asked for and per client address.
+RATE_LIMIT_SIGN_IN_LINK_PER_EMAIL = os.environ.get("RATE_LIMIT_SIGN_IN_LINK_PER_EMAIL", "5/h")
+RATE_LIMIT_SIGN_IN_LINK_PER_ADDRESS = os.environ.get("RATE_LIMIT_SIGN_IN_LINK_PER_ADDRESS", "20/h")
 # Single invitations, "Send again" and list invitations count together; a list of 500 lines is
 # one request.
 RATE_LIMIT_INVITATIONS_PER_ACCOUNT = os.environ.get("RATE_LIMIT_INVITATIONS_PER_ACCOUNT", "100/h")
@@ -336,6 +339,8 @@ AUTHENTICATION_BACKENDS = [
 
 # A link in an invitation email works once, for this many days.
 INVITATION_EXPIRY_DAYS = 7
+# A councillor's emailed sign-in link works once, for this many minutes.
+SIGN_IN_LINK_EXPIRY_MINUTES = int(os.environ.get("SIGN_IN_LINK_EXPIRY_MINUTES", "15"))
 # Password-reset links expire sooner than invitations: they are asked for on the spot.
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
@@ -421,6 +426,7 @@ NOTIFY_PURPOSES = [
     "step_reminder",
     "group_added",
     "group_reminder",
+    "sign_in_link",
 ]
 NOTIFY_TEMPLATES = {
     purpose: os.environ.get(f"NOTIFY_TEMPLATE_{purpose.upper()}", "") for purpose in NOTIFY_PURPOSES

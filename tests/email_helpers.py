@@ -25,8 +25,8 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from assessments import emails
-from assessments.models import Email, Invitation
+from assessments import emails, sign_in_links
+from assessments.models import Email, Invitation, User
 
 RunTasks = Callable[[], int]
 
@@ -96,6 +96,24 @@ def send_invitation(invitation: Invitation) -> str:
     email.refresh_from_db()
     assert email.state == Email.State.SENT, email.last_error
     return token_in(mail.outbox[-1].body)
+
+
+def make_sign_in_link(user: User) -> str:
+    """Ask for a sign-in link for `user` and send its email now, by its task; the link's token
+    (the last part of the emailed link)."""
+    link = sign_in_links.sign_in_link_request(request=None, email=user.email)
+    assert link is not None, "only active councillors get links"
+    email = Email.objects.get(sign_in_link=link)
+    emails.email_send.call(email.pk)
+    email.refresh_from_db()
+    assert email.state == Email.State.SENT, email.last_error
+    return sign_in_link_token_in(mail.outbox[-1].body)
+
+
+def sign_in_link_token_in(body: str) -> str:
+    match = re.search(r"/sign-in/email-link/([\w-]+)/", body)
+    assert match, body
+    return match.group(1)
 
 
 # --- SMTP on loopback ----------------------------------------------------------------------

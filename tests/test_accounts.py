@@ -299,6 +299,9 @@ PUBLIC_URL_NAMES = {
     "assessments:password_reset_confirm",
     "assessments:password_reset_complete",
     "assessments:accept_invitation",
+    "assessments:sign_in_link",
+    "assessments:sign_in_link_sent",
+    "assessments:sign_in_link_use",
     "operations:healthz",
 }
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 from assessments import invitations, permissions
 from assessments.models import Assessment, CouncillorGroup, GroupMembership, StepReview, User
 from tests.builders import add_step, make_user, submit
-from tests.email_helpers import send_invitation
+from tests.email_helpers import make_sign_in_link, send_invitation
 
 SIGN_IN_URL = reverse("assessments:sign_in")
 ROLES = ["anonymous", "a", "b", "c", "officer", "other_officer", "admin"]
@@ -59,6 +59,9 @@ MATRIX = {
     "resend_invitation": ("post", "S 403 403 403 302 404 302"),
     "revoke_invitation": ("post", "S 403 403 403 302 404 302"),
     "accept_invitation": ("get", "200 200 200 200 200 200 200"),
+    "sign_in_link": ("get", "200 200 200 200 200 200 200"),
+    "sign_in_link_sent": ("get", "200 200 200 200 200 200 200"),
+    "sign_in_link_use": ("get", "200 200 200 200 200 200 200"),
     # Your data
     "your_data": ("get", "S 200 200 200 200 200 200"),
     "your_data_download": ("post", "S 200 200 200 200 200 200"),
@@ -166,6 +169,7 @@ def world(checklist, council, councillor, second_councillor, officer, request):
         "draft": draft,
         "invitation": invitation,
         "token": token,
+        "sign_in_token": make_sign_in_link(councillor),
         "group": group,
         "council": council,
         "b": second_councillor,
@@ -186,6 +190,7 @@ def url_args(name: str, w: dict) -> list:
         "resend_invitation": [w["invitation"].pk],
         "revoke_invitation": [w["invitation"].pk],
         "accept_invitation": [w["token"]],
+        "sign_in_link_use": [w["sign_in_token"]],
         "assessment_detail": [report.pk],
         "area": [draft.pk, "climate"],
         "check_answers": [draft.pk],
@@ -257,7 +262,8 @@ def test_an_officer_of_another_council_gets_not_found_for_everything_of_this_cou
         name
         for name in MATRIX
         if url_args(name, world)
-        and name not in {"password_reset_confirm", "accept_invitation"}  # links, not objects
+        # links, not objects
+        and name not in {"password_reset_confirm", "accept_invitation", "sign_in_link_use"}
     ]
     assert len(names) == 38
 

@@ -39,7 +39,7 @@ from assessments.models import (
     User,
 )
 from tests.builders import MIXED_ANSWERS, add_step, submit
-from tests.email_helpers import send_invitation
+from tests.email_helpers import make_sign_in_link, send_invitation
 from tests.group_helpers import build_group
 from tests.welsh_helpers import english_get, english_post, welsh, welsh_get, welsh_post
 
@@ -176,6 +176,8 @@ def test_the_checker_allows_proper_names_but_not_english_content(checklist, coun
         "password_reset",
         "password_reset_done",
         "password_reset_complete",
+        "sign_in_link",
+        "sign_in_link_sent",
         "accessibility",
         "privacy",
         "blank_checklist",
@@ -298,6 +300,21 @@ def test_accepting_an_invitation_is_all_welsh(client, council, officer, checklis
     url = reverse("assessments:accept_invitation", args=[token])
     assert_all_welsh(client, url)
     assert_all_welsh(client, url, method="post", data={"password1": "a", "password2": "b"})
+
+
+def test_the_sign_in_link_pages_are_all_welsh(client, checklist, councillor, settings):
+    settings.RATE_LIMIT_SIGN_IN_LINK_PER_ADDRESS = "2/h"  # the first two posts use it up
+    ask = reverse("assessments:sign_in_link")
+    page = assert_all_welsh(client, ask, method="post", data={"email": "not an email"})
+    assert "Mae problem" in html.unescape(page)
+    assert_all_welsh(client, ask, method="post", data={"email": "x@example.org"}, status=429)
+    token = make_sign_in_link(councillor)
+    url = reverse("assessments:sign_in_link_use", args=[token])
+    assert_all_welsh(client, url)
+    client.post(url)
+    client.logout()
+    assert_all_welsh(client, url, status=410)  # used
+    assert_all_welsh(client, reverse("assessments:sign_in_link_use", args=["x"]), status=404)
 
 
 # An officer and the group's pages.

@@ -6,10 +6,12 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group as PermissionGroup
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from assessments import data_rights, invitations, overview_counts
-from assessments.models import Council, Invitation, User
+from assessments import access_log, data_rights, invitations, overview_counts
+from assessments.models import AccessEvent, Council, Invitation, User
 
 # Django's permission groups are not used: admins are superusers, and "groups" in this service
 # always means councillor groups. Hiding them keeps the two apart in the admin.
@@ -38,6 +40,18 @@ class CouncilAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "welsh_first", "group_min_responses"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:  # the access trail: which settings changed, from what to what
+            access_log.audit_council_changes(
+                actor=request.user,
+                council=obj,
+                changed={
+                    name: (form.initial.get(name), form.cleaned_data.get(name))
+                    for name in form.changed_data
+                },
+            )
 
 
 class LowerCaseEmailMixin:
@@ -78,6 +92,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "full_name", "council__name"]
     ordering = ["email"]
     autocomplete_fields = ["council"]
+    readonly_fields = ["access_trail"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Person", {"fields": ["full_name", "council", "role"]}),
@@ -89,7 +104,16 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
         ("Important dates", {"fields": ["last_login", "date_joined"]}),
+        ("Access trail", {"fields": ["access_trail"]}),
     ]
+
+    @admin.display(description="Changes to this person's access")
+    def access_trail(self, user: User) -> str:
+        if user.pk is None:
+            return "-"
+        url = reverse("admin:assessments_accessevent_changelist") + f"?subject__id__exact={user.pk}"
+        return format_html('<a href="{}">See who changed what, and when</a>', url)
+
     add_fieldsets = [
         (
             None,
@@ -104,9 +128,12 @@ class UserAdmin(DjangoUserAdmin):
     # counts: they go through the services that keep them (the admin runs these in a
     # transaction already; the services open their own too).
     def save_model(self, request, obj, form, change):
+        before = User.objects.select_related("council").get(pk=obj.pk) if change else None
         if change and "council" in form.changed_data:
             overview_counts.overview_counts_move(person_id=obj.pk, council_id=obj.council_id)
         super().save_model(request, obj, form, change)
+        # The access trail: who changed which of the person's roles, activation or council.
+        access_log.audit_account_changes(actor=request.user, before=before, after=obj)
 
     def delete_model(self, request, obj):
         data_rights.accounts_delete(accounts=User.objects.filter(pk=obj.pk))
@@ -163,7 +190,40 @@ class InvitationAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for invitation in queryset.select_related("user"):
             try:
-                invitations.invitation_revoke(invitation=invitation)
+                invitations.invitation_revoke(invitation=invitation, by=request.user)
             except invitations.InvitationError as error:
                 self.message_user(request, str(error), messages.WARNING)
         self.message_user(request, "The selected unused invitations no longer work.")
+
+
+# Every field of an access event is shown and none can be edited.
+ACCESS_EVENT_FIELDS = ("created_at", "action", "actor", "subject", "council", "group", "details")
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(admin.ModelAdmin):
+    """The audit trail of access (`assessments.access_log`): read-only, for admins. Nobody adds,
+    edits or deletes an event, here or anywhere."""
+
+    list_display = ["created_at", "action", "actor", "subject", "council", "group"]
+    list_filter = ["action", "council", ("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["actor", "subject", "council", "group"]
+    search_fields = [
+        "subject__email",
+        "subject__full_name",
+        "actor__email",
+        "actor__full_name",
+    ]
+    date_hierarchy = "created_at"
+    fields = ACCESS_EVENT_FIELDS
+    readonly_fields = ACCESS_EVENT_FIELDS
+    actions = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

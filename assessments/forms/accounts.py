@@ -258,3 +258,28 @@ class InvitationForm(ErrorBorderMixin, forms.Form):
         else:
             del self.fields["council"]
         self.helper = _helper(self, *names, button=_("Send invitation"))
+
+
+class SignInLinkForm(ErrorBorderMixin, forms.Form):
+    """The address to email a sign-in link to (`assessments.sign_in_links`)."""
+
+    email = LowerCaseEmailField(
+        label=_("Email address"),
+        max_length=254,
+        widget=_email_input(),
+        error_messages={"required": _("Enter your email address"), "invalid": EMAIL_FORMAT_ERROR},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(self, "email", button=_("Email me a sign-in link"))
+
+
+class UseSignInLinkForm(forms.Form):
+    """One button: a link is used by a POST, so a mail scanner that opens links (as Microsoft
+    365's Safe Links does) cannot use it up before the councillor clicks."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(Button("submit", _("Sign in")))

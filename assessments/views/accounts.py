@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
 from django.db.models import Sum
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
@@ -23,13 +24,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from assessments import invitations, ratelimits
+from assessments import invitations, ratelimits, sign_in_links
+from assessments.access_log import audit_access
+from assessments.audit import log_security_event
 from assessments.forms.accounts import (
     AccountPasswordChangeForm,
     AccountPasswordResetForm,
     AccountSetPasswordForm,
     SignInForm,
+    SignInLinkForm,
+    UseSignInLinkForm,
 )
+from assessments.models import AccessEvent
 
 # --- Signing in and out --------------------------------------------------------------------
 
@@ -102,7 +108,12 @@ class _PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         # Proof of the mailbox ends any pause on the account (settings.py, django-axes), so
         # someone keeping a known address paused cannot keep its owner out.
         axes_reset(username=attempted_account(self.request, {"email": self.user.email}))
-        return super().form_valid(form)
+        with transaction.atomic():
+            response = super().form_valid(form)
+            audit_access(
+                action=AccessEvent.Action.PASSWORD_RESET, actor=self.user, subject=self.user
+            )
+        return response
 
 
 password_reset_confirm = _PasswordResetConfirmView.as_view(
@@ -115,7 +126,17 @@ password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
     template_name="accounts/password_reset_complete.html"
 )
 
-password_change = auth_views.PasswordChangeView.as_view(
+
+class _PasswordChangeView(auth_views.PasswordChangeView):
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            user = self.request.user
+            audit_access(action=AccessEvent.Action.PASSWORD_CHANGED, actor=user, subject=user)
+        return response
+
+
+password_change = _PasswordChangeView.as_view(
     form_class=AccountPasswordChangeForm,
     template_name="accounts/password_change.html",
     success_url=reverse_lazy("assessments:password_change_done"),
@@ -167,6 +188,69 @@ def _invitation_not_usable(request, problem: invitations.InvitationNotUsable):
             "Reason": invitations.InvitationNotUsable.Reason,
             "invitation": problem.invitation,
             "expiry_days": settings.INVITATION_EXPIRY_DAYS,
+        },
+        status=status,
+    )
+
+
+# --- Sign-in links -------------------------------------------------------------------------
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+@ratelimits.rate_limited(ratelimits.SIGN_IN_LINK, template="accounts/too_many_sign_in_links.html")
+def sign_in_link(request):
+    """Ask for a link by email. Whatever the address, the next page is "Check your email"."""
+    form = SignInLinkForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        sign_in_links.sign_in_link_request(request=request, email=form.cleaned_data["email"])
+        return redirect("assessments:sign_in_link_sent")
+    return render(
+        request,
+        "accounts/sign_in_link.html",
+        {"form": form, "minutes": settings.SIGN_IN_LINK_EXPIRY_MINUTES},
+    )
+
+
+@login_not_required
+@require_http_methods(["GET"])
+def sign_in_link_sent(request):
+    return render(
+        request,
+        "accounts/sign_in_link_sent.html",
+        {"minutes": settings.SIGN_IN_LINK_EXPIRY_MINUTES},
+    )
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sign_in_link_use(request, token: str):
+    """The emailed link: a page with a "Sign in" button, which uses the link once."""
+    try:
+        if request.method == "POST":
+            user = sign_in_links.sign_in_link_use(token=token)
+        else:
+            sign_in_links.check_sign_in_link(token)
+    except sign_in_links.SignInLinkNotUsable as problem:
+        log_security_event(request, "sign_in_link_failed", reason=problem.reason)
+        return _sign_in_link_not_usable(request, problem)
+    if request.method == "GET":
+        return render(request, "accounts/sign_in_link_use.html", {"form": UseSignInLinkForm()})
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect(resolve_url(settings.LOGIN_REDIRECT_URL))
+
+
+def _sign_in_link_not_usable(request, problem: sign_in_links.SignInLinkNotUsable):
+    status = 404 if problem.reason == problem.Reason.UNKNOWN else 410
+    return render(
+        request,
+        "accounts/sign_in_link_not_usable.html",
+        {
+            "reason": problem.reason,
+            "Reason": sign_in_links.SignInLinkNotUsable.Reason,
+            "minutes": settings.SIGN_IN_LINK_EXPIRY_MINUTES,
         },
         status=status,
     )

@@ -181,7 +181,9 @@ def group_members(request, pk: int):
     form = AddMembersForm(request.POST or None, group=group)
     if request.method == "POST" and form.is_valid():
         try:
-            added = groups.group_add_members(group=group, users=list(form.cleaned_data["members"]))
+            added = groups.group_add_members(
+                group=group, users=list(form.cleaned_data["members"]), by=request.user
+            )
         except groups.GroupError as refusal:
             show_refusal(request, refusal, form=form)
         else:
@@ -235,7 +237,7 @@ def group_remove_member(request, pk: int, user_pk: int):
             },
         )
     try:
-        groups.group_remove_member(group=group, user=membership.user)
+        groups.group_remove_member(group=group, user=membership.user, by=request.user)
     except groups.GroupError as refusal:
         show_refusal(request, refusal)
     else:

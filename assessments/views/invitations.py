@@ -112,7 +112,7 @@ def resend_invitation(request, pk: int):
 def revoke_invitation(request, pk: int):
     invitation = permissions.get_invitation_for_inviter(request.user, pk)
     try:
-        invitations.invitation_revoke(invitation=invitation)
+        invitations.invitation_revoke(invitation=invitation, by=request.user)
     except invitations.InvitationError as refusal:
         show_refusal(request, refusal)
     else:
