@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group as PermissionGroup
 from django.utils.translation import gettext as _
 
 from assessments import data_rights, invitations, overview_counts
-from assessments.models import Council, Invitation, User
+from assessments.models import Council, CouncilSignIn, Invitation, SignInIdentity, User
 
 # Django's permission groups are not used: admins are superusers, and "groups" in this service
 # always means councillor groups. Hiding them keeps the two apart in the admin.
@@ -167,3 +167,28 @@ class InvitationAdmin(admin.ModelAdmin):
             except invitations.InvitationError as error:
                 self.message_user(request, str(error), messages.WARNING)
         self.message_user(request, "The selected unused invitations no longer work.")
+
+
+@admin.register(CouncilSignIn)
+class CouncilSignInAdmin(admin.ModelAdmin):
+    """A council's OpenID Connect provider. The client secret is not here: it is the deploy's
+    OIDC_CLIENT_SECRET_<COUNCIL SLUG> environment variable (README, "Council sign-in")."""
+
+    list_display = ["council", "enabled", "issuer", "client_id", "allowed_email_domains"]
+    list_filter = ["enabled"]
+    list_select_related = ["council"]
+    autocomplete_fields = ["council"]
+
+
+@admin.register(SignInIdentity)
+class SignInIdentityAdmin(admin.ModelAdmin):
+    """Accounts linked to their council account. Deleting a link makes the next council
+    sign-in match the account by verified email again."""
+
+    list_display = ["user", "issuer", "subject", "linked_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "subject"]
+    readonly_fields = ["user", "issuer", "subject", "linked_at"]
+
+    def has_add_permission(self, request):
+        return False
