@@ -24,6 +24,7 @@ the person; a provider that cannot be reached is `SsoUnavailable`.
 
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 from authlib.integrations.base_client.errors import OAuthError
@@ -106,13 +107,34 @@ def sign_in_for_email(email: str) -> CouncilSignIn | None:
     return None
 
 
+def provider_origins() -> list[str]:
+    """
+    The origins of the sign-in pages of the councils' providers that are on: the page with the
+    email form may send its form there (the Content-Security-Policy's `form-action` covers the
+    redirect after a form, too). That is the issuer's origin (Entra ID's sign-in page is on it),
+    and the discovered authorization endpoint's where it is known (cached) and differs.
+    """
+    origins = set()
+    for issuer in CouncilSignIn.objects.filter(enabled=True).values_list("issuer", flat=True):
+        metadata = cache.get(_discovery_key(issuer)) or {}
+        for url in (issuer, metadata.get("authorization_endpoint")):
+            if url:
+                parts = urlsplit(url)
+                origins.add(f"{parts.scheme}://{parts.netloc}")
+    return sorted(origins)
+
+
+def _discovery_key(issuer: str) -> str:
+    return f"oidc-discovery:{issuer.rstrip('/')}"
+
+
 def discover(sign_in: CouncilSignIn) -> dict:
     """
     The issuer's discovery document and signing keys, cached for OIDC_DISCOVERY_CACHE_SECONDS.
     Refused unless the document names the issuer the council set (OpenID Connect Discovery 4.3).
     """
     issuer = sign_in.issuer.rstrip("/")
-    key = f"oidc-discovery:{issuer}"
+    key = _discovery_key(issuer)
     metadata = cache.get(key)
     if metadata is None:
         try:

@@ -368,3 +368,13 @@ def test_the_discovery_document_is_cached(sign_in, monkeypatch):
     monkeypatch.setattr(sso.requests, "get", pytest.fail)
 
     assert sso.discover(sign_in)["issuer"] == sign_in.issuer
+
+
+def test_the_email_page_may_send_its_form_to_the_councils_providers_only(client, sign_in):
+    policy = client.get(START_URL)["Content-Security-Policy"]
+
+    assert f"form-action 'self' {sign_in.issuer};" in policy + ";"
+    assert (
+        "form-action 'self';"
+        in client.get(reverse("assessments:sign_in"))["Content-Security-Policy"] + ";"
+    )

@@ -10,7 +10,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import translation
+from django.utils.csp import CSP
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assessments import sso
@@ -46,7 +48,14 @@ def sso_start(request):
                 email_hash=email_digest(form.cleaned_data["email"]),
             )
             return _problem(request, problem)
-    return render(request, "accounts/sso_start.html", {"form": form})
+    response = render(request, "accounts/sso_start.html", {"form": form})
+    return _allow_form_to_council_providers(request, response)
+
+
+def _allow_form_to_council_providers(request, response):
+    # The service's policy sends forms only to itself; this page's form ends at a provider.
+    config = {**settings.SECURE_CSP, "form-action": [CSP.SELF, *sso.provider_origins()]}
+    return csp_override(config)(lambda _request: response)(request)
 
 
 @login_not_required
