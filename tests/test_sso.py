@@ -14,7 +14,7 @@ import requests
 from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from joserfc.jwk import RSAKey
 
 from assessments import sso
@@ -363,6 +363,23 @@ def test_a_provider_that_is_down_gets_a_plain_message_and_passwords_still_work(
     assert signed_in_user(client) == str(officer.pk)
 
 
+def test_a_welsh_speaker_comes_back_to_the_welsh_callback_and_dashboard(
+    client, provider, sign_in, officer
+):
+    provider.set_user("welsh-sub", email=officer.email, email_verified=True)
+    with translation.override("cy"):
+        start_url, callback_url, dashboard = (
+            reverse("assessments:sso_start"),
+            reverse("assessments:sso_callback"),
+            reverse("assessments:dashboard"),
+        )
+    response = client.post(start_url, {"email": officer.email})
+    callback = provider.approve(response["Location"], "welsh-sub")
+
+    assert urlsplit(callback).path == callback_url
+    assert client.get(path_and_query(callback))["Location"] == dashboard
+
+
 def test_the_discovery_document_is_cached(sign_in, monkeypatch):
     sso.discover(sign_in)
     monkeypatch.setattr(sso.requests, "get", pytest.fail)
@@ -377,4 +394,35 @@ def test_the_email_page_may_send_its_form_to_the_councils_providers_only(client,
     assert (
         "form-action 'self';"
         in client.get(reverse("assessments:sign_in"))["Content-Security-Policy"] + ";"
+    )
+
+
+# --- Admin ---------------------------------------------------------------------------------
+
+
+def test_an_admin_sets_up_a_councils_sign_in(admin_client, council):
+    response = admin_client.post(
+        reverse("admin:assessments_councilsignin_add"),
+        {
+            "council": council.pk,
+            "enabled": "on",
+            "issuer": "https://login.microsoftonline.com/tenant-id/v2.0",
+            "client_id": "application-id",
+            "allowed_email_domains": "Northshire.gov.uk, @cyngor.northshire.gov.uk",
+        },
+    )
+
+    assert response.status_code == 302
+    assert council.sign_in.email_domains == ["northshire.gov.uk", "cyngor.northshire.gov.uk"]
+    assert (
+        admin_client.get(reverse("admin:assessments_councilsignin_changelist")).status_code == 200
+    )
+
+
+def test_council_account_links_are_not_made_by_hand(admin_client, officer):
+    SignInIdentity.objects.create(user=officer, issuer="https://issuer.example", subject="s")
+
+    assert admin_client.get(reverse("admin:assessments_signinidentity_add")).status_code == 403
+    assert (
+        admin_client.get(reverse("admin:assessments_signinidentity_changelist")).status_code == 200
     )

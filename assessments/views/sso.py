@@ -9,7 +9,6 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
-from django.utils import translation
 from django.utils.csp import CSP
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
@@ -21,9 +20,9 @@ from assessments.forms.sso import CouncilSignInForm
 
 
 def redirect_uri() -> str:
-    """The one address to register with the provider (README): the English path on SITE_URL."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return settings.SITE_URL + reverse("assessments:sso_callback")
+    """The address the provider sends the person back to, in the page's language (the README
+    says to register both): on SITE_URL, never the request's Host header."""
+    return settings.SITE_URL + reverse("assessments:sso_callback")
 
 
 @login_not_required
