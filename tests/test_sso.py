@@ -325,6 +325,26 @@ def test_an_account_linked_to_another_subject_is_refused(
     assert "reason=account_linked_to_another_subject" in caplog.text
 
 
+def test_a_subject_linked_at_the_same_moment_by_another_request_is_refused_not_an_error(
+    client, provider, sign_in, officer, second_councillor, monkeypatch
+):
+    real_check = sso._email_verified
+
+    def linked_meanwhile(claims):
+        # Another request links this subject between our look-up and our insert.
+        SignInIdentity.objects.create(
+            user=second_councillor, issuer=provider.issuer, subject=claims["sub"]
+        )
+        return real_check(claims)
+
+    monkeypatch.setattr(sso, "_email_verified", linked_meanwhile)
+
+    response = sign_in_as(client, provider, officer.email, "race-sub")
+
+    assert response.status_code == 403
+    assert SESSION_KEY not in client.session
+
+
 def test_a_council_with_sign_in_switched_off_is_not_offered(client, sign_in, officer):
     sign_in.enabled = False
     sign_in.save()
