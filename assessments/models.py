@@ -498,6 +498,61 @@ class User(AbstractUser):
         return self.role == self.Role.OFFICER
 
 
+class CouncilSignIn(models.Model):
+    """
+    A council's OpenID Connect provider (Microsoft Entra ID, or any standard one), for "Sign in
+    with your council account" (`assessments.sso`). The client secret is never stored here: it
+    comes from the environment (`OIDC_CLIENT_SECRET_<SLUG>`, settings.OIDC_CLIENT_SECRETS), so a
+    database copy or an admin account cannot leak it and rotating it is a deploy.
+    """
+
+    council = models.OneToOneField(Council, on_delete=models.CASCADE, related_name="sign_in")
+    enabled = models.BooleanField(
+        "on", default=False, help_text="Offer “Sign in with your council account”."
+    )
+    issuer = models.URLField(
+        max_length=300,
+        help_text="For Entra ID: https://login.microsoftonline.com/<tenant id>/v2.0",
+    )
+    client_id = models.CharField("client (application) id", max_length=200)
+    allowed_email_domains = models.CharField(
+        max_length=500,
+        help_text="Comma-separated, e.g. example.gov.uk, cyngor.example.gov.uk",
+    )
+
+    class Meta:
+        verbose_name = "council sign-in"
+
+    def __str__(self):
+        return f"Sign-in for {self.council}"
+
+    @property
+    def email_domains(self) -> list[str]:
+        return [
+            domain.strip().lower().lstrip("@")
+            for domain in self.allowed_email_domains.split(",")
+            if domain.strip()
+        ]
+
+
+class SignInIdentity(models.Model):
+    """An account's link to its council provider's stable subject id (`iss` + `sub`), made at
+    its first council sign-in (matched then by verified email) and used from then on."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="sign_in_identity")
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=255)
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="one_account_per_subject"),
+        ]
+
+    def __str__(self):
+        return f"{self.user.email} at {self.issuer}"
+
+
 # --- Answers -------------------------------------------------------------------------------
 
 

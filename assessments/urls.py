@@ -15,6 +15,7 @@ from assessments.views import (
     reminders,
     reports,
     sharing,
+    sso,
 )
 
 app_name = "assessments"
@@ -28,6 +29,8 @@ urlpatterns = [
     path("checklist/pdf/", checklist.blank_checklist_pdf, name="blank_checklist_pdf"),
     # Accounts and invitations
     path("sign-in/", accounts.sign_in, name="sign_in"),
+    path("sign-in/council/", sso.sso_start, name="sso_start"),
+    path("sign-in/council/callback/", sso.sso_callback, name="sso_callback"),
     path("sign-out/", accounts.sign_out, name="sign_out"),
     path("password-reset/", accounts.password_reset, name="password_reset"),
     path("password-reset/sent/", accounts.password_reset_done, name="password_reset_done"),

@@ -27,6 +27,8 @@ SECTIONS = [
             ("assessments", "Council", _("Councils")),
             ("assessments", "User", _("Accounts")),
             ("assessments", "Invitation", _("Invitations")),
+            ("assessments", "CouncilSignIn", _("Council sign-in (SSO)")),
+            ("assessments", "SignInIdentity", _("Council account links")),
             ("assessments", "AccessEvent", _("Access trail")),
         ],
     ),

@@ -328,6 +328,21 @@ DATA_RETENTION_DAYS = int(os.environ.get("DATA_RETENTION_DAYS", "2190"))
 
 # --- Accounts, sign-in throttling and email ----------------------------------------------
 LOGIN_URL = "assessments:sign_in"
+# Sign in with a council's OpenID Connect provider (assessments.sso; README, "Council sign-in").
+# Each council's client secret comes from OIDC_CLIENT_SECRET_<COUNCIL SLUG> (upper case, "-" as
+# "_"), never the database. Discovery documents and signing keys are cached for
+# OIDC_DISCOVERY_CACHE_SECONDS; OIDC_TIMEOUT_SECONDS bounds each call to a provider.
+OIDC_CLIENT_SECRET_PREFIX = "OIDC_CLIENT_SECRET_"
+OIDC_CLIENT_SECRETS = {
+    name.removeprefix(OIDC_CLIENT_SECRET_PREFIX).lower().replace("_", "-"): value
+    for name, value in os.environ.items()
+    if name.startswith(OIDC_CLIENT_SECRET_PREFIX) and value
+}
+OIDC_DISCOVERY_CACHE_SECONDS = int(os.environ.get("OIDC_DISCOVERY_CACHE_SECONDS", "3600"))
+OIDC_TIMEOUT_SECONDS = float(os.environ.get("OIDC_TIMEOUT_SECONDS", "5"))
+# Clock difference allowed when checking an ID token's `exp` and `iat`.
+OIDC_LEEWAY_SECONDS = int(os.environ.get("OIDC_LEEWAY_SECONDS", "60"))
+
 LOGIN_REDIRECT_URL = "assessments:dashboard"
 LOGOUT_REDIRECT_URL = "assessments:start"
 

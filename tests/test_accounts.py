@@ -294,6 +294,8 @@ PUBLIC_URL_NAMES = {
     "assessments:blank_checklist",
     "assessments:blank_checklist_pdf",
     "assessments:sign_in",
+    "assessments:sso_start",
+    "assessments:sso_callback",
     "assessments:password_reset",
     "assessments:password_reset_done",
     "assessments:password_reset_confirm",

@@ -35,7 +35,17 @@ def test_the_admin_index_lists_its_sections_in_admins_words_in_the_order_of_use(
 
     assert index_sections(sections) == [
         ("Checklist content", ["Checklist versions", "Areas", "Key actions", "Quotes"]),
-        ("Councils and people", ["Councils", "Accounts", "Invitations", "Access trail"]),
+        (
+            "Councils and people",
+            [
+                "Councils",
+                "Accounts",
+                "Invitations",
+                "Council sign-in (SSO)",
+                "Council account links",
+                "Access trail",
+            ],
+        ),
         ("Background work", ["Emails", "Tasks"]),
         ("Sign-in security", ["Locked-out sign-ins", "Failed sign-ins", "Sign-ins"]),
     ]

@@ -48,6 +48,10 @@ MATRIX = {
     "blank_checklist_pdf": ("get", "200 200 200 200 200 200 200"),
     # Accounts and invitations
     "sign_in": ("get", "200 302 302 302 302 302 302"),
+    # Council sign-in: the email page is open to all; a callback without a sign-in started in
+    # this browser is refused for everybody
+    "sso_start": ("get", "200 200 200 200 200 200 200"),
+    "sso_callback": ("get", "403 403 403 403 403 403 403"),
     "sign_out": ("post", "S 302 302 302 302 302 302"),
     "password_reset": ("get", "200 200 200 200 200 200 200"),
     "password_reset_done": ("get", "200 200 200 200 200 200 200"),

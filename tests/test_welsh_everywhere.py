@@ -35,6 +35,7 @@ from assessments.models import (
     Assessment,
     Council,
     CouncillorGroup,
+    CouncilSignIn,
     StepReview,
     User,
 )
@@ -173,6 +174,7 @@ def test_the_checker_allows_proper_names_but_not_english_content(checklist, coun
     [
         "start",
         "sign_in",
+        "sso_start",
         "password_reset",
         "password_reset_done",
         "password_reset_complete",
@@ -196,6 +198,35 @@ def test_sign_in_with_errors_is_all_welsh(client, checklist):
         client, reverse("assessments:sign_in"), method="post", data={"username": "", "password": ""}
     )
     assert "Mae problem" in html.unescape(page)
+
+
+def test_council_sign_in_with_errors_is_all_welsh(client, checklist):
+    page = assert_all_welsh(
+        client, reverse("assessments:sso_start"), method="post", data={"email": "a@b.example"}
+    )
+    assert "Mae problem" in html.unescape(page)
+
+
+def test_a_refused_council_sign_in_is_all_welsh(client, checklist):
+    assert_all_welsh(client, reverse("assessments:sso_callback") + "?state=x", status=403)
+
+
+def test_a_council_sign_in_that_is_down_is_all_welsh(client, checklist, council):
+    # Nothing listens on port 9 (discard) of this machine: the provider is down.
+    CouncilSignIn.objects.create(
+        council=council,
+        enabled=True,
+        issuer="http://localhost:9",
+        client_id="client",
+        allowed_email_domains="example.org",
+    )
+    assert_all_welsh(
+        client,
+        reverse("assessments:sso_start"),
+        status=503,
+        method="post",
+        data={"email": "someone@example.org"},
+    )
 
 
 # A councillor.

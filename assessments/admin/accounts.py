@@ -11,7 +11,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from assessments import access_log, data_rights, invitations, overview_counts
-from assessments.models import AccessEvent, Council, Invitation, User
+from assessments.models import (
+    AccessEvent,
+    Council,
+    CouncilSignIn,
+    Invitation,
+    SignInIdentity,
+    User,
+)
 
 # Django's permission groups are not used: admins are superusers, and "groups" in this service
 # always means councillor groups. Hiding them keeps the two apart in the admin.
@@ -226,4 +233,41 @@ class AccessEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CouncilSignIn)
+class CouncilSignInAdmin(admin.ModelAdmin):
+    """A council's OpenID Connect provider. The client secret is not here: it is the deploy's
+    OIDC_CLIENT_SECRET_<COUNCIL SLUG> environment variable (README, "Council sign-in")."""
+
+    list_display = ["council", "enabled", "issuer", "client_id", "allowed_email_domains"]
+    list_filter = ["enabled"]
+    list_select_related = ["council"]
+    autocomplete_fields = ["council"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The access trail: who switched a council's sign-in on or off, or changed its provider.
+        access_log.audit_council_changes(
+            actor=request.user,
+            council=obj.council,
+            changed={
+                f"sign_in_{name}": (form.initial.get(name), form.cleaned_data.get(name))
+                for name in form.changed_data
+            },
+        )
+
+
+@admin.register(SignInIdentity)
+class SignInIdentityAdmin(admin.ModelAdmin):
+    """Accounts linked to their council account. Deleting a link makes the next council
+    sign-in match the account by verified email again."""
+
+    list_display = ["user", "issuer", "subject", "linked_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "subject"]
+    readonly_fields = ["user", "issuer", "subject", "linked_at"]
+
+    def has_add_permission(self, request):
         return False
