@@ -70,6 +70,11 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks_db",
     "simple_history",
+    # Two-factor for officers and admins: authenticator-app codes and recovery codes
+    # (assessments/two_factor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 # Content history is for reading: a version with answers must never change, and going back on
 # a draft is just editing it (assessments/admin/history.py also refuses the revert page).
@@ -95,6 +100,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session gave a two-factor code (django-otp).
+    "django_otp.middleware.OTPMiddleware",
+    # An officer whose council requires two-factor is sent to set it up first.
+    "assessments.two_factor.setup_required",
     # A person's language is the language of the pages they use: kept on their account (for
     # their emails) and, for everyone, in the language cookie; a Welsh browser starts in Welsh.
     "assessments.middleware.language_remembered",
@@ -333,6 +342,15 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# Two-factor (django-otp): the name authenticator apps show beside the code, and the pause
+# after each wrong code (1 s, 2 s, 4 s ... doubling; django-otp's throttling).
+OTP_TOTP_ISSUER = SERVICE_NAME
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# django-otp's device pages in admin never show a secret or QR code; two-factor is reset with
+# the accounts' "Reset two-factor" action.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # A link in an invitation email works once, for this many days.
 INVITATION_EXPIRY_DAYS = 7

@@ -8,7 +8,7 @@ from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group as PermissionGroup
 from django.utils.translation import gettext as _
 
-from assessments import data_rights, invitations, overview_counts
+from assessments import data_rights, invitations, overview_counts, two_factor
 from assessments.models import Council, Invitation, User
 
 # Django's permission groups are not used: admins are superusers, and "groups" in this service
@@ -19,7 +19,13 @@ admin.site.unregister(PermissionGroup)
 class CouncilForm(forms.ModelForm):
     class Meta:
         model = Council
-        fields = ["name", "slug", "welsh_first", "group_min_responses"]
+        fields = [
+            "name",
+            "slug",
+            "welsh_first",
+            "group_min_responses",
+            "require_two_factor_for_officers",
+        ]
 
     def clean_group_min_responses(self):
         # A council may only raise the minimum (the database cannot read the setting).
@@ -35,7 +41,13 @@ class CouncilForm(forms.ModelForm):
 @admin.register(Council)
 class CouncilAdmin(admin.ModelAdmin):
     form = CouncilForm
-    list_display = ["name", "slug", "welsh_first", "group_min_responses"]
+    list_display = [
+        "name",
+        "slug",
+        "welsh_first",
+        "group_min_responses",
+        "require_two_factor_for_officers",
+    ]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -113,6 +125,13 @@ class UserAdmin(DjangoUserAdmin):
 
     def delete_queryset(self, request, queryset):
         data_rights.accounts_delete(accounts=queryset)
+
+    actions = ["reset_two_factor"]
+
+    @admin.action(description="Reset two-factor (they set it up again at their next sign-in)")
+    def reset_two_factor(self, request, queryset):
+        count = two_factor.two_factor_reset(request=request, users=queryset)
+        self.message_user(request, f"Two-factor reset for {count} account(s).", messages.SUCCESS)
 
 
 # Every field of an invitation is shown and none can be edited.
