@@ -33,6 +33,7 @@ from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django_otp import login as otp_login
+from django_otp.middleware import OTPMiddleware
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -157,6 +158,27 @@ def setup_required(get_response):
         return get_response(request)
 
     return middleware
+
+
+class LazyOTPMiddleware(OTPMiddleware):
+    """django-otp's middleware, but the session's device is loaded (one query) only when
+    something asks `request.user.is_verified()`: Django admin and the two-factor pages do; the
+    service's other pages never ask, so they cost no more queries than before."""
+
+    def _verify_user_sync(self, request, user):
+        check = super()._verify_user_sync
+        checked = False
+
+        def is_verified() -> bool:
+            nonlocal checked
+            if not checked:
+                check(request, user)
+                checked = True
+            return user.otp_device is not None
+
+        user.otp_device = None
+        user.is_verified = is_verified
+        return user
 
 
 # --- Setting up ----------------------------------------------------------------------------

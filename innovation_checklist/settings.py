@@ -54,6 +54,11 @@ SERVICE_NAME = "Key Actions for Innovation"
 GROUP_MIN_RESPONSES = int(os.environ.get("GROUP_MIN_RESPONSES", "3"))
 
 INSTALLED_APPS = [
+    # Two-factor for officers and admins: authenticator-app codes and recovery codes
+    # (assessments/two_factor.py). Before `assessments`, whose admin removes their admin pages.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "assessments",
     # Content in English and Welsh (assessments/translation.py); before the admin, which it patches.
     "modeltranslation",
@@ -70,11 +75,6 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks_db",
     "simple_history",
-    # Two-factor for officers and admins: authenticator-app codes and recovery codes
-    # (assessments/two_factor.py).
-    "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
 ]
 # Content history is for reading: a version with answers must never change, and going back on
 # a draft is just editing it (assessments/admin/history.py also refuses the revert page).
@@ -100,8 +100,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # request.user.is_verified(): whether this session gave a two-factor code (django-otp).
-    "django_otp.middleware.OTPMiddleware",
+    # request.user.is_verified(): whether this session gave a two-factor code (django-otp's
+    # middleware, checked only when asked: assessments.two_factor).
+    "assessments.two_factor.LazyOTPMiddleware",
     # An officer whose council requires two-factor is sent to set it up first.
     "assessments.two_factor.setup_required",
     # A person's language is the language of the pages they use: kept on their account (for

@@ -7,6 +7,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group as PermissionGroup
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from assessments import data_rights, invitations, overview_counts, two_factor
 from assessments.models import Council, Invitation, User
@@ -14,6 +16,10 @@ from assessments.models import Council, Invitation, User
 # Django's permission groups are not used: admins are superusers, and "groups" in this service
 # always means councillor groups. Hiding them keeps the two apart in the admin.
 admin.site.unregister(PermissionGroup)
+# django-otp's device pages are not used: an admin resets someone's two-factor with the
+# accounts' "Reset two-factor" action, and nobody needs another person's device.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
 
 
 class CouncilForm(forms.ModelForm):
