@@ -184,6 +184,11 @@ class LazyOTPMiddleware(OTPMiddleware):
 # --- Setting up ----------------------------------------------------------------------------
 
 
+def setup_pending(user: User) -> bool:
+    """Whether the person has an authenticator being set up (shown, not yet confirmed)."""
+    return TOTPDevice.objects.devices_for_user(user, confirmed=False).exists()
+
+
 def setup_start(*, user: User) -> TOTPDevice:
     """The person's unconfirmed authenticator device, made if they have none: reloading the
     set-up page keeps the same secret, so a code from the app scanned first still works."""

@@ -196,6 +196,19 @@ def test_set_up_shows_a_qr_code_and_the_secret_and_a_wrong_code_confirms_nothing
     assert not StaticDevice.objects.filter(user=officer).exists()
 
 
+def test_a_double_submitted_set_up_code_goes_on_to_the_recovery_codes(client, officer):
+    client.force_login(officer)
+    client.get(SETUP)
+    code = code_for(TOTPDevice.objects.get(user=officer))
+    first = client.post(SETUP, {"code": code})
+    second = client.post(SETUP, {"code": code})
+    assert first.url.startswith(reverse("assessments:two_factor_recovery_codes"))
+    assert second.url == reverse("assessments:two_factor_recovery_codes")
+    page = client.get(second.url)
+    assert len(page.context["codes"]) == two_factor.RECOVERY_CODE_COUNT
+    assert TOTPDevice.objects.filter(user=officer).count() == 1
+
+
 def test_councillors_are_never_offered_two_factor(signed_in):
     assert signed_in.get(SETUP).status_code == 403
 

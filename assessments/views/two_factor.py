@@ -47,6 +47,10 @@ def setup(request):
         return redirect(
             f"{reverse('assessments:two_factor_verify')}?{urlencode({'next': request.get_full_path()})}"
         )
+    if request.method == "POST" and not two_factor.setup_pending(request.user):
+        # A second submit of a code that already set the app up (a double click): on to the
+        # recovery codes the first one made, rather than a fresh key and an error.
+        return redirect("assessments:two_factor_recovery_codes")
     device = two_factor.setup_start(user=request.user)
     form = CodeForm(
         request.POST or None,
