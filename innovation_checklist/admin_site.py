@@ -73,7 +73,14 @@ class ServiceAdminSite(admin.AdminSite):
                 two_factor.ask_for_code(request)
                 return redirect(f"{reverse('assessments:two_factor_verify')}?{query}")
             return redirect(f"{reverse('assessments:two_factor_setup')}?{query}")
-        return super().login(request, extra_context)
+        response = super().login(request, extra_context)
+        if request.user.is_authenticated and two_factor.needs_code(request.user):
+            # A good password on admin's own login form: not signed in until the code is given.
+            next_url = request.POST.get("next") or request.GET.get("next") or reverse("admin:index")
+            two_factor.ask_for_code(request)
+            query = urlencode({"next": next_url})
+            return redirect(f"{reverse('assessments:two_factor_verify')}?{query}")
+        return response
 
     def get_app_list(self, request, app_label=None):
         apps = super().get_app_list(request, app_label)
