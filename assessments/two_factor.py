@@ -5,7 +5,7 @@ Two-factor sign-in for officers and admins, on django-otp: a code from an authen
 The rules:
 
 * **Who is asked.** Anyone with a confirmed authenticator app gives a code after their password
-  (`needs_code`): the sign-in view does not sign them in until they do. Admins must have one to
+  (`needs_code`), within 10 minutes of it: the sign-in view does not sign them in until they do. Admins must have one to
   reach Django admin (innovation_checklist/admin_site.py). An officer whose council has
   `require_two_factor_for_officers` is sent to set one up after signing in, and kept on the
   set-up pages until they have (`setup_required`). Councillors are never asked.
@@ -24,6 +24,7 @@ Every set-up, code refused, recovery code used and reset goes to the security lo
 
 import hashlib
 import hmac
+import time
 from dataclasses import dataclass
 
 import segno
@@ -46,6 +47,9 @@ RECOVERY_CODE_COUNT = 10
 # must set two-factor up before anything else.
 PENDING_USER_SESSION_KEY = "two_factor_pending_user"
 PENDING_BACKEND_SESSION_KEY = "two_factor_pending_backend"
+PENDING_SINCE_SESSION_KEY = "two_factor_pending_since"
+# How long after a good password the code may be given.
+PENDING_SECONDS = 10 * 60
 SETUP_REQUIRED_SESSION_KEY = "two_factor_setup_required"
 PROVIDER_VERIFIED_SESSION_KEY = "two_factor_verified_by_provider"
 # The pages an officer who must set up two-factor may still open (URL names).
@@ -115,6 +119,7 @@ def sign_in_started(request: HttpRequest, user: User, backend: str) -> None:
     request.session.cycle_key()
     request.session[PENDING_USER_SESSION_KEY] = user.pk
     request.session[PENDING_BACKEND_SESSION_KEY] = backend
+    request.session[PENDING_SINCE_SESSION_KEY] = int(time.time())
 
 
 def ask_for_code(request: HttpRequest) -> None:
@@ -131,7 +136,9 @@ def ask_for_code(request: HttpRequest) -> None:
 def pending_user(request: HttpRequest) -> User | None:
     """Who gave a good password in this session and still owes a code."""
     pk = request.session.get(PENDING_USER_SESSION_KEY)
-    if pk is None:
+    since = request.session.get(PENDING_SINCE_SESSION_KEY, 0)
+    if pk is None or time.time() - since > PENDING_SECONDS:
+        # A password given and left at the code step too long must be given again.
         return None
     return User.objects.filter(pk=pk, is_active=True).first()
 
@@ -192,7 +199,8 @@ def setup_pending(user: User) -> bool:
 def setup_start(*, user: User) -> TOTPDevice:
     """The person's unconfirmed authenticator device, made if they have none: reloading the
     set-up page keeps the same secret, so a code from the app scanned first still works."""
-    device = TOTPDevice.objects.devices_for_user(user, confirmed=False).first()
+    # The earliest, here and in `setup_confirm`: two pages opened at once show the same key.
+    device = TOTPDevice.objects.devices_for_user(user, confirmed=False).order_by("pk").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
     return device
@@ -211,7 +219,12 @@ def setup_confirm(*, request: HttpRequest, user: User, code: str) -> list[str]:
     """Confirm the authenticator with a code from it; return the new recovery codes (shown
     once). A second submit of the same code (a double click) is refused, never an error."""
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
+        device = (
+            TOTPDevice.objects.select_for_update()
+            .filter(user=user, confirmed=False)
+            .order_by("pk")
+            .first()
+        )
         allowed = device is not None and device.verify_is_allowed()[0]
         # A wrong code's throttling is saved: the refusal is raised after the transaction.
         accepted = allowed and device is not None and device.verify_token(code.replace(" ", ""))

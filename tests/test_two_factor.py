@@ -102,6 +102,16 @@ def test_someone_with_an_authenticator_is_signed_in_only_after_a_good_code(clien
     assert any("event=sign_in " in line for line in security_lines(caplog))
 
 
+def test_the_code_step_ends_ten_minutes_after_the_password(client, officer):
+    device, _codes = set_up_authenticator(officer)
+    password_step(client, officer)
+    session = client.session
+    session[two_factor.PENDING_SINCE_SESSION_KEY] -= two_factor.PENDING_SECONDS + 1
+    session.save()
+    response = client.post(VERIFY, {"code": code_for(device, steps_ahead=1)})
+    assert response.url.startswith(SIGN_IN)
+
+
 def test_a_wrong_code_is_refused_and_the_next_try_must_wait(client, officer, caplog):
     device, _codes = set_up_authenticator(officer)
     password_step(client, officer)
