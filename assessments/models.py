@@ -392,6 +392,17 @@ class Council(models.Model):
         ),
     )
 
+    # Officers of such a council are sent to set up two-factor after signing in until they have
+    # it (assessments.two_factor); admins always need it for Django admin, councillors never.
+    require_two_factor_for_officers = models.BooleanField(
+        "require two-factor for officers",
+        default=False,
+        help_text=(
+            "Officers must set up an authenticator app and give a code each time they sign in. "
+            "Applies from their next sign-in."
+        ),
+    )
+
     objects = CouncilManager()
 
     class Meta:

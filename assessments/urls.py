@@ -16,6 +16,7 @@ from assessments.views import (
     reports,
     sharing,
     sso,
+    two_factor,
 )
 
 app_name = "assessments"
@@ -42,6 +43,13 @@ urlpatterns = [
     path("password-reset/done/", accounts.password_reset_complete, name="password_reset_complete"),
     path("account/password/", accounts.password_change, name="password_change"),
     path("account/password/changed/", accounts.password_change_done, name="password_change_done"),
+    path("sign-in/code/", two_factor.verify, name="two_factor_verify"),
+    path("account/two-factor/", two_factor.setup, name="two_factor_setup"),
+    path(
+        "account/two-factor/recovery-codes/",
+        two_factor.recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
     path("invitations/", invitations.invite, name="invite"),
     path("invitations/<int:pk>/resend/", invitations.resend_invitation, name="resend_invitation"),
     path("invitations/<int:pk>/revoke/", invitations.revoke_invitation, name="revoke_invitation"),

@@ -8,7 +8,13 @@ the sidebar also say "Accounts" for users.
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 
 # (section, [(app_label, object_name, name in admins' words), ...]), in the order of use.
 SECTIONS = [
@@ -51,6 +57,34 @@ SECTIONS = [
 
 
 class ServiceAdminSite(admin.AdminSite):
+    def has_permission(self, request):
+        # Admins need two-factor for Django admin: a session that gave a code (django-otp).
+        return super().has_permission(request) and request.user.is_verified()
+
+    @method_decorator(never_cache)
+    @login_not_required
+    def login(self, request, extra_context=None):
+        # A signed-in admin without a code for this session: to set-up, or to give one.
+        from assessments import two_factor  # the models are not loaded when this module is
+
+        if request.user.is_authenticated and request.user.is_staff:
+            next_url = request.GET.get("next") or reverse("admin:index")
+            query = urlencode({"next": next_url})
+            if request.user.is_verified():
+                return redirect(next_url)
+            if two_factor.needs_code(request.user):
+                two_factor.ask_for_code(request)
+                return redirect(f"{reverse('assessments:two_factor_verify')}?{query}")
+            return redirect(f"{reverse('assessments:two_factor_setup')}?{query}")
+        response = super().login(request, extra_context)
+        if request.user.is_authenticated and two_factor.needs_code(request.user):
+            # A good password on admin's own login form: not signed in until the code is given.
+            next_url = request.POST.get("next") or request.GET.get("next") or reverse("admin:index")
+            two_factor.ask_for_code(request)
+            query = urlencode({"next": next_url})
+            return redirect(f"{reverse('assessments:two_factor_verify')}?{query}")
+        return response
+
     def get_app_list(self, request, app_label=None):
         apps = super().get_app_list(request, app_label)
         if app_label is not None:

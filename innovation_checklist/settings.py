@@ -54,6 +54,11 @@ SERVICE_NAME = "Key Actions for Innovation"
 GROUP_MIN_RESPONSES = int(os.environ.get("GROUP_MIN_RESPONSES", "3"))
 
 INSTALLED_APPS = [
+    # Two-factor for officers and admins: authenticator-app codes and recovery codes
+    # (assessments/two_factor.py). Before `assessments`, whose admin removes their admin pages.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "assessments",
     # Content in English and Welsh (assessments/translation.py); before the admin, which it patches.
     "modeltranslation",
@@ -95,6 +100,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session gave a two-factor code (django-otp's
+    # middleware, checked only when asked: assessments.two_factor).
+    "assessments.two_factor.LazyOTPMiddleware",
+    # An officer whose council requires two-factor is sent to set it up first.
+    "assessments.two_factor.setup_required",
     # A person's language is the language of the pages they use: kept on their account (for
     # their emails) and, for everyone, in the language cookie; a Welsh browser starts in Welsh.
     "assessments.middleware.language_remembered",
@@ -351,6 +361,15 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# Two-factor (django-otp): the name authenticator apps show beside the code, and the pause
+# after each wrong code (1 s, 2 s, 4 s ... doubling; django-otp's throttling).
+OTP_TOTP_ISSUER = SERVICE_NAME
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# django-otp's device pages in admin never show a secret or QR code; two-factor is reset with
+# the accounts' "Reset two-factor" action.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # A link in an invitation email works once, for this many days.
 INVITATION_EXPIRY_DAYS = 7

@@ -7,6 +7,7 @@ when they need more than the cast.
 import datetime
 
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from assessments.models import (
     ActionStep,
@@ -32,6 +33,13 @@ def make_user(*, email, full_name, council=None, role=User.Role.COUNCILLOR, **ex
     return User.objects.create_user(
         email=email, password=PASSWORD, full_name=full_name, council=council, role=role, **extra
     )
+
+
+def with_authenticator(user: User) -> User:
+    """The person with an authenticator app set up; `client.force_login(user)` is then a
+    session that gave a code (tests/conftest.py), as Django admin requires of staff."""
+    user.otp_device = TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+    return user
 
 
 def answer_all(assessment: Assessment, option_codes: dict[str, str] | None = None, default="yes"):

@@ -12,10 +12,14 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.core.cache import cache
 from django.core.management import call_command
+from django.dispatch import receiver
 from django.test import override_settings
 from django.utils import translation
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from assessments.answering import assessment_start
 from assessments.models import Assessment, ChecklistVersion, Council, User
@@ -168,11 +172,26 @@ def other_officer(other_council) -> User:
     )
 
 
+@receiver(user_logged_in, dispatch_uid="tests-force-login-keeps-the-otp-device")
+def _force_login_keeps_the_device(sender, request, user, **kwargs):
+    # django-otp does this itself when `login()` sets request.user, which Django 6.1 no longer
+    # does for the test client's force_login (its request has no `user`).
+    device = getattr(user, "otp_device", None)
+    if device is not None:
+        request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+
+
 @pytest.fixture
 def admin_user(db) -> User:
-    return User.objects.create_superuser(
+    """The admin, with an authenticator app set up as Django admin requires. `otp_device` on
+    the object makes `client.force_login(admin_user)` a session that gave a code
+    (`_force_login_keeps_the_device` below); the browser's sign-in gives a real code
+    (tests/browser/helpers.py)."""
+    admin = User.objects.create_superuser(
         email="admin@example.org", password=PASSWORD, full_name="Robin Admin", language="en-gb"
     )
+    admin.otp_device = TOTPDevice.objects.create(user=admin, name="Phone", confirmed=True)
+    return admin
 
 
 @pytest.fixture

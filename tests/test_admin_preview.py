@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from assessments.admin.preview import made_up_answers
 from assessments.models import Answer, AnswerOption, Assessment, Question, Quote
-from tests.builders import make_user, new_checklist_version
+from tests.builders import make_user, new_checklist_version, with_authenticator
 
 PAGES = ["preview", "preview_area", "preview_check", "preview_report"]
 FIRST_AREA = "climate"
@@ -72,7 +72,9 @@ def test_a_councillor_is_sent_to_the_admin_sign_in(client, councillor, checklist
 
 @pytest.mark.parametrize("page", PAGES)
 def test_staff_without_permission_to_view_versions_are_refused(client, checklist, page):
-    staff = make_user(email="staff@example.org", full_name="Sam Staff", is_staff=True)
+    staff = with_authenticator(
+        make_user(email="staff@example.org", full_name="Sam Staff", is_staff=True)
+    )
     client.force_login(staff)
 
     assert client.get(preview_url(page, checklist)).status_code == 403
@@ -80,7 +82,9 @@ def test_staff_without_permission_to_view_versions_are_refused(client, checklist
 
 @pytest.mark.parametrize("page", PAGES)
 def test_staff_with_view_permission_only_can_preview(client, checklist, page):
-    staff = make_user(email="staff@example.org", full_name="Sam Staff", is_staff=True)
+    staff = with_authenticator(
+        make_user(email="staff@example.org", full_name="Sam Staff", is_staff=True)
+    )
     staff.user_permissions.add(Permission.objects.get(codename="view_checklistversion"))
     client.force_login(staff)
 
@@ -288,6 +292,7 @@ def test_each_preview_page_takes_the_same_few_queries_whatever_the_number_of_que
         area=bigger.areas.order_by("order").first()
     )
     for version in (checklist, bigger):
-        # The session and the user, then the version, its areas, questions and answer scale.
-        with django_assert_max_num_queries(6):
+        # The session and the user, the admin's two-factor device, then the version, its
+        # areas, questions and answer scale.
+        with django_assert_max_num_queries(7):
             assert admin_client.get(preview_url(page, version)).status_code == 200

@@ -66,6 +66,12 @@ MATRIX = {
     "sign_in_link": ("get", "200 200 200 200 200 200 200"),
     "sign_in_link_sent": ("get", "200 200 200 200 200 200 200"),
     "sign_in_link_use": ("get", "200 200 200 200 200 200 200"),
+    # Two-factor: the code step is only for someone who has just given a good password (everyone
+    # else goes back to sign in); set-up is for officers and admins; an officer without an
+    # authenticator is sent from the recovery codes to set-up.
+    "two_factor_verify": ("get", "S S S S S S S"),
+    "two_factor_setup": ("get", "S 403 403 403 200 200 200"),
+    "two_factor_recovery_codes": ("get", "S 403 403 403 302 302 200"),
     # Your data
     "your_data": ("get", "S 200 200 200 200 200 200"),
     "your_data_download": ("post", "S 200 200 200 200 200 200"),

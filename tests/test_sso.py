@@ -19,7 +19,7 @@ from joserfc.jwk import RSAKey
 
 from assessments import sso
 from assessments.models import AccessEvent, Invitation, SignInIdentity, User
-from tests.builders import PASSWORD, make_user
+from tests.builders import PASSWORD, make_user, with_authenticator
 from tests.oidc_helpers import (
     EXPIRED_TOKENS,
     council_sign_in,
@@ -83,6 +83,26 @@ def test_an_officer_signs_in_with_their_council_account(client, provider, sign_i
     client.logout()
     sign_in_as(client, provider, officer.email, "officer-sub-1")
     assert AccessEvent.objects.filter(action=AccessEvent.Action.SSO_LINKED).count() == 1
+
+
+def test_a_council_sign_in_is_not_asked_for_the_services_code_as_well(
+    client, provider, sign_in, council, officer
+):
+    # The council requires two-factor of its officers, and this officer has an authenticator:
+    # after a password they would be asked for a code; after the council's own sign-in, not.
+    council.require_two_factor_for_officers = True
+    council.save(update_fields=["require_two_factor_for_officers"])
+    with_authenticator(officer)
+
+    response = sign_in_as(client, provider, officer.email, "officer-sub-2fa")
+
+    assert response["Location"] == reverse("assessments:dashboard")
+    dashboard = client.get(reverse("assessments:council_dashboard", args=[council.slug]))
+    assert dashboard.status_code == 200
+    # Even replacing the authenticator, which asks a password-signed-in officer for a code
+    # from the old one first, takes no code: the council's provider has verified them.
+    assert client.get(reverse("assessments:two_factor_setup")).status_code == 200
+    assert signed_in_user(client) == str(officer.pk)
 
 
 def test_later_sign_ins_match_the_subject_not_the_email(client, provider, sign_in, councillor):

@@ -39,7 +39,7 @@ from assessments.models import (
     StepReview,
     User,
 )
-from tests.builders import MIXED_ANSWERS, add_step, submit
+from tests.builders import MIXED_ANSWERS, PASSWORD, add_step, submit
 from tests.email_helpers import make_sign_in_link, send_invitation
 from tests.group_helpers import build_group
 from tests.welsh_helpers import english_get, english_post, welsh, welsh_get, welsh_post
@@ -507,3 +507,40 @@ def test_the_character_count_speaks_welsh_in_every_plural_category(councillor_cl
         )
     assert 'data-i18n.characters-at-limit="Mae gennych 0 nod ar ôl"' in page
     assert "characters remaining" not in page
+
+
+# Two-factor (officers and admins).
+
+
+def test_the_two_factor_pages_are_all_welsh(client, checklist, officer):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from assessments import two_factor
+    from tests.test_two_factor import code_for
+
+    client.force_login(officer)
+    setup_url = reverse("assessments:two_factor_setup")
+    english_page = english_get(client, setup_url).content.decode()
+    welsh_page = welsh_get(client, setup_url).content.decode()
+    device = TOTPDevice.objects.get(user=officer)
+    # The key to type into the app is the same in both languages: it is not a word.
+    secret = two_factor.setup_page(device).secret
+    assert english_left(english_page, welsh_page) == [secret]
+    # A wrong code's error.
+    english_page = english_post(client, setup_url, {"code": "12"}).content.decode()
+    welsh_page = welsh_post(client, setup_url, {"code": "12"}).content.decode()
+    assert english_left(english_page, welsh_page) == [secret]
+    assert "Mae problem" in html.unescape(welsh_page)
+
+    device.refresh_from_db()
+    device.throttle_reset()  # the wrong codes above made the next try wait
+    welsh_post(client, setup_url, {"code": code_for(device)})
+    codes_url = reverse("assessments:two_factor_recovery_codes")
+    assert_all_welsh(client, codes_url)
+
+    client.logout()
+    client.post(reverse("assessments:sign_in"), {"email": officer.email, "password": PASSWORD})
+    verify_url = reverse("assessments:two_factor_verify")
+    assert_all_welsh(client, verify_url)
+    page = assert_all_welsh(client, verify_url, method="post", data={"code": "000000"})
+    assert "Mae problem" in html.unescape(page)

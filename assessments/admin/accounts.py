@@ -9,8 +9,10 @@ from django.contrib.auth.models import Group as PermissionGroup
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from assessments import access_log, data_rights, invitations, overview_counts
+from assessments import access_log, data_rights, invitations, overview_counts, two_factor
 from assessments.models import (
     AccessEvent,
     Council,
@@ -23,12 +25,22 @@ from assessments.models import (
 # Django's permission groups are not used: admins are superusers, and "groups" in this service
 # always means councillor groups. Hiding them keeps the two apart in the admin.
 admin.site.unregister(PermissionGroup)
+# django-otp's device pages are not used: an admin resets someone's two-factor with the
+# accounts' "Reset two-factor" action, and nobody needs another person's device.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
 
 
 class CouncilForm(forms.ModelForm):
     class Meta:
         model = Council
-        fields = ["name", "slug", "welsh_first", "group_min_responses"]
+        fields = [
+            "name",
+            "slug",
+            "welsh_first",
+            "group_min_responses",
+            "require_two_factor_for_officers",
+        ]
 
     def clean_group_min_responses(self):
         # A council may only raise the minimum (the database cannot read the setting).
@@ -44,7 +56,13 @@ class CouncilForm(forms.ModelForm):
 @admin.register(Council)
 class CouncilAdmin(admin.ModelAdmin):
     form = CouncilForm
-    list_display = ["name", "slug", "welsh_first", "group_min_responses"]
+    list_display = [
+        "name",
+        "slug",
+        "welsh_first",
+        "group_min_responses",
+        "require_two_factor_for_officers",
+    ]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -147,6 +165,13 @@ class UserAdmin(DjangoUserAdmin):
 
     def delete_queryset(self, request, queryset):
         data_rights.accounts_delete(accounts=queryset)
+
+    actions = ["reset_two_factor"]
+
+    @admin.action(description="Reset two-factor (they set it up again at their next sign-in)")
+    def reset_two_factor(self, request, queryset):
+        count = two_factor.two_factor_reset(request=request, users=queryset)
+        self.message_user(request, f"Two-factor reset for {count} account(s).", messages.SUCCESS)
 
 
 # Every field of an invitation is shown and none can be edited.

@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_http_methods
 
-from assessments import sso
+from assessments import sso, two_factor
 from assessments.audit import email_digest, log_security_event
 from assessments.forms.sso import CouncilSignInForm
 
@@ -68,6 +68,9 @@ def sso_callback(request):
         return _problem(request, problem)
     login(request, signed_in.user, backend="django.contrib.auth.backends.ModelBackend")
     request.session[sso.SESSION_SIGNED_IN_WITH_KEY] = sso.SIGNED_IN_WITH_COUNCIL
+    # The council's provider asks for its own second factor: the service does not ask again
+    # (Django admin still asks admins for the service's code).
+    two_factor.mark_verified_by_provider(request)
     log_security_event(
         request,
         "sso_sign_in",
