@@ -33,9 +33,12 @@ from wsgiref.util import setup_testing_defaults
 import sentry_sdk
 from django.core.wsgi import get_wsgi_application
 
-application = get_wsgi_application()  # sets Django up, and with it sentry_sdk (settings.py)
-
 from django.conf import settings
+
+# Sessions in the cookie, set before the middleware is built (every request reads its session
+# now: two-factor's set-up check), so the probe needs no database.
+settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+application = get_wsgi_application()  # sets Django up, and with it sentry_sdk (settings.py)
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
@@ -51,7 +54,6 @@ urls = types.ModuleType("probe_urls")
 urls.urlpatterns = [path("invitation/<str:token>/", fails)]
 sys.modules["probe_urls"] = urls
 settings.ROOT_URLCONF = "probe_urls"
-settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 
 # A POST as gunicorn hands it over, through the whole WSGI stack Sentry hooks into.
 body = urlencode({{"email": {EMAIL!r}, "note": {NOTE!r}, "password": "x"}}).encode()
