@@ -6,7 +6,7 @@ A key action (`Question`) is named so by its model, so its own pages say it too;
 the sidebar also say "Accounts" for users.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect
@@ -75,6 +75,9 @@ class ServiceAdminSite(admin.AdminSite):
             if two_factor.needs_code(request.user):
                 two_factor.ask_for_code(request)
                 return redirect(f"{reverse('assessments:two_factor_verify')}?{query}")
+            messages.info(
+                request, _("Django admin needs two-factor. Set it up here, then you will go on.")
+            )
             return redirect(f"{reverse('assessments:two_factor_setup')}?{query}")
         response = super().login(request, extra_context)
         if request.user.is_authenticated and two_factor.needs_code(request.user):

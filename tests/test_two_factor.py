@@ -62,6 +62,9 @@ def test_an_admin_without_two_factor_cannot_reach_admin_and_is_sent_to_set_it_up
     response = client.get(reverse("admin:index"), follow=True)
     assert response.redirect_chain[-1][0].startswith(SETUP)
     assert response.status_code == 200
+    assert "Django admin needs two-factor. Set it up here, then you will go on." in (
+        response.content.decode()
+    )
 
 
 def test_an_admin_who_gave_only_a_password_is_asked_for_a_code_before_admin(client, staff):
