@@ -333,6 +333,8 @@ def two_factor_reset(*, request: HttpRequest, users) -> int:
                 count += 1
                 log_security_event(request, "two_factor_reset", account=user.pk)
                 audit_access(
-                    action=AccessEvent.Action.TWO_FACTOR_RESET, actor=request.user, subject=user
+                    action=AccessEvent.Action.TWO_FACTOR_RESET,
+                    actor=request.user if isinstance(request.user, User) else None,
+                    subject=user,
                 )
     return count

@@ -80,6 +80,16 @@ def _email_input(autocomplete: str = "email") -> forms.EmailInput:
     )
 
 
+def own_email_field() -> LowerCaseEmailField:
+    """The person's own email address: signing in, resetting a password, asking for a link."""
+    return LowerCaseEmailField(
+        label=_("Email address"),
+        max_length=254,
+        widget=_email_input(),
+        error_messages={"required": _("Enter your email address"), "invalid": EMAIL_FORMAT_ERROR},
+    )
+
+
 class SignInForm(ErrorBorderMixin, forms.Form):
     """
     Email address and password. Every failure gives the same message, so the form never says
@@ -90,12 +100,7 @@ class SignInForm(ErrorBorderMixin, forms.Form):
     # Marked here, translated where it is used: a plain string, so tests can look for it.
     INVALID_LOGIN = gettext_noop("Enter a correct email address and password")
 
-    email = LowerCaseEmailField(
-        label=_("Email address"),
-        max_length=254,
-        widget=_email_input(),
-        error_messages={"required": _("Enter your email address"), "invalid": EMAIL_FORMAT_ERROR},
-    )
+    email = own_email_field()
     password = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -195,12 +200,7 @@ class AccountPasswordResetForm(ErrorBorderMixin, PasswordResetForm):
     """Django's reset form: it emails only active accounts with a password, and says nothing
     about which addresses have one."""
 
-    email = LowerCaseEmailField(
-        label=_("Email address"),
-        max_length=254,
-        widget=_email_input(),
-        error_messages={"required": _("Enter your email address"), "invalid": EMAIL_FORMAT_ERROR},
-    )
+    email = own_email_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -263,12 +263,7 @@ class InvitationForm(ErrorBorderMixin, forms.Form):
 class SignInLinkForm(ErrorBorderMixin, forms.Form):
     """The address to email a sign-in link to (`assessments.sign_in_links`)."""
 
-    email = LowerCaseEmailField(
-        label=_("Email address"),
-        max_length=254,
-        widget=_email_input(),
-        error_messages={"required": _("Enter your email address"), "invalid": EMAIL_FORMAT_ERROR},
-    )
+    email = own_email_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
