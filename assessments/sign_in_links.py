@@ -24,7 +24,6 @@ The rules:
   access trail (`sign_in_link_used`). A link that fails is logged as `sign_in_link_failed`.
 """
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -37,6 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from assessments import emails
 from assessments.access_log import audit_access
 from assessments.audit import email_digest, log_security_event
+from assessments.invitations import hash_token  # one rule for emailed tokens at rest
 from assessments.models import AccessEvent, Email, SignInLink, User
 from assessments.refusals import Refusal
 
@@ -52,10 +52,6 @@ class SignInLinkNotUsable(Refusal):
     def __init__(self, reason: Reason):
         super().__init__(reason.label)
         self.reason = reason
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def can_use_sign_in_links(user: User) -> bool:

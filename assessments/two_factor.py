@@ -30,9 +30,10 @@ from dataclasses import dataclass
 import segno
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
+from django.utils.http import urlencode
 from django_otp import login as otp_login
 from django_otp.middleware import OTPMiddleware
 from django_otp.models import Device
@@ -80,6 +81,16 @@ class SetupPage:
 
 
 # --- Who is asked --------------------------------------------------------------------------
+
+
+def code_step(next_url: str) -> HttpResponseRedirect:
+    """To the page that asks for a code, then on to `next_url`."""
+    return redirect(f"{reverse('assessments:two_factor_verify')}?{urlencode({'next': next_url})}")
+
+
+def setup_step(next_url: str) -> HttpResponseRedirect:
+    """To the set-up page, then on to `next_url`."""
+    return redirect(f"{reverse('assessments:two_factor_setup')}?{urlencode({'next': next_url})}")
 
 
 def authenticator(user: User) -> TOTPDevice | None:

@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
@@ -69,23 +68,21 @@ class ServiceAdminSite(admin.AdminSite):
 
         if request.user.is_authenticated and request.user.is_staff:
             next_url = request.GET.get("next") or reverse("admin:index")
-            query = urlencode({"next": next_url})
             if request.user.is_verified():
                 return redirect(next_url)
             if two_factor.needs_code(request.user):
                 two_factor.ask_for_code(request)
-                return redirect(f"{reverse('assessments:two_factor_verify')}?{query}")
+                return two_factor.code_step(next_url)
             messages.info(
                 request, _("Django admin needs two-factor. Set it up here, then you will go on.")
             )
-            return redirect(f"{reverse('assessments:two_factor_setup')}?{query}")
+            return two_factor.setup_step(next_url)
         response = super().login(request, extra_context)
         if request.user.is_authenticated and two_factor.needs_code(request.user):
             # A good password on admin's own login form: not signed in until the code is given.
             next_url = request.POST.get("next") or request.GET.get("next") or reverse("admin:index")
             two_factor.ask_for_code(request)
-            query = urlencode({"next": next_url})
-            return redirect(f"{reverse('assessments:two_factor_verify')}?{query}")
+            return two_factor.code_step(next_url)
         return response
 
     def get_app_list(self, request, app_label=None):

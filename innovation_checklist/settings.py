@@ -13,6 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from django.utils.translation import gettext_noop
 
 from innovation_checklist import logs
 
@@ -47,7 +48,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # `check --deploy` refuses anything but an https:// address (assessments/checks.py).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-SERVICE_NAME = "Key Actions for Innovation"
+# Marked so that the Welsh catalogue holds it: every place that shows it reads
+# gettext(settings.SERVICE_NAME), the name in the page's language.
+SERVICE_NAME = gettext_noop("Key Actions for Innovation")
 
 # A group's figures are shown only once this many members have submitted, so that nobody's
 # individual answers can be read off them.

@@ -17,9 +17,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
 from django.db.models import Sum
 from django.shortcuts import redirect, render, resolve_url
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -47,14 +46,10 @@ class _SignInView(auth_views.LoginView):
         user = form.get_user()
         if two_factor.needs_code(user):
             two_factor.sign_in_started(self.request, user, backend=user.backend)
-            return redirect_to_code_step(self.get_success_url())
+            return two_factor.code_step(self.get_success_url())
         response = super().form_valid(form)
         two_factor.after_password_sign_in(self.request, user)
         return response
-
-
-def redirect_to_code_step(next_url: str):
-    return redirect(f"{reverse('assessments:two_factor_verify')}?{urlencode({'next': next_url})}")
 
 
 sign_in = _SignInView.as_view(

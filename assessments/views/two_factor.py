@@ -44,9 +44,7 @@ def setup(request):
     if two_factor.needs_code(request.user) and not two_factor.is_verified(request):
         # Replacing an authenticator takes a code from the one there is.
         two_factor.ask_for_code(request)
-        return redirect(
-            f"{reverse('assessments:two_factor_verify')}?{urlencode({'next': request.get_full_path()})}"
-        )
+        return two_factor.code_step(request.get_full_path())
     if request.method == "POST" and not two_factor.setup_pending(request.user):
         # A second submit of a code that already set the app up (a double click): on to the
         # recovery codes the first one made, rather than a fresh key and an error.
